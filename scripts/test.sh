@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# The whole test suite: installs the real tools the tests run (when it can), runs the unit and
+# real-tool tests with vitest, then the end-to-end VM test, and ends with one summary line
+# "N passed, N failed" so that a run which executed nothing is visible.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Debian packages of the real consumers our tests check output with.
+PACKAGES=(cloud-init shellcheck containerd ignition genisoimage xorriso openssl ipvsadm
+  iproute2 qemu-system-x86 qemu-utils debootstrap e2fsprogs tar coreutils)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
+    echo "test: installing ${missing[*]}" >&2
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "test: WARNING: missing Debian packages: ${missing[*]} (real-tool tests will say which)" >&2
+  fi
+fi
+
+[[ -f dist/cli/main.js ]] || npm run --silent build
+
+status=0
+npx vitest run --reporter=default --reporter=json --outputFile=test-results.json || status=$?
+
+# The e2e test exits 77 when it cannot run here (said loudly; a failure under CI=true).
+e2e_passed=0 e2e_failed=0
+if [[ ${KUBESEED_SKIP_E2E:-} != 1 ]]; then
+  e2e_status=0
+  bash test/e2e/run.sh || e2e_status=$?
+  case $e2e_status in
+    0) e2e_passed=1 ;;
+    77) [[ ${CI:-} == true ]] && { e2e_failed=1; status=1; } ;;
+    *) e2e_failed=1; status=1 ;;
+  esac
+fi
+
+node -e '
+  const r = JSON.parse(require("fs").readFileSync("test-results.json", "utf8"));
+  const p = r.numPassedTests + Number(process.argv[1]), f = r.numFailedTests + Number(process.argv[2]);
+  console.log(`${p} passed, ${f} failed` + (r.numPendingTests ? `, ${r.numPendingTests} skipped` : ""));
+' "$e2e_passed" "$e2e_failed"
+exit "$status"
