@@ -49,6 +49,10 @@ export interface OsPlan {
   readonly packageManager: 'apt' | 'dnf' | 'none';
   /** Flatcar/FCOS keep /usr read-only: binaries go to /opt/bin there, /usr/local/bin elsewhere. */
   readonly binDir: string;
+  /** Where the first-boot script lives (kubeseed-firstboot), e.g. /usr/local/sbin. */
+  readonly sbinDir: string;
+  /** Where lib.sh and phases/ live, e.g. /usr/local/lib/kubeseed. */
+  readonly libDir: string;
   /** Flatcar/FCOS ship containerd: configure, do not install. */
   readonly shipsContainerd: boolean;
   readonly ntpServers: readonly string[];
@@ -145,7 +149,7 @@ export interface NodePlan {
   readonly productUuid?: string;
   /** cloud-init instance-id: stable across re-compiles, so cloud-init does not run twice. */
   readonly instanceId: string;
-  /** /etc/hosts: every node, plus the apiserver endpoint name. */
+  /** /etc/hosts entries for every node (the endpoint name is kept in its own block). */
   readonly hosts: readonly HostEntry[];
   /**
    * What the endpoint name resolves to on this node at first boot: the first control-plane

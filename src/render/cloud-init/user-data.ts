@@ -5,7 +5,7 @@
 import type { ClusterPlan, NodePlan } from '../../plan/types.js';
 import type { NodeFile } from '../files.js';
 import { toYaml } from '../serialize.js';
-import { FIRSTBOOT_PATH } from '../scripts/phases.js';
+import { firstbootPath } from '../scripts/phases.js';
 
 function writeFile(f: NodeFile): Record<string, unknown> {
   const binary = typeof f.content !== 'string';
@@ -33,7 +33,7 @@ export function renderUserData(plan: ClusterPlan, node: NodePlan, files: readonl
     users: ['default', user],
     write_files: files.map(writeFile),
     // The list form runs without a shell, so nothing in it is word-split or expanded.
-    runcmd: [[FIRSTBOOT_PATH]],
+    runcmd: [[firstbootPath(plan)]],
   };
   return toYaml(config, { header: '#cloud-config' });
 }

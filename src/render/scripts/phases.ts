@@ -6,14 +6,24 @@ import { executable, textFile, type NodeFile } from '../files.js';
 import type { ClusterPlan, NodePlan, Phase } from '../../plan/types.js';
 import { renderScript } from './template.js';
 
-export const FIRSTBOOT_PATH = '/usr/local/sbin/kubeseed-firstboot';
-export const PHASE_DIR = '/usr/local/lib/kubeseed/phases';
+export function firstbootPath(plan: ClusterPlan): string {
+  return `${plan.os.sbinDir}/kubeseed-firstboot`;
+}
+
+/** Values every script template gets. */
+export function scriptCommon(plan: ClusterPlan, node: NodePlan): { node: string; cluster: string; lib: string } {
+  return { node: node.name, cluster: plan.name, lib: `${plan.os.libDir}/lib.sh` };
+}
 
 type PhaseRenderer = (plan: ClusterPlan, node: NodePlan) => string;
 
 const PHASES: Partial<Record<Phase, PhaseRenderer>> = {
-  preflight: (_plan, node) => renderScript('phase-preflight', { mac: node.mac, productUuid: node.productUuid ?? '' }),
-  os: (_plan, node) => renderScript('phase-os', { node: node.name }),
+  preflight: (plan, node) => renderScript('phase-preflight', { ...scriptCommon(plan, node), mac: node.mac, productUuid: node.productUuid ?? '' }),
+  os: (plan, node) => renderScript('phase-os', {
+    ...scriptCommon(plan, node),
+    endpointHost: plan.endpoint.host,
+    endpointIp: node.role === 'etcd' ? '' : node.endpointIp,
+  }),
 };
 
 /** /etc/kubeseed/hosts: the lines the os phase keeps in /etc/hosts. */
@@ -22,15 +32,15 @@ export function hostsFile(node: NodePlan): string {
 }
 
 export function firstbootFiles(plan: ClusterPlan, node: NodePlan): NodeFile[] {
-  const common = { node: node.name, cluster: plan.name };
+  const common = scriptCommon(plan, node);
   return [
-    executable(FIRSTBOOT_PATH, renderScript('firstboot', { ...common, phases: node.phases })),
-    textFile('/usr/local/lib/kubeseed/lib.sh', renderScript('lib', common)),
+    executable(firstbootPath(plan), renderScript('firstboot', { ...common, phases: node.phases, phaseDir: `${plan.os.libDir}/phases` })),
+    textFile(common.lib, renderScript('lib', common)),
     textFile('/etc/kubeseed/hosts', hostsFile(node)),
     ...node.phases.map((phase) => {
       const render = PHASES[phase];
       if (!render) throw new Error(`unreachable: plan lists phase ${phase} with no renderer`);
-      return executable(`${PHASE_DIR}/${phase}.sh`, render(plan, node));
+      return executable(`${plan.os.libDir}/phases/${phase}.sh`, render(plan, node));
     }),
   ];
 }
