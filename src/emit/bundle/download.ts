@@ -8,7 +8,7 @@ import { createWriteStream, promises as fs } from 'node:fs';
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { dirname } from 'node:path';
-import { pipeline } from 'node:stream/promises';
+import { finished } from 'node:stream/promises';
 import { DigestMismatchError, sha256File } from './digest.js';
 
 export interface DownloadProgress {
@@ -129,12 +129,19 @@ async function attemptOnce(o: DownloadOptions, attempt: number): Promise<Attempt
     bytes += chunk.length;
     o.onProgress?.({ bytes, total, resumedFrom: start, attempt });
   });
+  // Not pipeline(): on a broken response it destroys the file stream and drops writes still
+  // buffered, losing bytes we already received. End the file stream ourselves so they land.
+  res.pipe(out, { end: false });
+  let broken = false;
   try {
-    await pipeline(res, out);
+    await finished(res);
   } catch {
-    if (!out.closed) await once(out, 'close');
-    return { complete: false, total };
+    broken = true;
   }
+  res.unpipe(out);
+  out.end();
+  await once(out, 'close');
+  if (broken) return { complete: false, total };
   // A peer that closes the socket cleanly mid-body ends the stream without an error.
   const got = await sizeOf(o.dest);
   return { complete: total === null ? true : got >= total, total };
