@@ -39,7 +39,8 @@ const componentSchema = z.strictObject({
   kind: z.enum(['binary', 'archive']),
   url: z.string().startsWith('https://'),
   checksumUrl: z.string().startsWith('https://'),
-  fileName: z.string().min(1),
+  // A plain file name: it is joined onto --from and bundle paths, so no directories or '..'.
+  fileName: z.string().regex(/^[A-Za-z0-9_{}-][A-Za-z0-9._{}-]*$/, 'a file name without directories'),
   installTo: z.string().startsWith('/'),
   mode: octalMode.optional(),
   sources: z.strictObject({ url: source, checksumUrl: source }),

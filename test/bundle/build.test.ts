@@ -1,11 +1,14 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildBundle } from '../../src/emit/bundle/build.js';
+import { cachedPath } from '../../src/emit/bundle/cache.js';
+import { neededArtifacts } from '../../src/plan/artifacts.js';
+import { parseVersionTable, type VersionTable } from '../../src/plan/versions.js';
 import { DigestMismatchError } from '../../src/emit/bundle/digest.js';
 import { requireTool, run } from '../helpers/tools.js';
-import { bytesFor, makeFixture, sha256, writeFromDir } from './fixture.js';
+import { FACTS, bytesFor, makeFixture, sha256, writeFromDir } from './fixture.js';
 
 const root = mkdtempSync(join(tmpdir(), 'kubeseed-bundle-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -167,5 +170,56 @@ describe('buildBundle from a --from directory', () => {
     await expect(buildBundle({ artifacts: fx.artifacts, fromDir: from, cacheDir: cache, outDir: dir('out') })).rejects.toThrow(
       `artifacts not found (--from ${from}, cache ${cache}, no mirror given): runc.amd64`,
     );
+  });
+});
+
+describe('buildBundle with image digests in the table', () => {
+  const pause = bytesFor('pause-image-verified', 5000);
+  const withImageDigest = () => {
+    const raw = structuredClone(fx.table) as VersionTable;
+    const e = raw.kubernetes['1.31'];
+    if (!e) throw new Error('fixture: no 1.31');
+    e.images.pause = { ...e.images.pause, digests: { amd64: sha256(pause), arm64: sha256(Buffer.from('arm')) } };
+    return neededArtifacts(FACTS, parseVersionTable(raw));
+  };
+
+  it('verifies a supplied image tarball against the table', async () => {
+    const artifacts = withImageDigest();
+    const from = writeFromDir(dir('from-img-ok'), fx);
+    writeFileSync(join(from, 'pause_3.10_amd64.tar'), pause);
+    const r = await buildBundle({ artifacts, fromDir: from, cacheDir: dir('cache'), outDir: dir('out') });
+    expect(r.files.find((f) => f.path === 'images/pause_3.10_amd64.tar')).toMatchObject({ sha256: sha256(pause), verified: true });
+  });
+
+  it('rejects an image tarball whose digest differs from the table', async () => {
+    const artifacts = withImageDigest();
+    const from = writeFromDir(dir('from-img-bad'), fx);
+    const other = bytesFor('not-pause', 5000);
+    writeFileSync(join(from, 'pause_3.10_amd64.tar'), other);
+    const out = dir('out');
+    await expect(buildBundle({ artifacts, fromDir: from, cacheDir: dir('cache'), outDir: out })).rejects.toThrow(
+      `sha256 mismatch for ${join(from, 'pause_3.10_amd64.tar')}: expected ${sha256(pause)}, got ${sha256(other)}`,
+    );
+    expect(readdirSync(out)).toEqual([]);
+  });
+});
+
+describe('buildBundle from the cache', () => {
+  it('drops a cache entry that no longer matches its digest', async () => {
+    const cache = dir('cache');
+    run('mkdir', ['-p', join(cache, 'sha256')]);
+    for (const body of fx.content.values()) writeFileSync(cachedPath(cache, sha256(body)), body);
+    const ok = await buildBundle({ artifacts: fx.artifacts, cacheDir: cache, outDir: dir('out') });
+    expect(ok.files).toHaveLength(7);
+
+    const crictl = fx.content.get('crictl-v1.31.1-linux-amd64.tar.gz') as Buffer;
+    const p = cachedPath(cache, sha256(crictl));
+    writeFileSync(p, Buffer.concat([crictl.subarray(0, 10), Buffer.from('X'), crictl.subarray(11)]));
+    const out = dir('out');
+    await expect(buildBundle({ artifacts: fx.artifacts, cacheDir: cache, outDir: out })).rejects.toThrow(
+      /^sha256 mismatch for crictl-v1\.31\.1-linux-amd64\.tar\.gz \(cache .*\): expected [0-9a-f]{64}, got [0-9a-f]{64}$/,
+    );
+    expect(existsSync(p)).toBe(false);
+    expect(readdirSync(out)).toEqual([]);
   });
 });
