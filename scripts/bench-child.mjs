@@ -7,3 +7,4 @@ const started = performance.now();
 const code = await main(process.argv.slice(2), quiet);
 const ms = performance.now() - started;
 process.exitCode = code;
+process.stdout.write(`${JSON.stringify({ ms, maxRssKb: process.resourceUsage().maxRSS })}\n`);

@@ -8,7 +8,7 @@ metadata:
   name: t
 spec:
   kubernetes:
-    version: v1.30.6
+    version: v1.30.13
   controlPlane:
     loadBalancer:
       vip: 10.103.97.2
@@ -49,9 +49,9 @@ export const BAD_CASES: readonly BadCase[] = [
   { name: 'wrong apiVersion', text: replace('kubeseed.io/v1alpha1', 'kubeseed.io/v2'), expected: '1:13 error apiVersion: must be one of "kubeseed.io/v1alpha1", got string "kubeseed.io/v2"' },
   { name: 'unknown key with suggestion', text: replace('    family: ubuntu\n', '    family: ubuntu\n    selinx: permissive\n'), expected: '13:5 error spec.os.selinx: unknown key; did you mean "selinux"? (known: family, version, iptables, selinux, ntpServers, firewall)' },
   { name: 'unknown top-level key', text: `${BASE}extra: 1\n`, expected: '25:1 error extra: unknown key (known: apiVersion, kind, metadata, spec)' },
-  { name: 'wrong type: version number', text: replace('version: v1.30.6', 'version: 1.30'), expected: '7:14 error spec.kubernetes.version: expected string, got number 1.3' },
+  { name: 'wrong type: version number', text: replace('version: v1.30.13', 'version: 1.30'), expected: '7:14 error spec.kubernetes.version: expected string, got number 1.3' },
   { name: 'missing required field', text: replace('    family: ubuntu\n', ''), expected: '12:5 error spec.os.family: required (one of "ubuntu", "debian", "rocky", "rhel", "flatcar", "fcos")' },
-  { name: 'unsupported Kubernetes version', text: replace('v1.30.6', 'v1.20.1'), expected: '7:14 error spec.kubernetes.version: v1.20.1 is not supported (supported minors: 1.29, 1.30, 1.31, 1.32)' },
+  { name: 'unsupported Kubernetes version', text: replace('v1.30.13', 'v1.30.6'), expected: '7:14 error spec.kubernetes.version: v1.30.6 is not in the version table (supported: v1.29.12, v1.30.13, v1.31.13, v1.32.11, v1.33.11)' },
   { name: 'bad enum', text: replace('role: worker', 'role: master'), expected: '21:13 error spec.nodes[1].role: must be one of "control-plane", "worker", "etcd", got string "master"' },
   { name: 'duplicate name', text: replace('name: w1', 'name: cp1'), expected: '20:13 error spec.nodes[1].name: duplicate of spec.nodes[0].name' },
   { name: 'duplicate IP', text: replace('ip: 192.168.10.21/24', 'ip: 192.168.10.11/24'), expected: '22:11 error spec.nodes[1].ip: duplicate of spec.nodes[0].ip' },
@@ -63,8 +63,8 @@ export const BAD_CASES: readonly BadCase[] = [
   { name: 'bad CIDR', text: replace('ip: 192.168.10.21/24', 'ip: 192.168.10.300/24'), expected: '22:11 error spec.nodes[1].ip: must be an IPv4 CIDR like 10.244.0.0/16' },
   { name: 'address without prefix', text: replace('ip: 192.168.10.21/24', 'ip: 192.168.10.21'), expected: '22:11 error spec.nodes[1].ip: must be an IPv4 CIDR like 10.244.0.0/16' },
   { name: 'bad MAC', text: replace('"52:54:00:00:10:21"', '"52-54-00-00-10-21"'), expected: '24:12 error spec.nodes[1].mac: must be a MAC address like 52:54:00:00:10:11 (lower-case hex)' },
-  { name: 'pod and service subnets overlap', text: replace('    version: v1.30.6\n', '    version: v1.30.6\n    podSubnet: 10.96.0.0/12\n'), expected: '7:5 error spec.kubernetes.serviceSubnet: overlaps spec.kubernetes.podSubnet 10.96.0.0/12' },
-  { name: 'node subnet overlaps pods', text: replace('    version: v1.30.6\n', '    version: v1.30.6\n    podSubnet: 192.168.0.0/16\n'), expected: '18:11 error spec.nodes[0].ip: node subnet overlaps spec.kubernetes.podSubnet 192.168.0.0/16' },
+  { name: 'pod and service subnets overlap', text: replace('    version: v1.30.13\n', '    version: v1.30.13\n    podSubnet: 10.96.0.0/12\n'), expected: '7:5 error spec.kubernetes.serviceSubnet: overlaps spec.kubernetes.podSubnet 10.96.0.0/12' },
+  { name: 'node subnet overlaps pods', text: replace('    version: v1.30.13\n', '    version: v1.30.13\n    podSubnet: 192.168.0.0/16\n'), expected: '18:11 error spec.nodes[0].ip: node subnet overlaps spec.kubernetes.podSubnet 192.168.0.0/16' },
   { name: 'VIP inside service subnet', text: replace('vip: 10.103.97.2', 'vip: 10.96.0.50'), expected: '10:12 error spec.controlPlane.loadBalancer.vip: 10.96.0.50 lies inside spec.kubernetes.serviceSubnet 10.96.0.0/16' },
   { name: 'VIP inside a node subnet', text: replace('vip: 10.103.97.2', 'vip: 192.168.10.200'), expected: '10:12 error spec.controlPlane.loadBalancer.vip: 192.168.10.200 lies inside the subnet of spec.nodes[0] (192.168.10.11/24); the VIP must exist on no network' },
   { name: 'no control-plane node', text: replace('role: control-plane', 'role: worker'), expected: '15:5 error spec.nodes: at least one node needs role: control-plane' },
