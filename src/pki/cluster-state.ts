@@ -42,6 +42,11 @@ export interface ClusterState {
   readonly bootstrapToken: BootstrapToken;
   /** `sha256:<hex>` over ca.crt's SubjectPublicKeyInfo, for `discovery-token-ca-cert-hash`. */
   readonly discoveryHash: string;
+  /**
+   * `apiserver-etcd-client.crt/.key`, signed by the etcd CA: how the apiservers reach an external
+   * etcd. Made with the state (not at compile) so that re-compiles give the same bytes.
+   */
+  readonly apiserverEtcdClient: CertKeyPem;
   /** admin.conf: YAML kubeconfig with a `kubernetes-admin` client certificate signed by the CA. */
   readonly adminConf: string;
 }
@@ -76,6 +81,8 @@ export function createClusterState(opts: CreateClusterStateOptions): ClusterStat
   const etcdCa = createCa({ cn: CA_COMMON_NAMES.etcdCa, keyAlgorithm, now, rng });
   const sa = generateKeyPair(keyAlgorithm);
   const admin = issueClientCert(ca, { cn: ADMIN_USER, orgs: [org], now, rng });
+  // kubeadm's certlist names this certificate kube-apiserver-etcd-client.
+  const apiserverEtcdClient = issueClientCert(etcdCa, { cn: 'kube-apiserver-etcd-client', orgs: [], now, rng });
 
   return {
     formatVersion: STATE_FORMAT_VERSION,
@@ -88,6 +95,7 @@ export function createClusterState(opts: CreateClusterStateOptions): ClusterStat
     serviceAccount: { key: privateKeyPem(sa.privateKey), pub: publicKeyPem(sa.publicKey) },
     bootstrapToken: generateBootstrapToken({ now, ttlSeconds: opts.tokenTtlSeconds, rng }),
     discoveryHash: discoveryHash(ca.cert),
+    apiserverEtcdClient,
     adminConf: adminKubeconfigYaml({
       clusterName: opts.clusterName,
       endpoint: opts.endpoint,

@@ -17,6 +17,8 @@ export const STATE_FILES = Object.freeze([
   'sa.key',
   'sa.pub',
   'admin.conf',
+  'apiserver-etcd-client.crt',
+  'apiserver-etcd-client.key',
 ] as const);
 
 export type StateFileName = (typeof STATE_FILES)[number];
@@ -64,5 +66,7 @@ export function stateToFiles(state: ClusterState): Record<StateFileName, string>
     'sa.key': state.serviceAccount.key,
     'sa.pub': state.serviceAccount.pub,
     'admin.conf': state.adminConf,
+    'apiserver-etcd-client.crt': state.apiserverEtcdClient.cert,
+    'apiserver-etcd-client.key': state.apiserverEtcdClient.key,
   };
 }

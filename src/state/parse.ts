@@ -114,7 +114,7 @@ export function stateFromFiles(files: Files, pathOf: (file: StateFileName) => st
   const etcdCa = { cert: files['etcd/ca.crt'], key: files['etcd/ca.key'] };
   const caCert = parseCa(c, 'ca.crt', 'ca.key', ca, CA_COMMON_NAMES.ca, alg);
   parseCa(c, 'front-proxy-ca.crt', 'front-proxy-ca.key', frontProxyCa, CA_COMMON_NAMES.frontProxyCa, alg);
-  parseCa(c, 'etcd/ca.crt', 'etcd/ca.key', etcdCa, CA_COMMON_NAMES.etcdCa, alg);
+  const etcdCaCert = parseCa(c, 'etcd/ca.crt', 'etcd/ca.key', etcdCa, CA_COMMON_NAMES.etcdCa, alg);
 
   const hash = discoveryHash(ca.cert);
   if (hash !== doc.discoveryHash) {
@@ -134,6 +134,14 @@ export function stateFromFiles(files: Files, pathOf: (file: StateFileName) => st
   const adminKey = c.attempt('admin.conf', 'client-key-data is not a private key', () => parsePrivateKeyPem(admin.clientKeyPem));
   if (!isKeyPair(adminKey, adminCert.publicKey)) c.fail('admin.conf', 'its client key does not match its client certificate');
 
+  const etcdClient = { cert: files['apiserver-etcd-client.crt'], key: files['apiserver-etcd-client.key'] };
+  const etcdClientCert = c.attempt('apiserver-etcd-client.crt', 'not a certificate', () => new X509Certificate(etcdClient.cert));
+  if (!etcdClientCert.checkIssued(etcdCaCert) || !etcdClientCert.verify(etcdCaCert.publicKey)) {
+    c.fail('apiserver-etcd-client.crt', 'was not signed by etcd/ca.crt');
+  }
+  const etcdClientKey = c.attempt('apiserver-etcd-client.key', 'not a private key', () => parsePrivateKeyPem(etcdClient.key));
+  if (!isKeyPair(etcdClientKey, etcdClientCert.publicKey)) c.fail('apiserver-etcd-client.key', 'does not match apiserver-etcd-client.crt');
+
   return {
     formatVersion: doc.formatVersion,
     clusterName: doc.clusterName,
@@ -145,6 +153,7 @@ export function stateFromFiles(files: Files, pathOf: (file: StateFileName) => st
     serviceAccount: { key: files['sa.key'], pub: files['sa.pub'] },
     bootstrapToken: { token: doc.token, ttlSeconds: doc.ttlSeconds, expires: doc.expires },
     discoveryHash: hash,
+    apiserverEtcdClient: etcdClient,
     adminConf: files['admin.conf'],
   };
 }

@@ -16,8 +16,8 @@ import { seededRng } from '../pki/seeded-rng.js';
 const PKI_FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'pki');
 
 const FIXTURES = [
-  { name: 'state-rsa', keyAlgorithm: 'rsa', tokenTtlSeconds: 0, tokenId: 'rtxnq2' },
-  { name: 'state-ecdsa', keyAlgorithm: 'ecdsa', tokenTtlSeconds: 86400, tokenId: 'e0ivr8' },
+  { name: 'state-rsa', keyAlgorithm: 'rsa', tokenTtlSeconds: 0, tokenId: '2jhm9j' },
+  { name: 'state-ecdsa', keyAlgorithm: 'ecdsa', tokenTtlSeconds: 86400, tokenId: 'wa9lan' },
 ] as const;
 
 const update = process.env.KUBESEED_UPDATE_PKI_FIXTURES === '1';

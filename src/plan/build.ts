@@ -1,0 +1,212 @@
+/**
+ * buildPlan: (profile, secrets) → ClusterPlan. Pure; every policy decision lives here.
+ */
+import { formatIp, firstHost, parseCidr } from '../net/ipv4.js';
+import type { Profile } from '../profile/schema/v1alpha1.js';
+import { bringUpOrder } from './order.js';
+import { OS_FAMILIES } from './os-families.js';
+import { secretFilesFor } from './secrets.js';
+import type {
+  ClusterPlan, ClusterSecrets, ContainerdPlan, LbPlan, MirrorPlan, NodePlan, Origin, OsPlan, Phase, Role,
+} from './types.js';
+import { minorOf, versionEntry } from './versions.js';
+
+export interface PlanOptions {
+  /** Timestamps written into outputs (seconds since the epoch). */
+  readonly epoch: number;
+  /** Dotted profile paths the user wrote (the rest are defaults), for origins. */
+  readonly given: ReadonlySet<string>;
+  /** Overrides the family's default output format. */
+  readonly format?: 'cloud-init' | 'ignition';
+}
+
+/** The upstream URL containerd's hosts.toml names as `server` for a registry host. */
+function upstreamServer(registry: string): string {
+  if (registry === 'docker.io') return 'https://registry-1.docker.io';
+  if (registry === '_default') return '';
+  return `https://${registry}`;
+}
+
+function containerdPlan(profile: Profile, pause: string): ContainerdPlan {
+  const c = profile.spec.containerd;
+  const mirrors: MirrorPlan[] = Object.keys(c.mirrors).sort().map((registry) => ({
+    registry,
+    server: upstreamServer(registry),
+    endpoints: c.mirrors[registry]!.map((e) =>
+      typeof e === 'string'
+        ? { url: e, capabilities: ['pull', 'resolve'] as const, skipVerify: false }
+        : { url: e.url, capabilities: e.capabilities, skipVerify: e.skipVerify, ...(e.caFile ? { caFile: e.caFile } : {}) }),
+  }));
+  return {
+    version: c.version,
+    configVersion: Number(c.version.split('.')[0]) >= 2 ? 3 : 2,
+    sandboxImage: c.sandboxImage ?? `${profile.spec.kubernetes.imageRepository}/pause:${pause}`,
+    systemdCgroup: true,
+    configPath: '/etc/containerd/certs.d',
+    socket: 'unix:///run/containerd/containerd.sock',
+    mirrors,
+  };
+}
+
+function osPlan(profile: Profile, format?: 'cloud-init' | 'ignition'): OsPlan {
+  const os = profile.spec.os;
+  const f = OS_FAMILIES[os.family];
+  return {
+    family: os.family,
+    version: os.version ?? 'stable',
+    format: format ?? f.format,
+    iptables: os.iptables ?? f.defaultIptables,
+    selinux: os.selinux,
+    hasSelinux: f.hasSelinux,
+    firewall: os.firewall === 'none' ? 'none' : f.firewall,
+    packageManager: f.packageManager,
+    binDir: f.binDir,
+    sbinDir: f.sbinDir,
+    libDir: f.libDir,
+    shipsContainerd: f.shipsContainerd,
+    ntpServers: os.ntpServers,
+    packages: f.packages,
+  };
+}
+
+function lbPlan(profile: Profile): LbPlan {
+  const cp = profile.spec.controlPlane;
+  const lb = cp.loadBalancer;
+  return {
+    mode: lb.mode,
+    vip: lb.vip,
+    port: cp.endpoint.port,
+    scheduler: lb.scheduler,
+    intervalSeconds: lb.healthCheck.intervalSeconds,
+    timeoutSeconds: lb.healthCheck.timeoutSeconds,
+    failuresToRemove: lb.healthCheck.failuresToRemove,
+    backends: profile.spec.nodes
+      .filter((n) => n.role === 'control-plane')
+      .map((n) => ({ name: n.name, ip: n.ip.split('/')[0]!, port: cp.endpoint.port })),
+    excludeCidr: `${lb.vip}/32`,
+  };
+}
+
+const FIREWALL: Readonly<Record<Role, (apiPort: number) => string[]>> = {
+  'control-plane': (p) => [`${p}/tcp`, '2379-2380/tcp', '10250/tcp', '10257/tcp', '10259/tcp'],
+  worker: () => ['10250/tcp', '30000-32767/tcp'],
+  etcd: () => ['2379-2380/tcp', '10250/tcp'],
+};
+
+const FREE_PORTS: Readonly<Record<Role, (apiPort: number) => number[]>> = {
+  'control-plane': (p) => [p, 2379, 2380, 10250, 10257, 10259],
+  worker: () => [10250],
+  etcd: () => [2379, 2380, 10250],
+};
+
+export function buildPlan(profile: Profile, secrets: ClusterSecrets, opts: PlanOptions): ClusterPlan {
+  const spec = profile.spec;
+  const origin = (path: string, derived = false): Origin => ({
+    kind: derived ? 'derived' : opts.given.has(path) ? 'explicit' : 'default',
+    from: path,
+  });
+  const entry = versionEntry(spec.kubernetes.version);
+  const lb = lbPlan(profile);
+  const os = osPlan(profile, opts.format);
+  const endpoint = spec.controlPlane.endpoint;
+  const topology = spec.controlPlane.etcd.topology;
+  const order = bringUpOrder(spec.nodes);
+  const firstCp = order.find((o) => o.action === 'init')!.node;
+  const firstCpIp = firstCp.ip.split('/')[0]!;
+  const hostsBase = spec.nodes
+    .map((n) => ({ ip: n.ip.split('/')[0]!, names: [n.name] }))
+    .sort((a, b) => a.names[0]!.localeCompare(b.names[0]!));
+
+  const nodes: NodePlan[] = order.map(({ node, action, waitFor }, index) => {
+    const ip = node.ip.split('/')[0]!;
+    const i = spec.nodes.indexOf(node);
+    const isCp = node.role === 'control-plane';
+    const runsLb = lb.mode === 'ipvs' && (node.role === 'worker' || (isCp && spec.controlPlane.loadBalancer.onControlPlane));
+    // Control-plane nodes reach the first apiserver directly while the cluster forms; workers
+    // go through the VIP so that losing the first control-plane node does not strand them.
+    const endpointIp = isCp || lb.mode === 'none' ? firstCpIp : lb.vip;
+    // Phases in run order; each module adds its phase here as it lands.
+    const phases: Phase[] = ['preflight', 'os'];
+    return {
+      name: node.name,
+      role: node.role,
+      order: index,
+      action,
+      waitFor,
+      ip,
+      prefix: parseCidr(node.ip).prefix,
+      ...(node.gateway ? { gateway: node.gateway } : {}),
+      dns: node.dns ?? spec.network.dns,
+      searchDomains: spec.network.searchDomains,
+      mac: node.mac,
+      interface: node.interface ?? 'eth0',
+      ...(node.productUuid ? { productUuid: node.productUuid } : {}),
+      instanceId: `kubeseed-${profile.metadata.name}-${node.name}`,
+      hosts: hostsBase,
+      endpointIp,
+      ...(isCp ? { endpointIpWhenReady: ip } : {}),
+      runsLb,
+      firewallPorts: FIREWALL[node.role](endpoint.port),
+      requiredFreePorts: FREE_PORTS[node.role](endpoint.port),
+      phases,
+      secretFiles: secretFilesFor(node.role, topology, secrets),
+      origins: {
+        role: origin(`spec.nodes[${i}].role`),
+        action: origin('spec.nodes[].role', true),
+        endpointIp: origin('spec.controlPlane.loadBalancer', true),
+        interface: origin(`spec.nodes[${i}].interface`),
+        dns: node.dns ? origin(`spec.nodes[${i}].dns`) : origin('spec.network.dns'),
+      },
+    };
+  });
+
+  const podSubnet = spec.kubernetes.podSubnet;
+  return {
+    name: profile.metadata.name,
+    epoch: opts.epoch,
+    kubernetes: {
+      version: spec.kubernetes.version,
+      minor: minorOf(spec.kubernetes.version),
+      kubeadmApi: entry.kubeadmApi,
+      podSubnet,
+      serviceSubnet: spec.kubernetes.serviceSubnet,
+      dnsDomain: spec.kubernetes.dnsDomain,
+      proxyMode: spec.kubernetes.proxyMode,
+      imageRepository: spec.kubernetes.imageRepository,
+      cgroupDriver: 'systemd',
+      images: entry.images,
+    },
+    endpoint: { host: endpoint.host, port: endpoint.port },
+    etcd: {
+      topology,
+      members: (topology === 'stacked' ? spec.nodes.filter((n) => n.role === 'control-plane') : spec.nodes.filter((n) => n.role === 'etcd'))
+        .map((n) => ({ name: n.name, ip: n.ip.split('/')[0]! })),
+    },
+    lb,
+    os,
+    containerd: containerdPlan(profile, entry.images.pause),
+    artifacts: {
+      source: spec.artifacts.source,
+      arch: spec.artifacts.arch,
+      ...(spec.artifacts.mirror ? { mirror: spec.artifacts.mirror } : {}),
+      ...(spec.artifacts.bundlePath ? { bundlePath: spec.artifacts.bundlePath } : {}),
+    },
+    access: spec.access,
+    secrets,
+    nodes,
+    origins: {
+      'kubernetes.version': origin('spec.kubernetes.version'),
+      'kubernetes.kubeadmApi': origin('spec.kubernetes.version', true),
+      'kubernetes.podSubnet': origin('spec.kubernetes.podSubnet'),
+      'kubernetes.serviceSubnet': origin('spec.kubernetes.serviceSubnet'),
+      'kubernetes.proxyMode': origin('spec.kubernetes.proxyMode'),
+      'kubernetes.apiserverServiceIp': { kind: 'derived', from: `spec.kubernetes.serviceSubnet (${formatIp(firstHost(parseCidr(spec.kubernetes.serviceSubnet)))})` },
+      'containerd.configVersion': origin('spec.containerd.version', true),
+      'containerd.sandboxImage': spec.containerd.sandboxImage ? origin('spec.containerd.sandboxImage') : origin('spec.kubernetes.version', true),
+      'os.iptables': spec.os.iptables ? origin('spec.os.iptables') : origin('spec.os.family', true),
+      'os.format': opts.format ? { kind: 'explicit', from: '--format' } : origin('spec.os.family', true),
+      'lb.vip': origin('spec.controlPlane.loadBalancer.vip'),
+      'endpoint.host': origin('spec.controlPlane.endpoint.host'),
+    },
+  };
+}

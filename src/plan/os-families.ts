@@ -1,0 +1,30 @@
+/**
+ * What differs per OS family, in one frozen table (the README's OS table mirrors it).
+ */
+import type { OsFamily } from './types.js';
+
+export interface FamilyFacts {
+  readonly format: 'cloud-init' | 'ignition';
+  readonly defaultIptables: 'legacy' | 'nft';
+  readonly hasSelinux: boolean;
+  readonly firewall: 'ufw' | 'firewalld' | 'none';
+  readonly packageManager: 'apt' | 'dnf' | 'none';
+  readonly binDir: string;
+  readonly sbinDir: string;
+  readonly libDir: string;
+  readonly shipsContainerd: boolean;
+  /** kubeadm preflight needs these; minimal images often lack them. */
+  readonly packages: readonly string[];
+}
+
+const APT_PACKAGES = ['conntrack', 'ebtables', 'ethtool', 'ipvsadm', 'socat'] as const;
+const DNF_PACKAGES = ['conntrack-tools', 'ethtool', 'ipvsadm', 'socat'] as const;
+
+export const OS_FAMILIES: Readonly<Record<OsFamily, FamilyFacts>> = Object.freeze({
+  ubuntu: { format: 'cloud-init', defaultIptables: 'legacy', hasSelinux: false, firewall: 'ufw', packageManager: 'apt', binDir: '/usr/local/bin', sbinDir: '/usr/local/sbin', libDir: '/usr/local/lib/kubeseed', shipsContainerd: false, packages: APT_PACKAGES },
+  debian: { format: 'cloud-init', defaultIptables: 'legacy', hasSelinux: false, firewall: 'ufw', packageManager: 'apt', binDir: '/usr/local/bin', sbinDir: '/usr/local/sbin', libDir: '/usr/local/lib/kubeseed', shipsContainerd: false, packages: APT_PACKAGES },
+  rocky: { format: 'cloud-init', defaultIptables: 'nft', hasSelinux: true, firewall: 'firewalld', packageManager: 'dnf', binDir: '/usr/local/bin', sbinDir: '/usr/local/sbin', libDir: '/usr/local/lib/kubeseed', shipsContainerd: false, packages: DNF_PACKAGES },
+  rhel: { format: 'cloud-init', defaultIptables: 'nft', hasSelinux: true, firewall: 'firewalld', packageManager: 'dnf', binDir: '/usr/local/bin', sbinDir: '/usr/local/sbin', libDir: '/usr/local/lib/kubeseed', shipsContainerd: false, packages: DNF_PACKAGES },
+  flatcar: { format: 'ignition', defaultIptables: 'nft', hasSelinux: false, firewall: 'none', packageManager: 'none', binDir: '/opt/bin', sbinDir: '/opt/kubeseed/bin', libDir: '/opt/kubeseed/lib', shipsContainerd: true, packages: [] },
+  fcos: { format: 'ignition', defaultIptables: 'nft', hasSelinux: true, firewall: 'none', packageManager: 'none', binDir: '/opt/bin', sbinDir: '/opt/kubeseed/bin', libDir: '/opt/kubeseed/lib', shipsContainerd: true, packages: [] },
+});

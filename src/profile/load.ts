@@ -1,0 +1,57 @@
+/**
+ * Reads a profile file: YAML with positions kept, then the schema, then the whole-profile checks.
+ * Returns diagnostics already located at file:line:col; never throws for bad input.
+ */
+import { readFileSync } from 'node:fs';
+import { LineCounter, parseDocument, type Document } from 'yaml';
+import { givenPaths } from './given.js';
+import { error, hasErrors, locate, type Diagnostic, type Located } from './diagnostics.js';
+import { ProfileSchema, type Profile } from './schema/v1alpha1.js';
+import { validateProfile } from './validate.js';
+import { zodIssuesToDiagnostics } from './zod-issues.js';
+
+export interface LoadResult {
+  /** Present when there are no errors (warnings may remain). */
+  readonly profile?: Profile;
+  /** Dotted paths the user wrote (the rest are defaults). */
+  readonly given?: ReadonlySet<string>;
+  readonly diagnostics: readonly Located[];
+}
+
+/** Parses profile text; `file` only names it in diagnostics. */
+export function parseProfile(text: string, file: string): LoadResult {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, version: '1.2' });
+  if (doc.errors.length > 0) {
+    return {
+      diagnostics: doc.errors.map((e) => {
+        const pos = lines.linePos(e.pos[0]);
+        const first = e.message.split('\n')[0] ?? e.message;
+        return { severity: 'error', code: 'yaml-syntax', path: [], message: `YAML: ${first}`, file, line: pos.line, col: pos.col };
+      }),
+    };
+  }
+  const input: unknown = doc.toJS({ maxAliasCount: 100 });
+  const where = (ds: readonly Diagnostic[]): Located[] => ds.map((d) => locate(d, file, doc as Document, lines));
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+    return { diagnostics: where([error('not-a-mapping', [], 'a profile is a YAML mapping with apiVersion, kind, metadata and spec')]) };
+  }
+  const parsed = ProfileSchema.safeParse(input);
+  if (!parsed.success) {
+    return { diagnostics: where(zodIssuesToDiagnostics(ProfileSchema, parsed.error.issues, input)) };
+  }
+  const semantic = validateProfile(parsed.data);
+  if (hasErrors(semantic)) return { diagnostics: where(semantic) };
+  return { profile: parsed.data, given: givenPaths(input), diagnostics: where(semantic) };
+}
+
+export function loadProfile(path: string): LoadResult {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    const reason = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message;
+    return { diagnostics: [{ severity: 'error', code: 'unreadable', path: [], message: `cannot read profile: ${reason}`, file: path, line: 1, col: 1 }] };
+  }
+  return parseProfile(text, path);
+}

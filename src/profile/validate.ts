@@ -1,0 +1,126 @@
+/**
+ * Whole-profile checks that a per-field schema cannot make: uniqueness, subnet overlaps,
+ * topology rules, OS support. Pure: returns diagnostics with profile paths.
+ */
+import { contains, overlaps, parseCidr, parseIp } from '../net/ipv4.js';
+import { isSupportedKubernetes, supportedMinors } from '../plan/versions.js';
+import { error, warning, type Diagnostic } from './diagnostics.js';
+import type { Profile } from './schema/v1alpha1.js';
+
+/** OS releases kubeseed knows how to prepare. Flatcar and FCOS roll: any version. */
+const OS_VERSIONS: Record<string, readonly string[] | undefined> = {
+  ubuntu: ['22.04', '24.04'],
+  debian: ['12'],
+  rocky: ['8', '9'],
+  rhel: ['8', '9'],
+};
+
+/** Families without an iptables-legacy backend. */
+const NO_LEGACY_IPTABLES: Record<string, string> = {
+  rocky: 'Rocky Linux 8/9 ship only the nftables backend of iptables (iptables-nft); iptables-legacy is not packaged',
+  rhel: 'RHEL 8/9 ship only the nftables backend of iptables (iptables-nft); iptables-legacy is not packaged',
+  fcos: 'Fedora CoreOS uses the nftables backend of iptables',
+};
+
+function duplicates(profile: Profile, field: 'name' | 'mac' | 'productUuid' | 'ip', key: (v: string) => string): Diagnostic[] {
+  const seen = new Map<string, number>();
+  const out: Diagnostic[] = [];
+  profile.spec.nodes.forEach((node, i) => {
+    const v = node[field];
+    if (v === undefined) return;
+    const k = key(v);
+    const first = seen.get(k);
+    if (first === undefined) seen.set(k, i);
+    else out.push(error(`duplicate-${field}`, ['spec', 'nodes', i, field], `duplicate of spec.nodes[${first}].${field}`));
+  });
+  return out;
+}
+
+function subnets(profile: Profile): Diagnostic[] {
+  const k = profile.spec.kubernetes;
+  const out: Diagnostic[] = [];
+  const pod = parseCidr(k.podSubnet);
+  const svc = parseCidr(k.serviceSubnet);
+  if (overlaps(pod, svc)) out.push(error('subnet-overlap', ['spec', 'kubernetes', 'serviceSubnet'], `overlaps spec.kubernetes.podSubnet ${k.podSubnet}`));
+  const lb = profile.spec.controlPlane.loadBalancer;
+  const vip = parseIp(lb.vip);
+  const vipPath = ['spec', 'controlPlane', 'loadBalancer', 'vip'];
+  if (lb.mode === 'ipvs') {
+    if (contains(pod, vip)) out.push(error('vip-in-subnet', vipPath, `${lb.vip} lies inside spec.kubernetes.podSubnet ${k.podSubnet}`));
+    if (contains(svc, vip)) out.push(error('vip-in-subnet', vipPath, `${lb.vip} lies inside spec.kubernetes.serviceSubnet ${k.serviceSubnet}`));
+  }
+  profile.spec.nodes.forEach((node, i) => {
+    const net = parseCidr(node.ip);
+    const ip = parseIp(node.ip.split('/')[0]!);
+    const path = ['spec', 'nodes', i, 'ip'];
+    if (overlaps(net, pod)) out.push(error('subnet-overlap', path, `node subnet overlaps spec.kubernetes.podSubnet ${k.podSubnet}`));
+    if (overlaps(net, svc)) out.push(error('subnet-overlap', path, `node subnet overlaps spec.kubernetes.serviceSubnet ${k.serviceSubnet}`));
+    if (net.prefix < 31 && (ip === net.network || ip === net.network + 2 ** (32 - net.prefix) - 1)) {
+      out.push(error('not-a-host-address', path, `${node.ip} is the subnet's network or broadcast address`));
+    }
+    if (lb.mode === 'ipvs' && contains(net, vip)) {
+      out.push(error('vip-in-subnet', vipPath, `${lb.vip} lies inside the subnet of spec.nodes[${i}] (${node.ip}); the VIP must exist on no network`));
+    }
+    if (node.gateway !== undefined && !contains(net, parseIp(node.gateway))) {
+      out.push(error('gateway-off-subnet', ['spec', 'nodes', i, 'gateway'], `${node.gateway} is not inside ${node.ip}`));
+    }
+  });
+  return out;
+}
+
+function topology(profile: Profile): Diagnostic[] {
+  const nodes = profile.spec.nodes;
+  const cps = nodes.filter((n) => n.role === 'control-plane').length;
+  const etcds = nodes.filter((n) => n.role === 'etcd').length;
+  const topo = profile.spec.controlPlane.etcd.topology;
+  const out: Diagnostic[] = [];
+  if (cps === 0) out.push(error('no-control-plane', ['spec', 'nodes'], 'at least one node needs role: control-plane'));
+  if (topo === 'stacked') {
+    const firstEtcd = nodes.findIndex((n) => n.role === 'etcd');
+    if (firstEtcd >= 0) out.push(error('etcd-node-stacked', ['spec', 'nodes', firstEtcd, 'role'], 'role etcd needs spec.controlPlane.etcd.topology: external'));
+    if (cps > 0 && cps % 2 === 0) out.push(warning('even-etcd-members', ['spec', 'nodes'], `${cps} stacked etcd members: an even count tolerates no more failures than ${cps - 1}; use an odd number of control-plane nodes`));
+  } else {
+    if (etcds === 0) out.push(error('no-etcd-nodes', ['spec', 'controlPlane', 'etcd', 'topology'], 'external etcd needs nodes with role: etcd'));
+    else if (etcds % 2 === 0) out.push(warning('even-etcd-members', ['spec', 'nodes'], `${etcds} etcd members: an even count tolerates no more failures than ${etcds - 1}`));
+  }
+  return out;
+}
+
+function operatingSystem(profile: Profile): Diagnostic[] {
+  const os = profile.spec.os;
+  const out: Diagnostic[] = [];
+  const known = OS_VERSIONS[os.family];
+  if (known) {
+    if (os.version === undefined) out.push(error('os-version-missing', ['spec', 'os'], `version is required for ${os.family} (one of ${known.join(', ')})`));
+    else if (!known.includes(os.version)) out.push(error('os-version-unsupported', ['spec', 'os', 'version'], `${os.family} ${os.version} is not supported (one of ${known.join(', ')})`));
+  }
+  const noLegacy = NO_LEGACY_IPTABLES[os.family];
+  if (noLegacy && os.iptables === 'legacy') {
+    out.push(error('iptables-legacy-unavailable', ['spec', 'os', 'iptables'], `${noLegacy}; set iptables: nft (kube-proxy and CNI plugins detect the nft backend)`));
+  }
+  if (os.selinux === 'enforcing') out.push(warning('selinux-enforcing', ['spec', 'os', 'selinux'], 'kubeadm documents SELinux permissive; enforcing needs container-selinux policies for every workload'));
+  return out;
+}
+
+export function validateProfile(profile: Profile): Diagnostic[] {
+  const spec = profile.spec;
+  const out: Diagnostic[] = [
+    ...duplicates(profile, 'name', (v) => v),
+    ...duplicates(profile, 'ip', (v) => v.split('/')[0]!),
+    ...duplicates(profile, 'mac', (v) => v),
+    ...duplicates(profile, 'productUuid', (v) => v),
+    ...subnets(profile),
+    ...topology(profile),
+    ...operatingSystem(profile),
+  ];
+  if (!isSupportedKubernetes(spec.kubernetes.version)) {
+    out.push(error('kubernetes-version-unsupported', ['spec', 'kubernetes', 'version'], `${spec.kubernetes.version} is not supported (supported minors: ${supportedMinors().join(', ')})`));
+  }
+  if (spec.artifacts.source === 'mirror' && spec.artifacts.mirror === undefined) {
+    out.push(error('mirror-missing', ['spec', 'artifacts'], 'source: mirror needs mirror.url'));
+  }
+  if (spec.controlPlane.endpoint.host === spec.kubernetes.dnsDomain) {
+    out.push(error('endpoint-is-domain', ['spec', 'controlPlane', 'endpoint', 'host'], 'must differ from spec.kubernetes.dnsDomain'));
+  }
+  return out;
+}
