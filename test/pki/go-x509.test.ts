@@ -47,6 +47,7 @@ describe.skipIf(!hasGo).each([
         ca('etcd/ca.crt', 'etcd-ca'),
         `pin ${state.discoveryHash}`,
         `admin CN=kubernetes-admin O=[${group}] isCA=false keyUsage=digitalSignature,keyEncipherment extKeyUsage=[2] akiMatchesCA=true`,
+        'apiserver-etcd-client CN=kube-apiserver-etcd-client O=[] verifiesWithEtcdCA=true verifiesWithClusterCA=false',
         'token valid=true',
         'sa.pub ok',
         '',

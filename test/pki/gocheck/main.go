@@ -130,6 +130,18 @@ func main() {
 		admin.Subject.CommonName, admin.Subject.Organization, admin.IsCA, keyUsage(admin.KeyUsage), admin.ExtKeyUsage,
 		string(admin.AuthorityKeyId) == string(ca.SubjectKeyId))
 
+	etcdClient, err := tls.X509KeyPair(read(dir, "apiserver-etcd-client.crt"), read(dir, "apiserver-etcd-client.key"))
+	if err != nil {
+		fail("apiserver-etcd-client: %v", err)
+	}
+	ec, _ := x509.ParseCertificate(etcdClient.Certificate[0])
+	etcdRoots := x509.NewCertPool()
+	etcdRoots.AddCert(cas["etcd/ca.crt"])
+	_, etcdErr := ec.Verify(x509.VerifyOptions{Roots: etcdRoots, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}})
+	_, wrongErr := ec.Verify(x509.VerifyOptions{Roots: roots, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}})
+	fmt.Printf("apiserver-etcd-client CN=%s O=%v verifiesWithEtcdCA=%v verifiesWithClusterCA=%v\n",
+		ec.Subject.CommonName, ec.Subject.Organization, etcdErr == nil, wrongErr == nil)
+
 	var doc struct {
 		BootstrapToken struct{ Token string } `json:"bootstrapToken"`
 	}
