@@ -54,6 +54,7 @@ export function stateSummary(state: ClusterState): StateSummary {
       row('front-proxy-ca.crt', state.frontProxyCa.cert),
       row('etcd/ca.crt', state.etcdCa.cert),
       row('admin.conf', admin.clientCertPem),
+      row('apiserver-etcd-client.crt', state.apiserverEtcdClient.cert),
     ],
     serviceAccountKeySha256: createHash('sha256').update(spkiDer(parsePublicKeyPem(state.serviceAccount.pub))).digest('hex'),
     discoveryHash: state.discoveryHash,

@@ -184,6 +184,12 @@ function tbsFields(certDer: Uint8Array): { fields: Asn1[]; offset: number } {
   return { fields, offset };
 }
 
+/** The certificate's issuer Name, DER-encoded as it appears in the certificate. */
+export function certificateIssuerDer(certDer: Uint8Array): Buffer {
+  const { fields, offset } = tbsFields(certDer);
+  return toDer(fields[offset + 2]!);
+}
+
 /** The certificate's subject Name, DER-encoded as it appears in the certificate. */
 export function certificateSubjectDer(certDer: Uint8Array): Buffer {
   const { fields, offset } = tbsFields(certDer);

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import forge from 'node-forge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { issueClientCert, type CertKeyPem } from '../../src/pki/ca.js';
+import type { CertKeyPem } from '../../src/pki/ca.js';
 import { createClusterState, type ClusterState } from '../../src/pki/cluster-state.js';
 import type { KeyAlgorithm } from '../../src/pki/keys.js';
 import { parseAdminKubeconfig } from '../../src/pki/kubeconfig.js';
@@ -43,12 +43,8 @@ function writeFixture(alg: KeyAlgorithm, root: string): Fixture {
     endpoint: { host: 'apiserver.cluster.local', port: 6443 },
     rng: seededRng(`cluster-state-${alg}`),
   });
-  const etcdClient = issueClientCert(state.etcdCa, {
-    cn: 'kube-apiserver-etcd-client',
-    orgs: [],
-    now: NOW,
-    rng: seededRng(`etcd-client-${alg}`),
-  });
+  // createClusterState makes it with issueClientCert(state.etcdCa, ...).
+  const etcdClient = state.apiserverEtcdClient;
   const dir = join(root, alg);
   mkdirSync(join(dir, 'etcd'), { recursive: true });
   const admin = parseAdminKubeconfig(state.adminConf);
@@ -200,7 +196,7 @@ describe.skipIf(!hasOpenssl).each(['rsa', 'ecdsa'] as const)('createClusterState
     expect(r.status).not.toBe(0);
   });
 
-  it('apiserver-etcd-client from issueClientCert verifies against etcd/ca.crt only', () => {
+  it('apiserver-etcd-client verifies against etcd/ca.crt only', () => {
     const crt = fx().path('apiserver-etcd-client.crt');
     expect(openssl(['verify', '-purpose', 'sslclient', '-CAfile', fx().path('etcd/ca.crt'), crt])).toBe(`${crt}: OK\n`);
     expect(run('openssl', ['verify', '-CAfile', fx().path('ca.crt'), crt]).status).not.toBe(0);
@@ -227,6 +223,7 @@ describe.skipIf(!hasOpenssl).each(['rsa', 'ecdsa'] as const)('createClusterState
       { name: 'front-proxy-ca.crt', sha256: fingerprint('front-proxy-ca.crt'), notBefore: '2026-03-01T11:55:00.000Z', notAfter: '2036-02-27T12:00:00.000Z', subject: 'CN=front-proxy-ca' },
       { name: 'etcd/ca.crt', sha256: fingerprint('etcd/ca.crt'), notBefore: '2026-03-01T11:55:00.000Z', notAfter: '2036-02-27T12:00:00.000Z', subject: 'CN=etcd-ca' },
       { name: 'admin.conf', sha256: fingerprint('admin.crt'), notBefore: '2026-03-01T11:55:00.000Z', notAfter: '2027-03-01T12:00:00.000Z', subject: 'O=kubeadm:cluster-admins, CN=kubernetes-admin' },
+      { name: 'apiserver-etcd-client.crt', sha256: fingerprint('apiserver-etcd-client.crt'), notBefore: '2026-03-01T11:55:00.000Z', notAfter: '2027-03-01T12:00:00.000Z', subject: 'CN=kube-apiserver-etcd-client' },
     ]);
     const [id, secret] = fx().state.bootstrapToken.token.split('.');
     expect(s.token).toEqual({ id, ttlSeconds: 86400, expires: '2026-03-02T12:00:00.000Z' });

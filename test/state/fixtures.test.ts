@@ -55,6 +55,7 @@ describe.each(FIXTURES)('fixture $name', ({ name, keyAlgorithm, tokenTtlSeconds,
         ['front-proxy-ca.crt', 'CN=front-proxy-ca', '2025-12-31T23:55:00.000Z', '2035-12-30T00:00:00.000Z'],
         ['etcd/ca.crt', 'CN=etcd-ca', '2025-12-31T23:55:00.000Z', '2035-12-30T00:00:00.000Z'],
         ['admin.conf', 'O=kubeadm:cluster-admins, CN=kubernetes-admin', '2025-12-31T23:55:00.000Z', '2027-01-01T00:00:00.000Z'],
+        ['apiserver-etcd-client.crt', 'CN=kube-apiserver-etcd-client', '2025-12-31T23:55:00.000Z', '2027-01-01T00:00:00.000Z'],
       ],
       token: { id: tokenId, ttlSeconds: tokenTtlSeconds, expires: tokenTtlSeconds ? '2026-01-02T00:00:00.000Z' : null },
     });

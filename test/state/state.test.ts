@@ -240,6 +240,16 @@ describe('readState', () => {
       },
       'its client certificate was not signed by ca.crt',
     ],
+    [
+      'apiserver-etcd-client.crt signed by the cluster CA instead of the etcd CA',
+      'apiserver-etcd-client.crt',
+      (d) => {
+        const wrong = issueClientCert(states.rsa.ca, { cn: 'kube-apiserver-etcd-client', orgs: [], now: NOW });
+        writeFileSync(join(d, 'apiserver-etcd-client.crt'), wrong.cert);
+        writeFileSync(join(d, 'apiserver-etcd-client.key'), wrong.key);
+      },
+      'was not signed by etcd/ca.crt',
+    ],
   ];
   it.each(damage)('%s is an error naming %s', (_what, file, breakIt, detail) => {
     const dir = copy();
