@@ -3,6 +3,7 @@
  * The CLI is the only place that prints and sets exit codes; the stages return data.
  */
 import { UsageError } from './args.js';
+import { bundleCommand } from './commands/bundle.js';
 import { compileCommand } from './commands/compile.js';
 import { explainCommand } from './commands/explain.js';
 import { stateCommand } from './commands/state.js';
@@ -17,6 +18,7 @@ Commands:
   compile PROFILE               write out/<cluster>/ (user-data, meta-data, network-config, manifest.json)
   explain PROFILE [--node N]    print the resolved plan: roles, order, addresses, files and secrets
   state show PROFILE            print the cluster state's certificate fingerprints and expiry dates
+  bundle PROFILE                build the offline bundle (--from DIR, --mirror URL) or --list what it needs
 
 Run "kubeseed COMMAND --help" for a command's options.
 Exit codes: 0 ok, 1 failure, 2 bad input.`;
@@ -26,6 +28,7 @@ const COMMANDS: Record<string, (argv: string[], io: Io) => number | Promise<numb
   compile: compileCommand,
   explain: explainCommand,
   state: stateCommand,
+  bundle: bundleCommand,
 };
 
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
