@@ -6,7 +6,10 @@ export interface IsoFile {
   readonly size: number;
   /** Permission bits (e.g. 0o644), recorded in the Rock Ridge PX entry. */
   readonly mode: number;
-  /** Opens the content; called once, when the writer reaches this file. */
+  /**
+   * Opens the content; called once, when the writer reaches this file. The writer copies each
+   * chunk before it asks for the next, so a source may reuse one buffer for every chunk.
+   */
   readonly open: () => NodeJS.ReadableStream | AsyncIterable<Uint8Array | string>;
 }
 
