@@ -5,8 +5,8 @@
  *
  * Block map (2048-byte logical blocks):
  *   0-15 system area (zero) | 16 primary VD | 17 Joliet supplementary VD | 18 terminator |
- *   path tables (primary L, M; Joliet L, M) | primary directories | Joliet directories |
- *   Rock Ridge continuation areas | file data, in path order, each extent block-aligned.
+ *   path tables (primary L, M; Joliet L, M) | primary directories, each followed by its Rock
+ *   Ridge continuation areas | Joliet directories | file data, in path order, block-aligned.
  */
 import { BLOCK, blocksFor, dirDate, putAscii, putBoth16, putBoth32, putUcs2, ucs2be, volumeDate } from './encode.js';
 import { comparePrimaryIds, compareJolietIds, jolietIds, primaryIds } from './names.js';
@@ -450,21 +450,25 @@ export function planIso(input: readonly IsoFile[], opts: LayoutOptions): IsoLayo
   const pM = alloc(blocksFor(primaryTableSize));
   const jL = alloc(blocksFor(jolietTableSize));
   const jM = alloc(blocksFor(jolietTableSize));
-  for (const dir of primaryOrder) dir.primary.block = alloc(dir.primary.blocks);
-  for (const dir of jolietOrder) dir.joliet.block = alloc(dir.joliet.blocks);
-
-  // Continuation areas, packed so that none crosses a block (Linux reads each from one block).
-  const ceStart = next;
-  let ceOff = 0;
+  // Each directory's continuation areas follow it directly, packed so that none crosses a block
+  // (Linux reads each from one block). libarchive (bsdtar) reads a continuation area only when it
+  // is the block after the directory it has just read, as libisofs lays them out.
   const overflowing: Rec[] = [];
-  for (const dir of primaryOrder) for (const rec of dir.primary.records) if (rec.overflow.length > 0) overflowing.push(rec);
-  for (const rec of overflowing) {
-    const len = rec.overflow.reduce((s, e) => s + e.length, 0);
-    if ((ceOff % BLOCK) + len > BLOCK) ceOff += BLOCK - (ceOff % BLOCK);
-    rec.ceAt = { block: ceStart + Math.floor(ceOff / BLOCK), offset: ceOff % BLOCK };
-    ceOff += len;
+  for (const dir of primaryOrder) {
+    dir.primary.block = alloc(dir.primary.blocks);
+    const ceStart = next;
+    let ceOff = 0;
+    for (const rec of dir.primary.records) {
+      if (rec.overflow.length === 0) continue;
+      const len = rec.overflow.reduce((s, e) => s + e.length, 0);
+      if ((ceOff % BLOCK) + len > BLOCK) ceOff += BLOCK - (ceOff % BLOCK);
+      rec.ceAt = { block: ceStart + Math.floor(ceOff / BLOCK), offset: ceOff % BLOCK };
+      ceOff += len;
+      overflowing.push(rec);
+    }
+    alloc(blocksFor(ceOff));
   }
-  alloc(blocksFor(ceOff));
+  for (const dir of jolietOrder) dir.joliet.block = alloc(dir.joliet.blocks);
 
   const headerBlocks = next;
   const planned: PlannedFile[] = [];

@@ -52,6 +52,7 @@ function xorrisoProblems(stderr: string): string[] {
 const hasIsoinfo = requireTool('isoinfo', 'genisoimage');
 const hasXorriso = requireTool('xorriso', 'xorriso');
 const hasBlkid = requireTool('blkid', 'util-linux');
+const hasBsdtar = requireTool('bsdtar', 'libarchive-tools');
 
 let dir: string;
 let iso: string;
@@ -149,6 +150,24 @@ describe('seed ISO read back by xorriso', () => {
   });
 });
 
+describe('seed ISO read back by bsdtar (libarchive, a one-pass reader)', () => {
+  it.runIf(hasBsdtar)('lists every path with its mode and extracts the input bytes', () => {
+    const r = run('bsdtar', ['-tvf', iso]);
+    expect(r.status).toBe(0);
+    const listed = r.stdout.split('\n').filter(Boolean).map((l) => {
+      const f = l.split(/\s+/);
+      return `${f[0]} ${f.slice(8).join(' ')}`;
+    });
+    const files = Object.entries(CONTENT).map(([p, { mode }]) => `-${(mode | 0o100000).toString(8).slice(-3).split('').map((d) => ['---', '--x', '-w-', '-wx', 'r--', 'r-x', 'rw-', 'rwx'][Number(d)]).join('')} ${p}`);
+    const dirs = ['.', 'kubeseed', 'kubeseed/bin', 'kubeseed/images'].map((d) => `drwxr-xr-x ${d}`);
+    expect(listed.sort()).toEqual([...dirs, ...files].sort());
+    const out = join(dir, 'bsdtar-x');
+    run('mkdir', ['-p', out]);
+    expect(run('bsdtar', ['-xf', iso, '-C', out]).status).toBe(0);
+    for (const [p, { bytes }] of Object.entries(CONTENT)) expect(readFileSync(join(out, p)).equals(bytes), p).toBe(true);
+  });
+});
+
 describe('seed ISO seen by blkid (how cloud-init finds a NoCloud seed)', () => {
   it.runIf(hasBlkid)('has LABEL cidata and TYPE iso9660', () => {
     const r = run('blkid', ['-o', 'export', '-p', iso]);
@@ -241,5 +260,11 @@ describe('multi-extent files (how files over 4 GiB are recorded)', () => {
     expect(readFileSync(join(out, 'kubeseed/big.bin')).equals(big)).toBe(true);
     const j = spawnSync('isoinfo', ['-J', '-i', p, '-x', '/kubeseed/big.bin']);
     expect(j.stdout.equals(big)).toBe(true);
+    if (hasBsdtar) {
+      const bx = join(dir, 'multi-bsdtar');
+      run('mkdir', ['-p', bx]);
+      expect(run('bsdtar', ['-xf', p, '-C', bx]).status).toBe(0);
+      expect(readFileSync(join(bx, 'kubeseed/big.bin')).equals(big)).toBe(true);
+    }
   });
 });
