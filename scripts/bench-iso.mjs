@@ -2,7 +2,9 @@
 // Benchmarks the ISO writer against xorriso on the same 1 GiB tree, in the same run.
 // Prints throughput (MB/s = 10^6 bytes/s of input file data) of each, their ratio (target
 // >= 0.9) and our writer's peak RSS (target < 150 MB). Run `npm run build` first: this imports
-// dist/emit/iso/index.js. Usage: node scripts/bench-iso.mjs [rounds=5]
+// dist/emit/iso/index.js. Usage: node scripts/bench-iso.mjs [rounds=5] [dir]
+// `dir` (default: the OS temp dir) holds the tree and both images; a tmpfs such as /dev/shm takes
+// the disk out of the comparison, which a shared or busy disk otherwise dominates.
 // Each timed run starts after `sync`, so neither tool pays for the other's dirty pages; one
 // untimed warm-up of each comes first, so both read the tree from the page cache.
 import { spawnSync } from 'node:child_process';
@@ -48,7 +50,7 @@ if (spawnSync('sh', ['-c', 'command -v xorriso'], { stdio: 'ignore' }).status !=
 
 const rounds = Number(process.argv[2] ?? 5);
 const MiB = 1024 * 1024;
-const work = mkdtempSync(join(tmpdir(), 'kubeseed-bench-iso-'));
+const work = mkdtempSync(join(process.argv[3] ?? tmpdir(), 'kubeseed-bench-iso-'));
 const tree = join(work, 'tree');
 const layout = {
   'user-data': 4096,
@@ -102,7 +104,7 @@ function timeXorriso() {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 try {
-  console.log(`bench-iso: ${Object.keys(layout).length} files, ${(inputBytes / MiB).toFixed(0)} MiB input, ${rounds} rounds (alternating)`);
+  console.log(`bench-iso: ${Object.keys(layout).length} files, ${(inputBytes / MiB).toFixed(0)} MiB input, ${rounds} rounds (alternating), in ${work}`);
   timeOurs();
   timeXorriso();
   const ours = [];
