@@ -181,6 +181,58 @@ describe('running the kubeadm phase', () => {
     expect(existsSync(kubeconfig)).toBe(false);
   });
 
+  it('an external etcd member makes its certificates and static pod as the HA etcd guide does, then waits for health', () => {
+    if (!hasBash) return;
+    const prod = planFromFile('profiles/external-etcd.yaml');
+    const etcd1 = prod.nodes.find((n) => n.name === 'etcd1')!;
+    const sb = sandbox(prod, etcd1, { kubeadm: 'exit 0', curl: `echo '{"health":"true","reason":""}'` },
+      [["KUBEADM='/usr/local/bin/kubeadm'", 'KUBEADM=kubeadm'], ...FAST]);
+    mkdirSync(join(sb.dir, 'etc/kubernetes/pki/etcd'));
+    writeFileSync(join(sb.dir, 'etc/kubernetes/pki/etcd/ca.crt'), 'CA');
+    writeFileSync(join(sb.dir, 'etc/kubernetes/pki/etcd/ca.key'), 'KEY');
+    const r = sb.run();
+    expect(r.status).toBe(0);
+    const cfg = `${sb.dir}/etc/kubernetes/kubeadm/kubeadm.yaml`;
+    const pki = `${sb.dir}/etc/kubernetes/pki`;
+    expect(r.calls).toEqual([
+      `kubeadm init phase certs etcd-server --config ${cfg}`,
+      `kubeadm init phase certs etcd-peer --config ${cfg}`,
+      `kubeadm init phase certs etcd-healthcheck-client --config ${cfg}`,
+      'systemctl daemon-reload',
+      'systemctl enable kubelet',
+      'systemctl restart kubelet',
+      `kubeadm init phase etcd local --config ${cfg}`,
+      `curl -fsS --max-time 5 --cacert ${pki}/etcd/ca.crt --cert ${pki}/etcd/healthcheck-client.crt --key ${pki}/etcd/healthcheck-client.key https://10.20.1.21:2379/health`,
+    ]);
+    expect(messages(r.log).at(-1)).toBe('etcd member etcd1 is healthy');
+  });
+
+  it('the first control-plane node waits for external etcd, inits, creates the wait RBAC and starts the UUID watch', () => {
+    if (!hasBash) return;
+    const prod = planFromFile('profiles/external-etcd.yaml');
+    const cp1p = prod.nodes.find((n) => n.name === 'cp1')!;
+    const sb = sandbox(prod, cp1p, { kubeadm: 'exit 0', kubectl: 'exit 0', curl: `echo '{"health":"true","reason":""}'`, 'systemd-run': 'exit 0' },
+      [["KUBEADM='/usr/local/bin/kubeadm'", 'KUBEADM=kubeadm'], ["KUBECTL='/usr/local/bin/kubectl'", 'KUBECTL=kubectl'], ...FAST]);
+    const r = sb.run();
+    expect(r.stderr).not.toContain('FATAL');
+    expect(r.status).toBe(0);
+    const k = `${sb.dir}/etc/kubernetes`;
+    const etcdCurl = (name: string) => `curl -fsS --max-time 5 --cacert ${k}/pki/etcd/ca.crt --cert ${k}/pki/apiserver-etcd-client.crt `
+      + `--key ${k}/pki/apiserver-etcd-client.key https://${name}:2379/health`;
+    // systemd-run is given the absolute path of the bash running the phase ($BASH).
+    const calls = r.calls.map((c) => c.replace(/ \/\S*bash (\S+\/kubeadm\.sh uuid-watch)$/, ' $BASH $1'));
+    expect(calls).toEqual([
+      etcdCurl('etcd1'), etcdCurl('etcd2'), etcdCurl('etcd3'),
+      `kubeadm init --config ${k}/kubeadm/kubeadm.yaml`,
+      `kubectl --kubeconfig ${k}/admin.conf apply -f ${k}/kubeadm/join-wait-rbac.yaml`,
+      `systemd-run --unit=kubeseed-uuid-watch --collect --quiet --description=kubeseed: duplicate system UUID watch $BASH ${sb.dir}/kubeadm.sh uuid-watch`,
+      `curl -fsS --max-time 5 --cacert ${k}/pki/ca.crt https://10.20.1.11:6443/readyz`,
+    ]);
+    expect(readFileSync(join(sb.dir, 'etc/hosts'), 'utf8')).toBe(
+      '127.0.0.1 localhost\n# BEGIN kubeseed endpoint\n10.20.1.11 apiserver.prod.example.internal\n# END kubeseed endpoint\n',
+    );
+  });
+
   it('the first control-plane node reports each duplicate system UUID once', () => {
     if (!hasBash) return;
     const sb = sandbox(ha, cp1, {
