@@ -98,6 +98,14 @@ export interface JoinModel {
 /**
  * An external etcd member. Only `kubeadm init phase certs etcd-*` and `kubeadm init phase etcd
  * local` read this, as in kubeadm's "Set up a High Availability etcd cluster with kubeadm" guide.
+ *
+ * Why a static pod run by a standalone kubelet, as that guide does, rather than an etcd systemd
+ * unit: the etcd image and version are the ones kubeadm pins for this Kubernetes version, pulled
+ * through the same containerd, registry mirrors and offline image bundle as the control plane, so
+ * there is no second etcd download to version and checksum; kubeadm issues the server, peer and
+ * healthcheck certificates with the names and usages it expects, from the etcd CA on disk; and
+ * every node runs the same kubelet/containerd pair that crictl inspects. The cost, which the
+ * guide states too: kubeadm does not upgrade these members or renew their certificates.
  */
 export interface EtcdMemberModel {
   readonly kind: 'etcd';
