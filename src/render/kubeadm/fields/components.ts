@@ -7,9 +7,10 @@ export const KUBELET_V1BETA1_FIELDS: FieldTable = {
     repo: 'kubernetes/kubernetes',
     path: 'staging/src/k8s.io/kubelet/config/v1beta1/types.go',
     commit: '8383bd62ee26c68c4eac4b49431d3403d0880a26',
-    types: 'KubeletConfiguration (cgroupDriver, staticPodPath, address, authentication, authorization, '
-      + 'containerRuntimeEndpoint: added in 1.27, below every version kubeseed supports), '
-      + 'KubeletAuthentication (anonymous.enabled *bool, webhook.enabled *bool), KubeletAuthorization (mode)',
+    types: 'KubeletConfiguration (cgroupDriver, staticPodPath, address, authentication, authorization), '
+      + 'KubeletAuthentication (anonymous.enabled *bool, webhook.enabled *bool), KubeletAuthorization (mode). '
+      + 'containerRuntimeEndpoint (string) came in Kubernetes 1.27, after this file version: it is taken from '
+      + 'the 1.27+ KubeletConfiguration, which every version kubeseed supports (1.29+) has',
   }],
   kinds: {
     KubeletConfiguration: {
