@@ -2,8 +2,7 @@
  * The kubeadm files one node receives: its kubeadm configuration in the API version the plan
  * chose, and the few helpers its phase script needs. The script itself is rendered in phase.ts.
  */
-import type { ClusterPlan, NodePlan } from '../../plan/types.js';
-import type { KubeadmApi } from '../../plan/versions.js';
+import type { ClusterPlan, KubeadmApi, NodePlan } from '../../plan/types.js';
 import { secretFile, textFile, type NodeFile } from '../files.js';
 import { toYaml, toYamlStream } from '../serialize.js';
 import { KUBELET_API } from './component-configs.js';

@@ -100,7 +100,7 @@ describe('running the kubeadm phase', () => {
     expect(r.status).toBe(1);
     expect(messages(r.log)).toEqual([
       'FATAL: kubeadm binary missing from bundle: no executable /usr/local/bin/kubeadm and no kubeadm on PATH '
-        + '(node w1, Kubernetes v1.30.6, artifacts source online); the artifacts phase installs it',
+        + `(node w1, Kubernetes ${ha.kubernetes.version}, artifacts source online); the artifacts phase installs it`,
     ]);
   });
 

@@ -1,12 +1,23 @@
 /** Example-profile plans forced to one kubeadm API version, for the kubeadm tests. */
 import { readFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
-import type { ClusterPlan, ClusterSecrets } from '../../../src/plan/types.js';
-import type { KubeadmApi } from '../../../src/plan/versions.js';
+import type { ClusterPlan, ClusterSecrets, KubeadmApi } from '../../../src/plan/types.js';
+import { supportedVersions, versionEntry } from '../../../src/plan/versions.js';
 import { FAKE_SECRETS, planFromText } from '../../builders/plan.js';
 
-/** A Kubernetes version per kubeadm API version (v1.30 → v1beta3, v1.31 → v1beta4). */
-export const VERSION_FOR: Readonly<Record<KubeadmApi, string>> = { v1beta3: 'v1.30.6', v1beta4: 'v1.31.4' };
+/**
+ * A Kubernetes version per kubeadm API version, from the shipped version table: the newest that
+ * still uses v1beta3 and the oldest that uses v1beta4 (today v1.30.x and v1.31.x), so that the
+ * goldens change only when the table changes those two releases.
+ */
+export const VERSION_FOR: Readonly<Record<KubeadmApi, string>> = (() => {
+  const api = (v: string) => versionEntry(v)!.kubeadmApiVersion;
+  const all = supportedVersions();
+  const v1beta3 = all.filter((v) => api(v) === 'v1beta3').at(-1);
+  const v1beta4 = all.find((v) => api(v) === 'v1beta4');
+  if (!v1beta3 || !v1beta4) throw new Error('the version table lacks a v1beta3 or a v1beta4 release');
+  return { v1beta3, v1beta4 };
+})();
 export const APIS: readonly KubeadmApi[] = ['v1beta3', 'v1beta4'];
 
 /** The profile with its spec.kubernetes.version replaced, so either API version can be forced. */
