@@ -5,6 +5,7 @@
 import { executable, textFile, type NodeFile } from '../files.js';
 import type { ClusterPlan, NodePlan, Phase } from '../../plan/types.js';
 import { renderScript } from './template.js';
+import { renderKubeadmPhase } from '../kubeadm/phase.js';
 
 export function firstbootPath(plan: ClusterPlan): string {
   return `${plan.os.sbinDir}/kubeseed-firstboot`;
@@ -24,6 +25,7 @@ const PHASES: Partial<Record<Phase, PhaseRenderer>> = {
     endpointHost: plan.endpoint.host,
     endpointIp: node.role === 'etcd' ? '' : node.endpointIp,
   }),
+  kubeadm: (plan, node) => renderKubeadmPhase(plan, node),
 };
 
 /** /etc/kubeseed/hosts: the lines the os phase keeps in /etc/hosts. */
