@@ -7,7 +7,8 @@
  * rename below does not take. The .link file gives the NIC the profile's interface name, as
  * `set-name` does in the cloud-init network-config; udev reads it on both families.
  */
-import type { NodePlan, OsPlan } from '../../plan/types.js';
+import { createHash } from 'node:crypto';
+import type { ClusterPlan, NodePlan } from '../../plan/types.js';
 import { textFile, type NodeFile } from '../files.js';
 import { renderUnit } from './units.js';
 
@@ -32,31 +33,47 @@ function networkdFile(node: NodePlan): NodeFile {
   ]));
 }
 
-/** NetworkManager ignores keyfiles that are not root-owned 0600. */
-function keyfile(node: NodePlan): NodeFile {
-  const ipv4: [string, string][] = [
-    ['method', 'manual'],
-    // address1=ADDRESS/PREFIX[,GATEWAY]
-    ['address1', node.gateway ? `${node.ip}/${node.prefix},${node.gateway}` : `${node.ip}/${node.prefix}`],
-  ];
+/** RFC 4122 version 5 (SHA-1, name-based) UUID: the same name always gives the same UUID. */
+export function nameUuid(namespace: string, name: string): string {
+  const ns = Buffer.from(namespace.replace(/-/g, ''), 'hex');
+  const h = createHash('sha1').update(ns).update(name, 'utf8').digest().subarray(0, 16);
+  h[6] = (h[6]! & 0x0f) | 0x50;
+  h[8] = (h[8]! & 0x3f) | 0x80;
+  const x = h.toString('hex');
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
+}
+
+/** RFC 4122's URL namespace; the names below are kubeseed: URLs. */
+const URL_NAMESPACE = '6ba7b811-9dad-11d1-80b4-00c04fd430c8';
+
+/**
+ * NetworkManager ignores keyfiles that are not root-owned 0600. Keys are in the order
+ * NetworkManager itself writes them, so its own reader gives this file back unchanged; the
+ * uuid is derived from cluster, node and interface, so recompiling does not change it.
+ */
+function keyfile(plan: ClusterPlan, node: NodePlan): NodeFile {
+  // address1=ADDRESS/PREFIX[,GATEWAY]
+  const ipv4: [string, string][] = [['address1', node.gateway ? `${node.ip}/${node.prefix},${node.gateway}` : `${node.ip}/${node.prefix}`]];
   if (node.dns.length) ipv4.push(['dns', `${node.dns.join(';')};`]);
   if (node.searchDomains.length) ipv4.push(['dns-search', `${node.searchDomains.join(';')};`]);
   // network-online.target (which the first-boot units wait for) then means this address is up.
-  ipv4.push(['may-fail', 'false']);
+  ipv4.push(['may-fail', 'false'], ['method', 'manual']);
+  const uuid = nameUuid(URL_NAMESPACE, `kubeseed:${plan.name}/${node.name}/${node.interface}`);
   return textFile(`${NM_DIR}/${node.interface}.nmconnection`, renderUnit([
-    { name: 'connection', entries: [['id', node.interface], ['type', 'ethernet'], ['autoconnect', 'true']] },
-    { name: 'ethernet', entries: [['mac-address', node.mac]] },
+    { name: 'connection', entries: [['id', node.interface], ['uuid', uuid], ['type', 'ethernet']] },
+    // Upper case, as NetworkManager writes MACs (it reads either).
+    { name: 'ethernet', entries: [['mac-address', node.mac.toUpperCase()]] },
     { name: 'ipv4', entries: ipv4 },
     // The profile is IPv4-only: leave IPv6 to the kernel, as the networkd unit does.
     { name: 'ipv6', entries: [['method', 'ignore']] },
   ]), 0o600);
 }
 
-export function networkFiles(os: OsPlan, node: NodePlan): NodeFile[] {
-  switch (os.network) {
+export function networkFiles(plan: ClusterPlan, node: NodePlan): NodeFile[] {
+  switch (plan.os.network) {
     case 'networkd':
       return [linkFile(node), networkdFile(node)];
     case 'networkmanager':
-      return [linkFile(node), keyfile(node)];
+      return [linkFile(node), keyfile(plan, node)];
   }
 }

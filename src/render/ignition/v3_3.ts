@@ -52,7 +52,7 @@ export interface IgnitionUnit {
 
 /** Files Ignition writes that cloud-init expresses with its own keys instead of write_files. */
 export function ignitionOnlyFiles(plan: ClusterPlan, node: NodePlan): NodeFile[] {
-  return [textFile('/etc/hostname', `${node.name}\n`), ...networkFiles(plan.os, node)];
+  return [textFile('/etc/hostname', `${node.name}\n`), ...networkFiles(plan, node)];
 }
 
 function file(f: NodeFile): IgnitionFile {
