@@ -66,6 +66,8 @@ function osPlan(profile: Profile, format?: 'cloud-init' | 'ignition'): OsPlan {
     sbinDir: f.sbinDir,
     libDir: f.libDir,
     shipsContainerd: f.shipsContainerd,
+    network: f.network,
+    adminGroups: f.adminGroups,
     ntpServers: os.ntpServers,
     packages: osPackages(os.family),
   };
