@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { renderNodeOutputs } from '../../../src/render/node.js';
+import { nodeFiles, renderNodeOutputs } from '../../../src/render/node.js';
 import { EXAMPLE_PROFILES } from '../../builders/plan.js';
 import { writeNodeFiles } from '../../helpers/outputs.js';
 import { requireTool, run } from '../../helpers/tools.js';
@@ -39,7 +39,9 @@ describe.each(CASES)('%s as %s', (profile, family) => {
     for (const node of plan.nodes) {
       const outs = renderNodeOutputs(plan, node);
       expect(outs.map((o) => o.path)).toEqual([`nodes/${node.name}/ignition.json`]);
-      expect(outs[0]!.mode).toBe(node.role === 'worker' ? 0o644 : 0o600);
+      // Every role carries a secret now: the bootstrap token (workers, control plane) or a CA key (etcd).
+      expect(nodeFiles(plan, node).some((f) => f.secret)).toBe(true);
+      expect(outs[0]!.mode).toBe(0o600);
     }
   });
 
