@@ -7,6 +7,7 @@ import { renderMetaData } from './cloud-init/meta-data.js';
 import { renderNetworkConfig } from './cloud-init/network-config.js';
 import { renderUserData } from './cloud-init/user-data.js';
 import { sortFiles, type NodeFile } from './files.js';
+import { lbFiles } from './ipvs/files.js';
 import { firstbootFiles } from './scripts/phases.js';
 
 /** A file kubeseed writes into out/<cluster>/, relative to that directory. */
@@ -17,7 +18,7 @@ export interface OutputFile {
 }
 
 export function nodeFiles(plan: ClusterPlan, node: NodePlan): NodeFile[] {
-  return sortFiles([...firstbootFiles(plan, node), ...node.secretFiles]);
+  return sortFiles([...firstbootFiles(plan, node), ...lbFiles(plan, node), ...node.secretFiles]);
 }
 
 export function renderNodeOutputs(plan: ClusterPlan, node: NodePlan): OutputFile[] {

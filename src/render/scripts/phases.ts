@@ -4,6 +4,7 @@
  */
 import { executable, textFile, type NodeFile } from '../files.js';
 import type { ClusterPlan, NodePlan, Phase } from '../../plan/types.js';
+import { renderLbPhase } from '../ipvs/files.js';
 import { renderScript } from './template.js';
 
 export function firstbootPath(plan: ClusterPlan): string {
@@ -24,6 +25,8 @@ const PHASES: Partial<Record<Phase, PhaseRenderer>> = {
     endpointHost: plan.endpoint.host,
     endpointIp: node.role === 'etcd' ? '' : node.endpointIp,
   }),
+  // A wrapper, not the function itself: ipvs/files.ts imports this module too.
+  lb: (plan, node) => renderLbPhase(plan, node),
 };
 
 /** /etc/kubeseed/hosts: the lines the os phase keeps in /etc/hosts. */
