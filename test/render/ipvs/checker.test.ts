@@ -107,8 +107,10 @@ describe('state policy (lb_transition, lb_weight_for)', () => {
     const r = sourced(checker, `
       state=new fails=0
       for ok in 0 0 0 0 1 0 1; do
-        read -r state fails < <(lb_transition "$state" "$fails" "$ok")
-        echo "$ok $state $fails $(lb_weight_for "$state")"
+        lb_transition "$state" "$fails" "$ok"
+        state=$T_STATE fails=$T_FAILS
+        lb_weight_for "$state"
+        echo "$ok $state $fails $T_WEIGHT"
       done`);
     expect(r.stderr).toBe('');
     return r.stdout.trim().split('\n');
