@@ -155,4 +155,26 @@ kill "$CHECKER_PID"
 wait "$CHECKER_PID" 2>/dev/null
 "$CHECKER" --once >>/tmp/checker.log 2>&1 && all_up && result once PASS "--once keeps the table" || result once FAIL "--once"
 
+# Why net.ipv4.vs.conntrack=1: behind a stateful firewall (INPUT drops what is not part of a
+# known connection, as ufw and firewalld do), the apiserver's replies must be ESTABLISHED.
+if command -v iptables >/dev/null; then
+  modprobe ip_tables && modprobe iptable_filter && modprobe xt_conntrack
+  iptables -A INPUT -i lo -j ACCEPT
+  iptables -A INPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
+  iptables -P INPUT DROP
+  whoami_via_vip >/dev/null && result firewall-conntrack-1 PASS "VIP answers through a stateful INPUT policy" \
+    || result firewall-conntrack-1 FAIL "VIP does not answer through a stateful INPUT policy"
+  echo 0 >/proc/sys/net/ipv4/vs/conntrack
+  if curl -q --silent --fail --max-time 5 --cacert "$CA" "https://$VIP:6443/whoami" >/dev/null; then
+    result firewall-conntrack-0 FAIL "VIP answered with conntrack=0: the sysctl would not be needed"
+  else
+    result firewall-conntrack-0 PASS "with conntrack=0 the firewall drops the replies"
+  fi
+  echo 1 >/proc/sys/net/ipv4/vs/conntrack
+  iptables -P INPUT ACCEPT
+  iptables -F INPUT
+else
+  result firewall-conntrack-1 FAIL "no iptables in the VM"
+fi
+
 while IFS= read -r line; do echo "LOG $line"; done </tmp/checker.log

@@ -39,6 +39,13 @@ for b in bash ipvsadm curl ip openssl modprobe insmod sysctl awk sed cat sleep d
   cp rm ln grep tr wc cut head sort uname env; do
   copy_bin "$b"
 done
+# iptables (legacy) with its extensions, for the stateful-firewall check; optional.
+if command -v xtables-legacy-multi >/dev/null; then
+  copy_bin xtables-legacy-multi
+  ln -s xtables-legacy-multi "$root/usr/bin/iptables"
+  mkdir -p "$root/usr/lib/x86_64-linux-gnu"
+  cp -a /usr/lib/x86_64-linux-gnu/xtables "$root/usr/lib/x86_64-linux-gnu/"
+fi
 ln -s /usr/bin/bash "$root/bin/bash"
 ln -s /usr/bin/bash "$root/bin/sh"
 # curl loads libraries at run time too (NSS, gconv are not needed for https with --cacert).

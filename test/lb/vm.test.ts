@@ -17,7 +17,7 @@ const KERNEL_DIR = resolve(process.env.KUBESEED_LB_KERNEL ?? '.cache/lb/kernel')
 function canRun(): boolean {
   const tools = requireTool('qemu-system-x86_64', 'qemu-system-x86') && requireTool('ipvsadm', 'ipvsadm')
     && requireTool('curl', 'curl') && requireTool('openssl', 'openssl') && requireTool('modprobe', 'kmod')
-    && requireTool('cpio', 'cpio');
+    && requireTool('cpio', 'cpio') && requireTool('xtables-legacy-multi', 'iptables');
   if (!tools) return false;
   const missing = [
     process.getuid?.() !== 0 ? 'root' : '',
@@ -81,7 +81,7 @@ describe('kubeseed-lb-checker in a VM with IPVS', () => {
     expect(results).toEqual({
       table: 'PASS', conntrack: 'PASS', route: 'PASS', traffic: 'PASS', drain: 'PASS', 'failover-traffic': 'PASS',
       remove: 'PASS', restore: 'PASS', 'repair-vs': 'PASS', 'repair-weight': 'PASS', 'repair-route': 'PASS',
-      'traffic-after-repairs': 'PASS', once: 'PASS',
+      'traffic-after-repairs': 'PASS', once: 'PASS', 'firewall-conntrack-1': 'PASS', 'firewall-conntrack-0': 'PASS',
     });
 
     const measures = Object.fromEntries(lines.filter((l) => l.startsWith('MEASURE ')).map((l) => {
