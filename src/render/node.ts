@@ -9,6 +9,7 @@ import { renderUserData } from './cloud-init/user-data.js';
 import { sortFiles, type NodeFile } from './files.js';
 import { lbFiles } from './ipvs/files.js';
 import { firstbootFiles } from './scripts/phases.js';
+import { kubeadmFiles } from './kubeadm/files.js';
 
 /** A file kubeseed writes into out/<cluster>/, relative to that directory. */
 export interface OutputFile {
@@ -18,7 +19,7 @@ export interface OutputFile {
 }
 
 export function nodeFiles(plan: ClusterPlan, node: NodePlan): NodeFile[] {
-  return sortFiles([...firstbootFiles(plan, node), ...lbFiles(plan, node), ...node.secretFiles]);
+  return sortFiles([...firstbootFiles(plan, node), ...lbFiles(plan, node), ...node.secretFiles, ...kubeadmFiles(plan, node)]);
 }
 
 export function renderNodeOutputs(plan: ClusterPlan, node: NodePlan): OutputFile[] {

@@ -6,6 +6,7 @@ import { executable, textFile, type NodeFile } from '../files.js';
 import type { ClusterPlan, NodePlan, Phase } from '../../plan/types.js';
 import { renderLbPhase } from '../ipvs/files.js';
 import { renderScript } from './template.js';
+import { renderKubeadmPhase } from '../kubeadm/phase.js';
 
 export function firstbootPath(plan: ClusterPlan): string {
   return `${plan.os.sbinDir}/kubeseed-firstboot`;
@@ -27,6 +28,7 @@ const PHASES: Partial<Record<Phase, PhaseRenderer>> = {
   }),
   // A wrapper, not the function itself: ipvs/files.ts imports this module too.
   lb: (plan, node) => renderLbPhase(plan, node),
+  kubeadm: (plan, node) => renderKubeadmPhase(plan, node),
 };
 
 /** /etc/kubeseed/hosts: the lines the os phase keeps in /etc/hosts. */

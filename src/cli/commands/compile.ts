@@ -1,0 +1,92 @@
+import { resolve } from 'node:path';
+import { durationSeconds, goDuration } from '../../plan/duration.js';
+import { renderNodeOutputs } from '../../render/node.js';
+import { abandonTree, commitTree, recordStaged, stageTree, writeStaged } from '../../emit/tree.js';
+import { writeSeedIso } from '../../emit/seed-iso.js';
+import { loadOrCreateState } from '../../state/load.js';
+import { secretsFromState } from '../../state/plan-secrets.js';
+import { tokenTtlWarning } from '../../pki/token.js';
+import { onePositional, parse, UsageError } from '../args.js';
+import { EXIT } from '../exit.js';
+import type { Io } from '../io.js';
+import { mib, progressLine } from '../progress.js';
+import { defaultBundleDir } from './bundle.js';
+import { defaultStateDir, outputEpoch, planFor, profileOrExit, stateOptions } from './pipeline.js';
+
+const USAGE = `usage: kubeseed compile PROFILE [--out DIR] [--state DIR] [--format cloud-init|ignition] [--iso]
+
+Writes OUT/<cluster>/: nodes/<node>/{user-data,meta-data,network-config}, admin.conf and
+manifest.json, all at once (a failed compile leaves the previous tree as it was).
+
+  --out DIR      output directory (default: out)
+  --state DIR    cluster state: CAs, keys, bootstrap token (default: OUT/<cluster>.state).
+                 Made on the first compile and reused after; a damaged state is an error.
+  --format F     cloud-init or ignition (default: by spec.os.family)
+  --iso          also write nodes/<node>/seed.iso (NoCloud, volume id cidata); with
+                 artifacts.source bundle it carries OUT/<cluster>.bundle/ (run kubeseed bundle first)
+
+Timestamps come from SOURCE_DATE_EPOCH, or else from the state's creation time.`;
+
+export async function compileCommand(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(argv, {
+    out: { type: 'string', default: 'out' },
+    state: { type: 'string' },
+    format: { type: 'string' },
+    iso: { type: 'boolean', default: false },
+  }, USAGE);
+  if (values.help) {
+    io.out(USAGE);
+    return EXIT.ok;
+  }
+  const file = onePositional(positionals, 'profile', USAGE);
+  const format = values.format;
+  if (format !== undefined && format !== 'cloud-init' && format !== 'ignition') {
+    throw new UsageError(`--format must be cloud-init or ignition, got ${JSON.stringify(format)}`);
+  }
+  const loaded = profileOrExit(file, io);
+  if (typeof loaded === 'number') return loaded;
+  const cluster = loaded.profile.metadata.name;
+  const outDir = resolve(values.out);
+  const stateDir = resolve(values.state ?? defaultStateDir(outDir, cluster));
+
+  const st = loadOrCreateState(stateDir, stateOptions(loaded.profile, new Date()));
+  for (const w of st.warnings) io.err(`warning: state: ${w}`);
+  if (st.created) io.err(`state: created ${stateDir} (keep it: it holds the cluster's CAs)`);
+  const ttlWarning = tokenTtlWarning(durationSeconds(loaded.profile.spec.bootstrapToken.ttl));
+  if (ttlWarning) io.err(`warning: ${ttlWarning}`);
+
+  const secrets = secretsFromState(st.state, goDuration(durationSeconds(loaded.profile.spec.bootstrapToken.ttl)));
+  const plan = planFor(loaded, secrets, outputEpoch(st.state.createdAt), format);
+  if (values.iso && plan.os.format !== 'cloud-init') throw new UsageError('--iso makes NoCloud seeds for cloud-init; Ignition nodes take ignition.json');
+  // Everything is rendered before the first byte is written: a render error leaves out/ alone.
+  const perNode = plan.nodes.map((node) => ({ node, files: renderNodeOutputs(plan, node) }));
+  const tree = stageTree(outDir, cluster);
+  let count = 1;
+  try {
+    writeStaged(tree, { path: 'admin.conf', content: st.state.adminConf, mode: 0o600 });
+    for (const { files } of perNode) for (const f of files) writeStaged(tree, f);
+    count += perNode.reduce((n, p) => n + p.files.length, 0);
+    if (values.iso) {
+      const bundleDir = plan.artifacts.source === 'bundle' && plan.artifacts.bundlePath === undefined
+        ? defaultBundleDir(outDir, cluster) : undefined;
+      const progress = progressLine(io);
+      for (const { node, files } of perNode) {
+        recordStaged(tree, await writeSeedIso(tree, {
+          node: node.name,
+          seed: files.filter((f) => /\/(user-data|meta-data|network-config)$/.test(f.path)),
+          ...(bundleDir ? { bundleDir } : {}),
+          epochSeconds: plan.epoch,
+          onProgress: (w, t) => progress.update(`seed.iso ${node.name}: ${mib(w)} of ${mib(t)}`),
+        }));
+        count++;
+      }
+      progress.done();
+    }
+    const target = commitTree(tree, outDir, cluster);
+    io.out(`${target}: ${plan.nodes.length} nodes, ${count + 1} files`);
+    return EXIT.ok;
+  } catch (e) {
+    abandonTree(tree);
+    throw e;
+  }
+}
