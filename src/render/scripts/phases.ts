@@ -4,6 +4,7 @@
  */
 import { executable, textFile, type NodeFile } from '../files.js';
 import type { ClusterPlan, NodePlan, Phase } from '../../plan/types.js';
+import { renderLbPhase } from '../ipvs/files.js';
 import { renderScript } from './template.js';
 import { renderKubeadmPhase } from '../kubeadm/phase.js';
 
@@ -25,6 +26,8 @@ const PHASES: Partial<Record<Phase, PhaseRenderer>> = {
     endpointHost: plan.endpoint.host,
     endpointIp: node.role === 'etcd' ? '' : node.endpointIp,
   }),
+  // A wrapper, not the function itself: ipvs/files.ts imports this module too.
+  lb: (plan, node) => renderLbPhase(plan, node),
   kubeadm: (plan, node) => renderKubeadmPhase(plan, node),
 };
 
