@@ -14,6 +14,9 @@ set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 
+# Only the image directory goes to stdout (fd 3); every tool's chatter goes to stderr.
+exec 3>&1 1>&2
+
 need_root
 need_cmds debootstrap:debootstrap mkfs.ext4:e2fsprogs qemu-img:qemu-utils chroot:coreutils sha256sum:coreutils
 
@@ -24,7 +27,7 @@ out=$CACHE_DIR/image-$key
 
 if [[ -f $out/done ]]; then
   log "base image cached: $out"
-  echo "$out"
+  echo "$out" >&3
   exit 0
 fi
 
@@ -145,4 +148,4 @@ for old in "$CACHE_DIR"/image-*; do
   [[ $old == "$out" ]] || rm -rf "$old"
 done
 log "base image built in $((SECONDS - t0)) s (debootstrap ${t_debootstrap} s): $out"
-echo "$out"
+echo "$out" >&3
