@@ -5,8 +5,10 @@
 #
 # Usage: assert.sh EVIDENCE_FILE EXPECT_FILE
 # Facts (one a line, words separated by single spaces, '#' starts a comment line):
-#   mac MAC                           (used by run.sh to boot; not asserted by itself)
+#   mac MAC                           the VM boots with this MAC (run.sh; assert with "link")
+#   product-uuid UUID                 the VM boots with this SMBIOS UUID, and the guest reads it
 #   cloud-init-done                   status: done, and result.json lists no errors
+#   cloud-init-no-tracebacks          cloud-init.log has no Python traceback
 #   datasource NAME                   result.json names DataSourceNAME
 #   hostname NAME | fqdn NAME         `hostname` / `hostname --fqdn` print exactly NAME
 #   link IFACE MAC                    interface IFACE exists with that MAC
@@ -91,6 +93,7 @@ while IFS= read -r raw || [[ -n $raw ]]; do
   fact=${w[*]}
   case ${w[0]}:${#w[@]} in
     mac:2) ;;
+    product-uuid:2) check product-uuid eq "${w[1],,}" ;;
     cloud-init-done:1)
       check cloud-init-status eq "status: done"
       result=$(section cloud-init-result | tr -d ' \n\t') || result=
@@ -98,6 +101,14 @@ while IFS= read -r raw || [[ -n $raw ]]; do
         pass cloud-init-result '"errors": []'
       else
         fail cloud-init-result 'errors is not []'
+      fi
+      ;;
+    cloud-init-no-tracebacks:1)
+      if s=$(section cloud-init-log-problems); then
+        tb=$(grep -m1 '^Traceback: ' <<<"$s" || true)
+        if [[ -z $tb ]]; then pass cloud-init-log-problems "(no tracebacks)"; else fail cloud-init-log-problems "$tb"; fi
+      else
+        fail cloud-init-log-problems "section missing"
       fi
       ;;
     datasource:2) check cloud-init-result re "\"datasource\": *\"DataSource$(re_quote "${w[1]}")[ \"]" ;;

@@ -11,6 +11,7 @@
 #        KUBESEED_E2E_ACCEL    kvm | tcg (default: kvm when a probe boot of the kernel works, else tcg)
 #        KUBESEED_E2E_NETDEV   the -netdev spec (default user,id=n0,restrict=on); must use id=n0
 #        KUBESEED_E2E_DISK_GB  virtual size of the overlay disk (default: the base image's)
+#        KUBESEED_E2E_UUID     the SMBIOS system UUID (product_uuid; default: a random one)
 # Out:   OUT_DIR/console.log evidence.txt qemu.log timings (key=value) ; exit 0 when the
 #        evidence is complete ("=== end ===") and qemu exited by itself, 1 otherwise, 77 when
 #        qemu is missing.
@@ -50,6 +51,7 @@ qemu-img create -q -f qcow2 -F qcow2 -b "$image/disk.qcow2" "$overlay" ${KUBESEE
 trap 'rm -f "$overlay"' EXIT
 
 netdev=${KUBESEED_E2E_NETDEV:-user,id=n0,restrict=on}
+uuid=${KUBESEED_E2E_UUID:-$(cat /proc/sys/kernel/random/uuid)}
 args=(
   -machine "$machine" -cpu "$cpu" -nodefaults -display none -no-reboot
   -m "${KUBESEED_E2E_MEM:-2048}" -smp "${KUBESEED_E2E_SMP:-2}"
@@ -60,10 +62,13 @@ args=(
   -drive "file=$seed,media=cdrom,if=ide,readonly=on"
   -netdev "$netdev" -device "virtio-net-pci,netdev=n0,mac=$mac"
   -device virtio-rng-pci
+  # SMBIOS system UUID: /sys/class/dmi/id/product_uuid does not exist without it, and kubeadm
+  # and kubeseed's preflight read it.
+  -uuid "$uuid"
   -serial "file:$out/console.log"
   -serial "file:$out/evidence.txt"
 )
-log "boot: accel=$accel seed=$seed mac=$mac timeout=${timeout_s}s out=$out"
+log "boot: accel=$accel seed=$seed mac=$mac uuid=$uuid timeout=${timeout_s}s out=$out"
 
 start=$(date +%s.%N)
 timeout -k 10 "$timeout_s" qemu-system-x86_64 "${args[@]}" >"$out/qemu.log" 2>&1 &

@@ -27,6 +27,12 @@ while (($#)); do
 done
 
 t0=$SECONDS
+# The asserter must be able to fail before its passes mean anything.
+bash "$E2E_DIR/selftest.sh" >"${TMPDIR:-/tmp}/kubeseed-e2e-selftest.log" 2>&1 || {
+  cat "${TMPDIR:-/tmp}/kubeseed-e2e-selftest.log" >&2
+  log "assert.sh self-test failed"
+  exit 1
+}
 need_root
 need_cmds qemu-system-x86_64:qemu-system-x86 qemu-img:qemu-utils debootstrap:debootstrap \
   mkfs.ext4:e2fsprogs genisoimage:genisoimage timeout:coreutils
@@ -75,10 +81,11 @@ KUBESEED_E2E_ACCEL=${KUBESEED_E2E_ACCEL:-$(pick_accel "$image")}
 export KUBESEED_E2E_ACCEL
 
 boot_node() {
-  local node=$1 mac
+  local node=$1 mac uuid
   mac=$(awk '$1 == "mac" { print $2; exit }' "$nodes_dir/$node/expect")
+  uuid=$(awk '$1 == "product-uuid" { print $2; exit }' "$nodes_dir/$node/expect")
   [[ -n $mac ]] || { log "$node: its expect file has no 'mac' fact"; return 1; }
-  bash "$E2E_DIR/boot.sh" "$nodes_dir/$node/seed.iso" "$mac" "$out/vm/$node"
+  KUBESEED_E2E_UUID=$uuid bash "$E2E_DIR/boot.sh" "$nodes_dir/$node/seed.iso" "$mac" "$out/vm/$node"
 }
 
 declare -A boot_status
