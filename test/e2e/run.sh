@@ -5,9 +5,14 @@
 # Usage: run.sh --nodes DIR     DIR/<node>/seed.iso + DIR/<node>/expect (facts: see assert.sh;
 #                               "mac MAC" is the MAC the VM boots with). Also KUBESEED_E2E_NODES=DIR.
 #        run.sh --smoke         the hand-written fixture in fixtures/smoke (proves the harness)
+#        run.sh --smoke-pair    two VMs (fixtures/pair) on one private segment, pinging each other
 #        run.sh                 the nodes that test/e2e/compile-nodes.sh OUT_DIR writes, once it exists
 # Env:   KUBESEED_E2E_OUT       work/output directory (default .cache/e2e/run)
 #        KUBESEED_E2E_PARALLEL  1: boot all nodes at once (default: one after another)
+#        KUBESEED_E2E_LINK      user (default): each VM alone on qemu user-mode networking
+#                               (10.0.2.0/24, gateway 10.0.2.2, DNS 10.0.2.3, nothing reachable
+#                               beyond it); pair: exactly two VMs, booted at once, on one private
+#                               segment (a qemu socket link over 127.0.0.1) and nothing else
 #        and those of boot.sh / build-image.sh.
 # Exit:  0 pass, 1 fail, 77 cannot run here (not root, qemu/debootstrap missing), said loudly.
 set -euo pipefail
@@ -19,6 +24,7 @@ mode=default nodes_dir=${KUBESEED_E2E_NODES:-}
 while (($#)); do
   case $1 in
     --smoke) mode=smoke ;;
+    --smoke-pair) mode=smoke-pair ;;
     --nodes) [[ $# -ge 2 ]] || { echo "--nodes needs a directory" >&2; exit 2; }; mode=nodes nodes_dir=$2; shift ;;
     -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d'; exit 0 ;;
     *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
@@ -52,6 +58,17 @@ case $mode in
       -graft-points "user-data=$fx/user-data" "meta-data=$fx/meta-data" "network-config=$fx/network-config"
     cp "$fx/expect" "$nodes_dir/smoke/expect"
     ;;
+  smoke-pair)
+    nodes_dir=$out/nodes
+    for n in a b; do
+      fx=$E2E_DIR/fixtures/pair/$n
+      mkdir -p "$nodes_dir/$n"
+      genisoimage -quiet -output "$nodes_dir/$n/seed.iso" -volid cidata -joliet -rock \
+        -graft-points "user-data=$fx/user-data" "meta-data=$fx/meta-data" "network-config=$fx/network-config"
+      cp "$fx/expect" "$nodes_dir/$n/expect"
+    done
+    export KUBESEED_E2E_LINK=pair
+    ;;
   nodes) [[ -d $nodes_dir ]] || { log "no such nodes directory: $nodes_dir"; exit 1; } ;;
   default)
     # The lead's hook: compile kubeseed's e2e profile into nodes/<node>/{seed.iso,expect}.
@@ -80,12 +97,30 @@ image_seconds=$((SECONDS - t_image))
 KUBESEED_E2E_ACCEL=${KUBESEED_E2E_ACCEL:-$(pick_accel "$image")}
 export KUBESEED_E2E_ACCEL
 
+declare -A netdev_of
+link=${KUBESEED_E2E_LINK:-user}
+case $link in
+  user) ;;
+  pair)
+    ((${#nodes[@]} == 2)) || { log "KUBESEED_E2E_LINK=pair needs exactly two nodes, not ${#nodes[@]}"; exit 1; }
+    KUBESEED_E2E_PARALLEL=1
+    # A free TCP port on loopback for the link: the first VM listens, the second connects.
+    for _ in 1 2 3 4 5 6 7 8 9 10; do
+      port=$((20000 + RANDOM % 20000))
+      ss -Hltn "sport = :$port" | grep -q . || break
+    done
+    netdev_of[${nodes[0]}]=socket,id=n0,listen=127.0.0.1:$port
+    netdev_of[${nodes[1]}]=socket,id=n0,connect=127.0.0.1:$port
+    ;;
+  *) log "KUBESEED_E2E_LINK must be user or pair"; exit 2 ;;
+esac
+
 boot_node() {
   local node=$1 mac uuid
   mac=$(awk '$1 == "mac" { print $2; exit }' "$nodes_dir/$node/expect")
   uuid=$(awk '$1 == "product-uuid" { print $2; exit }' "$nodes_dir/$node/expect")
   [[ -n $mac ]] || { log "$node: its expect file has no 'mac' fact"; return 1; }
-  KUBESEED_E2E_UUID=$uuid bash "$E2E_DIR/boot.sh" "$nodes_dir/$node/seed.iso" "$mac" "$out/vm/$node"
+  KUBESEED_E2E_UUID=$uuid KUBESEED_E2E_NETDEV=${netdev_of[$node]:-${KUBESEED_E2E_NETDEV:-}} bash "$E2E_DIR/boot.sh" "$nodes_dir/$node/seed.iso" "$mac" "$out/vm/$node"
 }
 
 declare -A boot_status
@@ -96,6 +131,8 @@ if [[ ${KUBESEED_E2E_PARALLEL:-} == 1 ]]; then
     mkdir -p "$out/vm/$n"
     boot_node "$n" >"$out/vm/$n.boot.log" 2>&1 &
     pids[$n]=$!
+    # The listening end of a pair link must be up before the other VM connects.
+    if [[ $link == pair ]]; then sleep 3; fi
   done
   for n in "${nodes[@]}"; do
     s=0
