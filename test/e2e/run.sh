@@ -34,8 +34,8 @@ done
 
 t0=$SECONDS
 # The asserter must be able to fail before its passes mean anything.
-bash "$E2E_DIR/selftest.sh" >"${TMPDIR:-/tmp}/kubeseed-e2e-selftest.log" 2>&1 || {
-  cat "${TMPDIR:-/tmp}/kubeseed-e2e-selftest.log" >&2
+selftest_out=$(bash "$E2E_DIR/selftest.sh" 2>&1) || {
+  printf '%s\n' "$selftest_out" >&2
   log "assert.sh self-test failed"
   exit 1
 }
