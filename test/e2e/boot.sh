@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Boots one e2e VM: the cached base image under a throw-away qcow2 overlay (so every boot is a
 # true first boot), the NoCloud seed ISO as an IDE (AHCI on q35) CD-ROM, a virtio NIC with the
-# node's MAC on user-mode networking, serial 0 to console.log and serial 1 to evidence.txt.
+# node's MAC (on user-mode networking unless KUBESEED_E2E_NETDEV says otherwise), serial 0 to
+# console.log and serial 1 to evidence.txt.
 # The guest's kubeseed-e2e-report.service writes the evidence after cloud-init and powers off.
 #
 # Usage: boot.sh SEED_ISO MAC OUT_DIR
@@ -73,6 +74,8 @@ log "boot: accel=$accel seed=$seed mac=$mac uuid=$uuid timeout=${timeout_s}s out
 start=$(date +%s.%N)
 timeout -k 10 "$timeout_s" qemu-system-x86_64 "${args[@]}" >"$out/qemu.log" 2>&1 &
 qpid=$!
+# Whoever stops this script stops its VM too.
+trap 'kill "$qpid" 2>/dev/null || true; rm -f "$overlay"' EXIT
 t_evidence=
 while kill -0 "$qpid" 2>/dev/null; do
   if [[ -z $t_evidence && -s $out/evidence.txt ]]; then
