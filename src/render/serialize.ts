@@ -3,7 +3,7 @@
  * and call these, so quoting, key order and line folding are decided once.
  */
 import TOML from '@iarna/toml';
-import { Document, isScalar, visit } from 'yaml';
+import { Document } from 'yaml';
 
 /**
  * YAML for consumers that parse YAML 1.1 (cloud-init's PyYAML, kubeadm's sigs.k8s.io/yaml).
@@ -13,14 +13,7 @@ import { Document, isScalar, visit } from 'yaml';
  */
 export function toYaml(value: unknown, opts: { header?: string } = {}): string {
   const doc = new Document(value, { version: '1.1', schema: 'yaml-1.1' } as never);
-  visit(doc, {
-    Scalar(_key, node) {
-      if (isScalar(node) && typeof node.value === 'string' && node.value.includes('\n')) {
-        node.type = 'BLOCK_LITERAL';
-      }
-    },
-  });
-  const body = doc.toString({ lineWidth: 0, minContentWidth: 0, indentSeq: true });
+  const body = doc.toString({ lineWidth: 0, minContentWidth: 0, indentSeq: true, blockQuote: 'literal' });
   return opts.header ? `${opts.header}\n${body}` : body;
 }
 

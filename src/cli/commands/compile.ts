@@ -68,38 +68,44 @@ export async function compileCommand(argv: string[], io: Io): Promise<number> {
   const secrets = secretsFromState(st.state, goDuration(durationSeconds(loaded.profile.spec.bootstrapToken.ttl)));
   const plan = planFor(loaded, secrets, outputEpoch(st.state.createdAt), format);
   if (values.iso && plan.os.format !== 'cloud-init') throw new UsageError('--iso makes NoCloud seeds for cloud-init; Ignition nodes take ignition.json');
-  // Everything is rendered before the first byte is written: a render error leaves out/ alone.
-  const perNode = plan.nodes.map((node) => ({ node, files: renderNodeOutputs(plan, node), extra: [] as OutputFile[] }));
-  const tooLarge: string[] = [];
-  for (const p of perNode) {
-    const userData = p.files.find((f) => f.path.endsWith('/user-data'));
-    const metaData = p.files.find((f) => f.path.endsWith('/meta-data'));
-    if (!userData) continue;
-    const r = platformFiles(platform, userData, values.gzip);
-    p.extra.push(...r.files, ...(platform === 'vsphere' && metaData ? [metaDataGuestinfo(metaData)] : []));
-    if (r.error) tooLarge.push(r.error);
-  }
-  if (tooLarge.length > 0) {
-    for (const e of tooLarge) io.err(`error: ${e}`);
-    return EXIT.badInput;
-  }
+  // Nodes are rendered and written one at a time into the staging directory, so memory does not
+  // grow with the cluster; nothing reaches out/<cluster> unless every node succeeded.
   const tree = stageTree(outDir, cluster);
   let count = 1;
+  const tooLarge: string[] = [];
+  const seeds: { node: string; files: OutputFile[] }[] = [];
   try {
     writeStaged(tree, { path: 'admin.conf', content: st.state.adminConf, mode: 0o600 });
-    for (const { files, extra } of perNode) for (const f of [...files, ...extra]) writeStaged(tree, f);
-    count += perNode.reduce((n, p) => n + p.files.length + p.extra.length, 0);
+    for (const node of plan.nodes) {
+      const files = renderNodeOutputs(plan, node);
+      const userData = files.find((f) => f.path.endsWith('/user-data'));
+      const metaData = files.find((f) => f.path.endsWith('/meta-data'));
+      const extra: OutputFile[] = [];
+      if (userData) {
+        const r = platformFiles(platform, userData, values.gzip);
+        extra.push(...r.files, ...(platform === 'vsphere' && metaData ? [metaDataGuestinfo(metaData)] : []));
+        if (r.error) tooLarge.push(r.error);
+      }
+      for (const f of [...files, ...extra]) writeStaged(tree, f);
+      count += files.length + extra.length;
+      if (values.iso) seeds.push({ node: node.name, files: files.filter((f) => /\/(user-data|meta-data|network-config)$/.test(f.path)) });
+    }
+    if (tooLarge.length > 0) {
+      abandonTree(tree);
+      for (const e of tooLarge) io.err(`error: ${e}`);
+      return EXIT.badInput;
+    }
     if (values.iso) {
       const bundleDir = plan.artifacts.source === 'bundle' && plan.artifacts.bundlePath === undefined
         ? defaultBundleDir(outDir, cluster) : undefined;
       const progress = progressLine(io);
-      for (const { node, files } of perNode) {
+      for (const { node, files } of seeds) {
         recordStaged(tree, await writeSeedIso(tree, {
-          node: node.name,
-          seed: files.filter((f) => /\/(user-data|meta-data|network-config)$/.test(f.path)),
+          node,
+          seed: files,
           ...(bundleDir ? { bundleDir } : {}),
           epochSeconds: plan.epoch,
-          onProgress: (w, t) => progress.update(`seed.iso ${node.name}: ${mib(w)} of ${mib(t)}`),
+          onProgress: (w, t) => progress.update(`seed.iso ${node}: ${mib(w)} of ${mib(t)}`),
         }));
         count++;
       }
