@@ -25,6 +25,12 @@
 #   iso-joliet | iso-rockridge        the kernel's isofs mounted the seed with Joliet / RRIP
 #   section NAME TEXT...              section NAME has a line equal to TEXT (both trimmed)
 #   section-empty NAME                section NAME is present and has no lines
+#   section-re NAME REGEX...          section NAME has a line matching the extended regex (the
+#                                     words after NAME, joined by single spaces)
+#   section-absent-re NAME REGEX...   section NAME is present and no line matches the regex
+#   cloud-init-failed-only-runcmd     cloud-init finished (status done or error) and its only
+#                                     errors are the runcmd (scripts_user) failure: kubeseed's
+#                                     first-boot script stopped on purpose, and nothing else failed
 set -euo pipefail
 
 (($# == 2)) || { echo "usage: $0 EVIDENCE_FILE EXPECT_FILE" >&2; exit 2; }
@@ -137,6 +143,38 @@ while IFS= read -r raw || [[ -n $raw ]]; do
     section:*)
       ((${#w[@]} >= 3)) || { echo "assert: $expect_file:$lineno: bad fact: $raw" >&2; exit 2; }
       check "${w[1]}" eq "${w[*]:2}"
+      ;;
+    section-re:*)
+      ((${#w[@]} >= 3)) || { echo "assert: $expect_file:$lineno: bad fact: $raw" >&2; exit 2; }
+      check "${w[1]}" re "${w[*]:2}"
+      ;;
+    section-absent-re:*)
+      ((${#w[@]} >= 3)) || { echo "assert: $expect_file:$lineno: bad fact: $raw" >&2; exit 2; }
+      if ! s=$(section "${w[1]}"); then
+        fail "${w[1]}" "section missing"
+      elif line=$(grep -E -m1 -- "${w[*]:2}" <<<"$s"); then
+        fail "${w[1]}" "unexpected line: $line"
+      else
+        pass "${w[1]}" "(no line matching /${w[*]:2}/)"
+      fi
+      ;;
+    cloud-init-failed-only-runcmd:1)
+      check cloud-init-status re "^status: (done|error)$"
+      errs=$(section cloud-init-result | python3 -c 'import json,sys
+try:
+    d = json.load(sys.stdin)["v1"]
+except Exception as e:
+    print("unreadable: %s" % e); sys.exit(0)
+errs = d.get("errors") or []
+if not errs: print("none")
+for e in errs: print(("runcmd: " if "scripts_user" in e or "scripts-user" in e else "OTHER: ") + e)' 2>&1) || errs="unreadable"
+      if [[ $errs == none ]]; then
+        fail cloud-init-result "no errors at all: the first-boot script did not stop where it should"
+      elif grep -q '^runcmd: ' <<<"$errs" && ! grep -qv '^runcmd: ' <<<"$errs"; then
+        pass cloud-init-result "$(paste -sd' ' <<<"$errs")"
+      else
+        fail cloud-init-result "$(paste -sd' ' <<<"$errs")"
+      fi
       ;;
     section-empty:2)
       if s=$(section "${w[1]}") && [[ -z $s ]]; then pass "${w[1]}" "(empty)"; else fail "${w[1]}" "not empty or missing"; fi

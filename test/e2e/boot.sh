@@ -13,6 +13,8 @@
 #        KUBESEED_E2E_NETDEV   the -netdev spec (default user,id=n0,restrict=on); must use id=n0
 #        KUBESEED_E2E_DISK_GB  virtual size of the overlay disk (default: the base image's)
 #        KUBESEED_E2E_UUID     the SMBIOS system UUID (product_uuid; default: a random one)
+#        KUBESEED_E2E_EXTRA_ISO a second CD-ROM (volume id KSE2E) with test material: the guest's
+#                              report runs its evidence.d/* (see image/report)
 # Out:   OUT_DIR/console.log evidence.txt qemu.log timings (key=value) ; exit 0 when the
 #        evidence is complete ("=== end ===") and qemu exited by itself, 1 otherwise, 77 when
 #        qemu is missing.
@@ -51,6 +53,7 @@ overlay=$out/overlay.qcow2
 qemu-img create -q -f qcow2 -F qcow2 -b "$image/disk.qcow2" "$overlay" ${KUBESEED_E2E_DISK_GB:+"${KUBESEED_E2E_DISK_GB}G"}
 trap 'rm -f "$overlay"' EXIT
 
+extra_iso=${KUBESEED_E2E_EXTRA_ISO:+$(realpath "$KUBESEED_E2E_EXTRA_ISO")}
 netdev=${KUBESEED_E2E_NETDEV:-user,id=n0,restrict=on}
 uuid=${KUBESEED_E2E_UUID:-$(cat /proc/sys/kernel/random/uuid)}
 args=(
@@ -61,6 +64,7 @@ args=(
   -append "root=/dev/vda rw console=ttyS0 fsck.mode=skip panic=-1"
   -drive "file=$overlay,if=virtio,format=qcow2,cache=unsafe,discard=unmap"
   -drive "file=$seed,media=cdrom,if=ide,readonly=on"
+  ${extra_iso:+-drive "file=$extra_iso,media=cdrom,if=ide,readonly=on"}
   -netdev "$netdev" -device "virtio-net-pci,netdev=n0,mac=$mac"
   -device virtio-rng-pci
   # SMBIOS system UUID: /sys/class/dmi/id/product_uuid does not exist without it, and kubeadm

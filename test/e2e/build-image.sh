@@ -130,6 +130,12 @@ printf 'deb %s %s main\n' "$mirror" "$SUITE" >"$root/etc/apt/sources.list"
 chroot "$root" systemctl enable systemd-networkd.service systemd-resolved.service \
   kubeseed-e2e-report.service >"$work/enable.log" 2>&1
 chroot "$root" passwd -l root >/dev/null
+# Packages the e2e bundle delivers (image/purge.txt): removed here so that the node's artifacts
+# phase really installs them from the seed ISO's offline bundle (their libraries stay).
+mapfile -t purge < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$E2E_DIR/image/purge.txt")
+if ((${#purge[@]})); then
+  chroot "$root" dpkg --purge "${purge[@]}" >"$work/purge.log" 2>&1 || { cat "$work/purge.log" >&2; exit 1; }
+fi
 
 mkdir -p "$work/image"
 cp "$root"/boot/vmlinuz-* "$work/image/vmlinuz"

@@ -1,0 +1,109 @@
+#!/usr/bin/env node
+// Writes a booted node's expect file (facts: assert.sh) from what kubeseed compiled for it: the
+// node's user-data, network-config and meta-data, and the profile's node entry. Nothing here is
+// hand-copied from the profile: hostname, address, gateway, /etc/hosts lines, sysctls and kernel
+// modules are read from the node's own compiled files.
+//
+// Usage: node expect.mjs REPO_DIR NODE_DIR NODE_NAME PROFILE MODE   (MODE: normal | wrong-mac)
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const [repo, nodeDir, name, profileFile, mode = 'normal'] = process.argv.slice(2);
+const { parse } = await import(pathToFileURL(join(repo, 'node_modules/yaml/dist/index.js')).href);
+const read = (f) => readFileSync(join(nodeDir, f), 'utf8');
+const userData = parse(read('user-data'));
+const net = parse(read('network-config'));
+const profile = parse(readFileSync(profileFile, 'utf8'));
+const node = profile.spec.nodes.find((n) => n.name === name);
+const file = (path) => (userData.write_files ?? []).find((f) => f.path === path)?.content;
+const phases = (file('/usr/local/sbin/kubeseed-firstboot') ?? '').match(/^PHASES=\((.*)\)$/m)?.[1].match(/'([^']+)'/g)?.map((s) => s.slice(1, -1)) ?? [];
+
+const facts = [];
+const fact = (...w) => facts.push(w.join(' '));
+// The VM boots with the profile's MAC and product_uuid (in wrong-mac mode compile-nodes.sh
+// compiled the seed with another MAC, and the VM keeps the right one).
+fact('mac', node.mac);
+if (node.productUuid) fact('product-uuid', node.productUuid);
+fact('datasource', 'NoCloud');
+fact('cloud-init-no-tracebacks');
+fact('hostname', userData.hostname);
+fact('iso-joliet');
+fact('iso-rockridge');
+const [ifname, eth] = Object.entries(net.ethernets)[0];
+const iface = eth['set-name'] ?? ifname;
+fact('link', iface, node.mac);
+for (const a of eth.addresses) fact('ipv4', iface, a);
+for (const r of eth.routes ?? []) if (r.to === '0.0.0.0/0') fact('route-default', r.via);
+
+if (mode === 'wrong-mac') {
+  // The preflight refuses the machine: its message, and no later phase ran.
+  fact('cloud-init-failed-only-runcmd');
+  fact('section-re', 'firstboot-log', `\\[preflight\\] FATAL: no interface has MAC [0-9a-f:]+: this user-data is for node ${name} `);
+  fact('section-re', 'firstboot-log', '\\[firstboot\\] phase preflight: FAILED with status 1 ');
+  for (const p of phases.filter((p) => p !== 'preflight')) fact('section-absent-re', 'firstboot-log', `\\[firstboot\\] phase ${p}: start`);
+  fact('section-absent-re', 'kubeseed-markers', '\\.done$');
+  console.log(facts.join('\n'));
+  process.exit(0);
+}
+
+// Every phase before kubeadm finished; kubeadm stopped, saying why (the bundle has no kubeadm),
+// so cloud-init's runcmd failed and that is cloud-init's only error.
+fact('cloud-init-failed-only-runcmd');
+for (const p of phases.filter((p) => p !== 'kubeadm')) {
+  fact('section-re', 'firstboot-log', `\\[firstboot\\] phase ${p}: done in [0-9]+s$`);
+  fact('marker', `${p}.done`);
+}
+if (phases.includes('kubeadm')) {
+  fact('section-re', 'firstboot-log', '\\[kubeadm\\] FATAL: kubeadm binary missing from bundle: ');
+  fact('section-re', 'firstboot-log', '\\[firstboot\\] phase kubeadm: FAILED with status 1 ');
+}
+for (const line of (file('/etc/kubeseed/hosts') ?? '').split('\n')) {
+  if (line.trim() && !line.startsWith('#')) fact('hosts-entry', ...line.trim().split(/\s+/));
+}
+for (const f of userData.write_files ?? []) {
+  if (f.path.startsWith('/etc/sysctl.d/')) {
+    for (const line of f.content.split('\n')) {
+      const m = line.match(/^\s*([a-z0-9_.-]+)\s*=\s*(\S+)\s*$/);
+      if (m) fact('sysctl', m[1], m[2]);
+    }
+  }
+  if (f.path.startsWith('/etc/modules-load.d/')) {
+    for (const line of f.content.split('\n')) if (/^[a-z0-9_]+$/.test(line.trim())) fact('module', line.trim());
+  }
+}
+// The os phase's endpoint line (the VIP on nodes behind the load balancer).
+const osPhase = file('/usr/local/lib/kubeseed/phases/os.sh') ?? '';
+const endpointIp = osPhase.match(/^ENDPOINT_IP='?([0-9.]+)'?$/m)?.[1];
+const endpointHost = osPhase.match(/^ENDPOINT_HOST='?([a-z0-9.-]+)'?$/m)?.[1];
+if (endpointIp && endpointHost) fact('hosts-entry', endpointIp, endpointHost);
+// The modules the issue names, whatever the compiled list says (the list's own are above).
+for (const m of ['br_netfilter', 'overlay', 'ip_vs', 'ip_vs_rr']) if (!facts.includes(`module ${m}`)) fact('module', m);
+fact('iptables', 'legacy');
+fact('no-swap');
+fact('section', 'containerd-active', 'active');
+fact('section-re', 'containerd-config', '^ *SystemdCgroup = true$');
+fact('section-re', 'containerd-config', '^ *config_path = "/etc/containerd/certs.d(:[^"]*)?"$');
+for (const [host] of Object.entries(profile.spec.containerd?.mirrors ?? {})) {
+  fact('section-re', 'evidence.d/30-runtime', `^/etc/containerd/certs.d/${host.replaceAll('.', '\\.')}/hosts.toml: \\[host\\."`);
+}
+// The offline bundle: verified, then installed with dpkg from the seed ISO.
+if (profile.spec.artifacts?.source === 'bundle') {
+  fact('section-re', 'firstboot-log', '\\[artifacts\\] verified the sha256 of [0-9]+ artifacts$');
+  fact('section-re', 'firstboot-log', '\\[artifacts\\] OS packages installed from the bundle: ');
+  fact('section-re', 'evidence.d/30-runtime', '^dpkg containerd: Status: install ok installed$');
+}
+fact('section-re', 'evidence.d/10-rerun', '^re-run exit status 0$');
+fact('section-re', 'evidence.d/10-rerun', '^second run: [0-9]+ digests unchanged');
+if (file('/usr/local/sbin/kubeseed-lb-checker')) {
+  fact('service', 'kubeseed-lb-checker');
+  const vip = file('/usr/local/sbin/kubeseed-lb-checker').match(/^SERVICE='?([0-9.:]+)'?$/m)[1];
+  fact('section-re', 'ipvsadm', `^TCP +${vip.replaceAll('.', '\\.')} rr`);
+  for (const b of file('/usr/local/sbin/kubeseed-lb-checker').match(/^BACKENDS=\((.*)\)$/m)[1].match(/=([0-9.:]+)'/g).map((s) => s.slice(1, -1))) {
+    fact('section-re', 'evidence.d/20-lb-failover', `^ +-> ${b.replaceAll('.', '\\.')} +(Masq|Local) +1 `);
+  }
+  for (const v of ['drained within two check intervals', 'removed within [0-9]+ check intervals', 'restored', 'repaired after ipvsadm -C', 'traffic kept flowing']) {
+    fact('section-re', 'evidence.d/20-lb-failover', `^verdict: ${v} yes$`);
+  }
+}
+console.log(facts.join('\n'));
