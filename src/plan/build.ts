@@ -65,7 +65,8 @@ function osPlan(profile: Profile, format?: 'cloud-init' | 'ignition'): OsPlan {
     libDir: f.libDir,
     shipsContainerd: f.shipsContainerd,
     ntpServers: os.ntpServers,
-    packages: f.packages,
+    // chrony carries the profile's NTP servers; images without it get it with the other packages.
+    packages: os.ntpServers.length > 0 && f.packageManager !== 'none' ? [...f.packages, 'chrony'] : f.packages,
   };
 }
 
@@ -126,7 +127,7 @@ export function buildPlan(profile: Profile, secrets: ClusterSecrets, opts: PlanO
     // go through the VIP so that losing the first control-plane node does not strand them.
     const endpointIp = isCp || lb.mode === 'none' ? firstCpIp : lb.vip;
     // Phases in run order; each module adds its phase here as it lands.
-    const phases: Phase[] = ['preflight', 'os'];
+    const phases: Phase[] = ['preflight', 'os', 'runtime'];
     return {
       name: node.name,
       role: node.role,

@@ -7,6 +7,8 @@ import { renderMetaData } from './cloud-init/meta-data.js';
 import { renderNetworkConfig } from './cloud-init/network-config.js';
 import { renderUserData } from './cloud-init/user-data.js';
 import { sortFiles, type NodeFile } from './files.js';
+import { containerdFiles } from './containerd/files.js';
+import { osFiles } from './os/files.js';
 import { firstbootFiles } from './scripts/phases.js';
 
 /** A file kubeseed writes into out/<cluster>/, relative to that directory. */
@@ -17,7 +19,7 @@ export interface OutputFile {
 }
 
 export function nodeFiles(plan: ClusterPlan, node: NodePlan): NodeFile[] {
-  return sortFiles([...firstbootFiles(plan, node), ...node.secretFiles]);
+  return sortFiles([...firstbootFiles(plan, node), ...osFiles(plan, node), ...containerdFiles(plan), ...node.secretFiles]);
 }
 
 export function renderNodeOutputs(plan: ClusterPlan, node: NodePlan): OutputFile[] {
