@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { planFromText } from '../builders/plan.js';
 import { FAMILY_CASES } from '../golden/families.js';
 import { nodeFiles } from '../../src/render/node.js';
-import { hasTool, requireTool } from '../helpers/tools.js';
+import { requireTool } from '../helpers/tools.js';
 import { diffSnapshots, ThrowawayRoot, type FakeMachine } from './throwaway-root.js';
 
 const PHASES = ['KS_PHASE=preflight bash /usr/local/lib/kubeseed/phases/preflight.sh', 'KS_PHASE=os bash /usr/local/lib/kubeseed/phases/os.sh'];
@@ -137,7 +137,7 @@ describe.each(CASES)('preflight and os phases of $id in a throw-away root', ({ i
     const before = root.snapshot();
     const r = root.run(PHASES);
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/\[preflight\] FATAL: no interface has MAC 52:54:00:00:10:11: this user-data is for node cp1 \(MAC 52:54:00:00:10:11\) and this machine has 00:00:00:00:00:00 52:54:00:99:99:99 \n$/);
+    expect(r.stderr).toMatch(/\[preflight\] FATAL: no interface has MAC 52:54:00:00:10:11: this user-data is for node cp1 \(MAC 52:54:00:00:10:11\) and this machine has 00:00:00:00:00:00 52:54:00:99:99:99\n$/);
     expect(diffSnapshots(before, root.snapshot())).toEqual([]);
   });
 
@@ -150,7 +150,7 @@ describe.each(CASES)('preflight and os phases of $id in a throw-away root', ({ i
   });
 
   it('stops when a port kubeadm needs is taken', () => {
-    if (!canRun() || !hasTool('python3')) return;
+    if (!canRun() || !requireTool('python3', 'python3')) return;
     const root = new ThrowawayRoot(files, machine(node.mac, node.productUuid!));
     // A real listener on 10250 inside the test's own network namespace.
     const listen = "/usr/bin/python3 -c 'import socket,time; s=socket.socket(); s.bind((\"0.0.0.0\", 10250)); s.listen(); time.sleep(20)' & sleep 0.5";
@@ -160,7 +160,7 @@ describe.each(CASES)('preflight and os phases of $id in a throw-away root', ({ i
   });
 
   it('stops when another container runtime\'s socket is present', () => {
-    if (!canRun() || !hasTool('python3')) return;
+    if (!canRun() || !requireTool('python3', 'python3')) return;
     const root = new ThrowawayRoot(files, machine(node.mac, node.productUuid!));
     const sock = `${root.root}/run/crio/crio.sock`;
     const r = root.run(PHASES, `mkdir -p ${root.root}/run/crio && /usr/bin/python3 -c 'import socket; socket.socket(socket.AF_UNIX).bind("${sock}")'`);
@@ -179,7 +179,7 @@ describe('runtime phase in a throw-away root (ubuntu-22.04, containerd config ve
   };
 
   it('checks config.toml with the real containerd, restarts once, and the second run changes nothing', () => {
-    if (!canRun() || !requireTool('containerd', 'containerd') || !hasTool('python3')) return;
+    if (!canRun() || !requireTool('containerd', 'containerd') || !requireTool('python3', 'python3')) return;
     const root = new ThrowawayRoot(nodeFiles(plan, node), machine);
     const first = root.run([RUNTIME]);
     expect(first.status, first.stdout + first.stderr).toBe(0);
@@ -196,7 +196,7 @@ describe('runtime phase in a throw-away root (ubuntu-22.04, containerd config ve
   });
 
   it('a changed config.toml restarts containerd again', () => {
-    if (!canRun() || !requireTool('containerd', 'containerd') || !hasTool('python3')) return;
+    if (!canRun() || !requireTool('containerd', 'containerd') || !requireTool('python3', 'python3')) return;
     const root = new ThrowawayRoot(nodeFiles(plan, node), machine);
     expect(root.run([RUNTIME]).status).toBe(0);
     const n = root.calls().length;

@@ -8,6 +8,7 @@ import { CHRONY, CHRONY_SOURCES } from './chrony.js';
 import { ufwPorts } from './firewall.js';
 import { kernelModules, MODULES_FILE } from './modules.js';
 import { CONFLICTING_SOCKETS, CONTAINERD_SOCKET } from './preflight.js';
+import { SYSCTL_FILE, SYSCTL_SETTINGS } from './sysctl.js';
 
 /** What phases.ts's scriptCommon gives every template. */
 export interface ScriptCommon {
@@ -41,6 +42,9 @@ export function renderOsPhase(plan: ClusterPlan, node: NodePlan, common: ScriptC
     endpointHost: plan.endpoint.host,
     endpointIp: node.role === 'etcd' ? '' : node.endpointIp,
     modulesFile: MODULES_FILE,
+    sysctlFile: SYSCTL_FILE,
+    sysctlKeys: SYSCTL_SETTINGS.map((s) => s.key),
+    sysctlValues: SYSCTL_SETTINGS.map((s) => s.value),
     modules: kernelModules(plan, node),
     iptablesAlternatives: usesIptablesAlternatives(plan),
     iptablesMode: plan.os.iptables,

@@ -15,6 +15,7 @@ CONFLICTING_RUNTIMES=('CRI-O' 'cri-dockerd (Docker Engine through CRI)' 'Docker 
 
 # --- identity: MACs and product_uuid --------------------------------------------------------
 macs="$(cat /sys/class/net/*/address 2>/dev/null | sort -u | tr '\n' ' ')"
+macs="${macs% }"
 uuid="$(cat /sys/class/dmi/id/product_uuid 2>/dev/null || echo unknown)"
 uuid="${uuid,,}"
 ks_log "this machine: MACs ${macs:-none}; product_uuid $uuid"
@@ -31,7 +32,7 @@ if [[ -n $EXPECTED_UUID && $uuid != "$EXPECTED_UUID" ]]; then
 fi
 
 # --- network: default route -----------------------------------------------------------------
-ip -4 route show default | grep -q . || ks_die "no IPv4 default route: kubeadm needs one to pick the node address"
+[[ -n $(ip -4 route show default) ]] || ks_die "no IPv4 default route: kubeadm needs one to pick the node address"
 
 # --- ports kubeadm's components will bind ---------------------------------------------------
 # Once the node has joined (kubelet.conf exists) its own components hold these ports.

@@ -54,13 +54,22 @@ fi
 
 # --- kernel modules, then sysctls (the bridge keys exist only once br_netfilter is loaded) --
 MODULES_FILE='/etc/modules-load.d/kubernetes.conf'
+SYSCTL_FILE='/etc/sysctl.d/99-kubernetes.conf'
 MODULES=('overlay' 'br_netfilter' 'ip_vs' 'ip_vs_rr' 'ip_vs_wrr' 'ip_vs_sh' 'nf_conntrack' 'ip_vs_lc')
 for module in "${MODULES[@]}"; do
   modprobe "$module" || ks_die "cannot load kernel module $module (listed in $MODULES_FILE)"
 done
 ks_log "kernel modules loaded: ${MODULES[*]}"
-sysctl --system >/dev/null
-ks_log "sysctl settings applied (sysctl --system)"
+# sysctl --system also applies the image's own files; one of their keys failing is not ours to
+# judge, so it is logged, and then each of our settings is checked by reading it back.
+sysctl --system >/dev/null 2>&1 || ks_log "WARNING: sysctl --system reported errors (run it by hand to see them)"
+SYSCTL_KEYS=('net.bridge.bridge-nf-call-iptables' 'net.bridge.bridge-nf-call-ip6tables' 'net.ipv4.ip_forward')
+SYSCTL_VALUES=('1' '1' '1')
+for i in "${!SYSCTL_KEYS[@]}"; do
+  value="$(sysctl -n "${SYSCTL_KEYS[$i]}" 2>/dev/null || true)"
+  [[ $value == "${SYSCTL_VALUES[$i]}" ]] || ks_die "${SYSCTL_KEYS[$i]} is '${value:-missing}', expected ${SYSCTL_VALUES[$i]} (from $SYSCTL_FILE)"
+done
+ks_log "sysctl settings applied: ${SYSCTL_KEYS[*]}"
 
 # --- packages kubeadm's preflight needs ------------------------------------------------------
 PACKAGE_MANAGER='dnf'
@@ -69,7 +78,7 @@ ARTIFACTS_SOURCE='online'
 missing=()
 for pkg in "${PACKAGES[@]}"; do
   case $PACKAGE_MANAGER in
-    apt) dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg") ;;
+    apt) [[ $(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null) == 'install ok installed' ]] || missing+=("$pkg") ;;
     dnf) rpm -q "$pkg" >/dev/null 2>&1 || missing+=("$pkg") ;;
   esac
 done
@@ -115,7 +124,8 @@ FIREWALL='firewalld'
 case $FIREWALL in
   ufw)
     UFW_PORTS=('10250/tcp' '30000:32767/tcp')
-    if command -v ufw >/dev/null && ufw status 2>/dev/null | grep -q '^Status: active'; then
+    # Captured, not piped into grep -q: with pipefail an early grep exit can fail the pipeline.
+    if command -v ufw >/dev/null && [[ $(ufw status 2>/dev/null) == 'Status: active'* ]]; then
       for port in "${UFW_PORTS[@]}"; do
         ufw allow "$port" >/dev/null
       done
