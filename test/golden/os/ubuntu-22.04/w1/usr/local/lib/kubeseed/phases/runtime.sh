@@ -1,14 +1,15 @@
 # mode 755
 #!/usr/bin/env bash
 # Phase runtime: containerd runs with kubeseed's configuration. The files themselves
-# (config.toml in config version '2', certs.d/*/hosts.toml) were laid by the node's
-# user-data; this phase checks them with containerd itself, restarts containerd only when
-# config.toml changed, enables it and waits for its socket.
+# (config.toml, certs.d/*/hosts.toml) were laid by the node's user-data; this phase checks
+# config.toml with containerd itself, restarts containerd only when config.toml changed
+# (hosts.toml is re-read on every pull), enables it and waits for its socket.
 set -euo pipefail
 # shellcheck source=/dev/null
 . '/usr/local/lib/kubeseed/lib.sh'
 
 CONFIG='/etc/containerd/config.toml'
+CONFIG_VERSION='2'
 SOCKET='/run/containerd/containerd.sock'
 SANDBOX_IMAGE='registry.k8s.io/pause:3.10'
 CGROUP_DRIVER='systemd'
@@ -33,7 +34,7 @@ fi
 if [[ $want != "$have" ]] || ! systemctl is-active --quiet containerd; then
   systemctl restart containerd
   printf '%s\n' "$want" >"$SUM_FILE"
-  ks_log "containerd (re)started with $CONFIG (sha256 $want)"
+  ks_log "containerd (re)started with $CONFIG (config version $CONFIG_VERSION, sha256 $want)"
 else
   ks_log "containerd already runs with $CONFIG (sha256 $want)"
 fi
