@@ -1,9 +1,10 @@
 /**
  * Time sync with chrony and the profile's NTP servers. kubeseed lays its server lines at
- * /etc/kubeseed/chrony.sources; the os phase puts them in chrony's drop-in directory where the
- * distribution's chrony.conf reads one (`sourcedir /etc/chrony/sources.d` on Debian 11+ and
- * Ubuntu 22.04+, chrony >= 4.0), else in a marked block of chrony.conf (RHEL/Rocky ship no
- * such directory), and comments out the distribution's own pool/server lines.
+ * /etc/kubeseed/chrony.sources; the os phase puts them in chrony's drop-in directory when the
+ * distribution's chrony.conf reads one (chrony >= 4.0 has `sourcedir`, which reads *.sources
+ * files; Debian/Ubuntu packages point it at /etc/chrony/sources.d; the phase checks for the
+ * line rather than trusting this), else in a marked block of chrony.conf (RHEL/Rocky read no
+ * such directory from /etc), and comments out the distribution's own pool/server lines.
  */
 import type { OsFamily } from '../../plan/types.js';
 
