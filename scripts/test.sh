@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 # Debian packages of the real consumers our tests check output with.
 PACKAGES=(cloud-init shellcheck containerd ignition genisoimage xorriso openssl ipvsadm
-  iproute2 qemu-system-x86 qemu-utils debootstrap e2fsprogs tar coreutils)
+  iproute2 qemu-system-x86 qemu-utils debootstrap e2fsprogs tar coreutils golang-go)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -11,22 +11,35 @@ import { manifestEntry, renderManifest, type ManifestEntry } from './manifest.js
 export interface StagedTree {
   readonly dir: string;
   readonly entries: ManifestEntry[];
+  /** Directories already made, so a thousand nodes do not mean thousands of mkdir calls. */
+  readonly made: Set<string>;
 }
+
+/** The process umask, read once (process.umask() without an argument is deprecated). */
+const UMASK = (() => {
+  const old = process.umask(0o022);
+  process.umask(old);
+  return old;
+})();
 
 /** Makes the staging directory; callers add files, then commit or abandon it. */
 export function stageTree(outDir: string, cluster: string): StagedTree {
   mkdirSync(outDir, { recursive: true });
   const dir = mkdtempSync(join(outDir, `.${cluster}.staging-`));
   chmodSync(dir, 0o755);
-  return { dir, entries: [] };
+  return { dir, entries: [], made: new Set([dir]) };
 }
 
 export function writeStaged(tree: StagedTree, file: OutputFile): void {
   const target = join(tree.dir, file.path);
-  mkdirSync(dirname(target), { recursive: true, mode: 0o755 });
+  const parent = dirname(target);
+  if (!tree.made.has(parent)) {
+    mkdirSync(parent, { recursive: true, mode: 0o755 });
+    tree.made.add(parent);
+  }
   writeFileSync(target, file.content, { mode: file.mode });
-  // The mode passed to writeFileSync is filtered by the umask; chmod makes it exact.
-  chmodSync(target, file.mode);
+  // The mode passed to writeFileSync is filtered by the umask; chmod makes it exact when needed.
+  if ((file.mode & ~UMASK) !== file.mode) chmodSync(target, file.mode);
   tree.entries.push(manifestEntry(file));
 }
 

@@ -9,7 +9,7 @@ import { secretFilesFor } from './secrets.js';
 import type {
   ClusterPlan, ClusterSecrets, ContainerdPlan, LbPlan, MirrorPlan, NodePlan, Origin, OsPlan, Phase, Role,
 } from './types.js';
-import { minorOf, versionEntry } from './versions.js';
+import { osPackages, versionEntry, type VersionEntry } from './versions.js';
 
 export interface PlanOptions {
   /** Timestamps written into outputs (seconds since the epoch). */
@@ -27,8 +27,10 @@ function upstreamServer(registry: string): string {
   return `https://${registry}`;
 }
 
-function containerdPlan(profile: Profile, pause: string): ContainerdPlan {
+function containerdPlan(profile: Profile, entry: VersionEntry): ContainerdPlan {
   const c = profile.spec.containerd;
+  const version = c.version ?? entry.containerd.default;
+  const pause = entry.images.pause.tag;
   const mirrors: MirrorPlan[] = Object.keys(c.mirrors).sort().map((registry) => ({
     registry,
     server: upstreamServer(registry),
@@ -38,8 +40,8 @@ function containerdPlan(profile: Profile, pause: string): ContainerdPlan {
         : { url: e.url, capabilities: e.capabilities, skipVerify: e.skipVerify, ...(e.caFile ? { caFile: e.caFile } : {}) }),
   }));
   return {
-    version: c.version,
-    configVersion: Number(c.version.split('.')[0]) >= 2 ? 3 : 2,
+    version,
+    configVersion: Number(version.split('.')[0]) >= 2 ? 3 : 2,
     sandboxImage: c.sandboxImage ?? `${profile.spec.kubernetes.imageRepository}/pause:${pause}`,
     systemdCgroup: true,
     configPath: '/etc/containerd/certs.d',
@@ -66,7 +68,7 @@ function osPlan(profile: Profile, format?: 'cloud-init' | 'ignition'): OsPlan {
     shipsContainerd: f.shipsContainerd,
     ntpServers: os.ntpServers,
     // chrony carries the profile's NTP servers; images without it get it with the other packages.
-    packages: os.ntpServers.length > 0 && f.packageManager !== 'none' ? [...f.packages, 'chrony'] : f.packages,
+    packages: os.ntpServers.length > 0 && f.packageManager !== 'none' ? [...osPackages(os.family), 'chrony'] : osPackages(os.family),
   };
 }
 
@@ -107,6 +109,7 @@ export function buildPlan(profile: Profile, secrets: ClusterSecrets, opts: PlanO
     from: path,
   });
   const entry = versionEntry(spec.kubernetes.version);
+  if (!entry) throw new Error(`unreachable: validation rejects Kubernetes ${spec.kubernetes.version}`);
   const lb = lbPlan(profile);
   const os = osPlan(profile, opts.format);
   const endpoint = spec.controlPlane.endpoint;
@@ -114,9 +117,11 @@ export function buildPlan(profile: Profile, secrets: ClusterSecrets, opts: PlanO
   const order = bringUpOrder(spec.nodes);
   const firstCp = order.find((o) => o.action === 'init')!.node;
   const firstCpIp = firstCp.ip.split('/')[0]!;
-  const hostsBase = spec.nodes
-    .map((n) => ({ ip: n.ip.split('/')[0]!, names: [n.name] }))
-    .sort((a, b) => a.names[0]!.localeCompare(b.names[0]!));
+  // /etc/hosts names the control-plane and etcd nodes (kubeadm, etcd peers and the LB checker
+  // reach them by name) and the node itself; listing every worker on every node would make the
+  // output grow with the square of the cluster, and workers are reached by IP.
+  const hostEntry = (n: { name: string; ip: string }) => ({ ip: n.ip.split('/')[0]!, names: [n.name] });
+  const infraHosts = spec.nodes.filter((n) => n.role !== 'worker').map(hostEntry);
 
   const nodes: NodePlan[] = order.map(({ node, action, waitFor }, index) => {
     const ip = node.ip.split('/')[0]!;
@@ -143,7 +148,7 @@ export function buildPlan(profile: Profile, secrets: ClusterSecrets, opts: PlanO
       interface: node.interface ?? 'eth0',
       ...(node.productUuid ? { productUuid: node.productUuid } : {}),
       instanceId: `kubeseed-${profile.metadata.name}-${node.name}`,
-      hosts: hostsBase,
+      hosts: [...infraHosts, ...(node.role === 'worker' ? [hostEntry(node)] : [])].sort((a, b) => a.names[0]!.localeCompare(b.names[0]!)),
       endpointIp,
       ...(isCp ? { endpointIpWhenReady: ip } : {}),
       runsLb,
@@ -167,15 +172,15 @@ export function buildPlan(profile: Profile, secrets: ClusterSecrets, opts: PlanO
     epoch: opts.epoch,
     kubernetes: {
       version: spec.kubernetes.version,
-      minor: minorOf(spec.kubernetes.version),
-      kubeadmApi: entry.kubeadmApi,
+      minor: entry.minor,
+      kubeadmApi: entry.kubeadmApiVersion,
       podSubnet,
       serviceSubnet: spec.kubernetes.serviceSubnet,
       dnsDomain: spec.kubernetes.dnsDomain,
       proxyMode: spec.kubernetes.proxyMode,
       imageRepository: spec.kubernetes.imageRepository,
       cgroupDriver: 'systemd',
-      images: entry.images,
+      images: { pause: entry.images.pause.tag, etcd: entry.images.etcd.tag, coredns: entry.images.coredns.tag },
     },
     endpoint: { host: endpoint.host, port: endpoint.port },
     etcd: {
@@ -185,7 +190,7 @@ export function buildPlan(profile: Profile, secrets: ClusterSecrets, opts: PlanO
     },
     lb,
     os,
-    containerd: containerdPlan(profile, entry.images.pause),
+    containerd: containerdPlan(profile, entry),
     artifacts: {
       source: spec.artifacts.source,
       arch: spec.artifacts.arch,

@@ -13,18 +13,13 @@ export interface FamilyFacts {
   readonly sbinDir: string;
   readonly libDir: string;
   readonly shipsContainerd: boolean;
-  /** kubeadm preflight needs these; minimal images often lack them. */
-  readonly packages: readonly string[];
 }
 
-const APT_PACKAGES = ['conntrack', 'ebtables', 'ethtool', 'ipvsadm', 'socat'] as const;
-const DNF_PACKAGES = ['conntrack-tools', 'ethtool', 'ipvsadm', 'socat'] as const;
-
 export const OS_FAMILIES: Readonly<Record<OsFamily, FamilyFacts>> = Object.freeze({
-  ubuntu: { format: 'cloud-init', defaultIptables: 'legacy', hasSelinux: false, firewall: 'ufw', packageManager: 'apt', binDir: '/usr/local/bin', sbinDir: '/usr/local/sbin', libDir: '/usr/local/lib/kubeseed', shipsContainerd: false, packages: APT_PACKAGES },
-  debian: { format: 'cloud-init', defaultIptables: 'legacy', hasSelinux: false, firewall: 'ufw', packageManager: 'apt', binDir: '/usr/local/bin', sbinDir: '/usr/local/sbin', libDir: '/usr/local/lib/kubeseed', shipsContainerd: false, packages: APT_PACKAGES },
-  rocky: { format: 'cloud-init', defaultIptables: 'nft', hasSelinux: true, firewall: 'firewalld', packageManager: 'dnf', binDir: '/usr/local/bin', sbinDir: '/usr/local/sbin', libDir: '/usr/local/lib/kubeseed', shipsContainerd: false, packages: DNF_PACKAGES },
-  rhel: { format: 'cloud-init', defaultIptables: 'nft', hasSelinux: true, firewall: 'firewalld', packageManager: 'dnf', binDir: '/usr/local/bin', sbinDir: '/usr/local/sbin', libDir: '/usr/local/lib/kubeseed', shipsContainerd: false, packages: DNF_PACKAGES },
-  flatcar: { format: 'ignition', defaultIptables: 'nft', hasSelinux: false, firewall: 'none', packageManager: 'none', binDir: '/opt/bin', sbinDir: '/opt/kubeseed/bin', libDir: '/opt/kubeseed/lib', shipsContainerd: true, packages: [] },
-  fcos: { format: 'ignition', defaultIptables: 'nft', hasSelinux: true, firewall: 'none', packageManager: 'none', binDir: '/opt/bin', sbinDir: '/opt/kubeseed/bin', libDir: '/opt/kubeseed/lib', shipsContainerd: true, packages: [] },
+  ubuntu: { format: 'cloud-init', defaultIptables: 'legacy', hasSelinux: false, firewall: 'ufw', packageManager: 'apt', binDir: '/usr/local/bin', sbinDir: '/usr/local/sbin', libDir: '/usr/local/lib/kubeseed', shipsContainerd: false },
+  debian: { format: 'cloud-init', defaultIptables: 'legacy', hasSelinux: false, firewall: 'ufw', packageManager: 'apt', binDir: '/usr/local/bin', sbinDir: '/usr/local/sbin', libDir: '/usr/local/lib/kubeseed', shipsContainerd: false },
+  rocky: { format: 'cloud-init', defaultIptables: 'nft', hasSelinux: true, firewall: 'firewalld', packageManager: 'dnf', binDir: '/usr/local/bin', sbinDir: '/usr/local/sbin', libDir: '/usr/local/lib/kubeseed', shipsContainerd: false },
+  rhel: { format: 'cloud-init', defaultIptables: 'nft', hasSelinux: true, firewall: 'firewalld', packageManager: 'dnf', binDir: '/usr/local/bin', sbinDir: '/usr/local/sbin', libDir: '/usr/local/lib/kubeseed', shipsContainerd: false },
+  flatcar: { format: 'ignition', defaultIptables: 'nft', hasSelinux: false, firewall: 'none', packageManager: 'none', binDir: '/opt/bin', sbinDir: '/opt/kubeseed/bin', libDir: '/opt/kubeseed/lib', shipsContainerd: true },
+  fcos: { format: 'ignition', defaultIptables: 'nft', hasSelinux: true, firewall: 'none', packageManager: 'none', binDir: '/opt/bin', sbinDir: '/opt/kubeseed/bin', libDir: '/opt/kubeseed/lib', shipsContainerd: true },
 });

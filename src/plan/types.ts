@@ -3,10 +3,10 @@
  * nothing of their own; `kubeseed explain` prints it. Built by buildPlan(profile, secrets).
  */
 import type { NodeFile } from '../render/files.js';
-import type { KubeadmApi } from './versions.js';
 
 export type Role = 'control-plane' | 'worker' | 'etcd';
 export type OsFamily = 'ubuntu' | 'debian' | 'rocky' | 'rhel' | 'flatcar' | 'fcos';
+export type KubeadmApi = 'v1beta3' | 'v1beta4';
 export type Phase = 'preflight' | 'os' | 'artifacts' | 'runtime' | 'lb' | 'kubeadm';
 
 /** Where a value came from, for `explain`. */
@@ -149,7 +149,7 @@ export interface NodePlan {
   readonly productUuid?: string;
   /** cloud-init instance-id: stable across re-compiles, so cloud-init does not run twice. */
   readonly instanceId: string;
-  /** /etc/hosts entries for every node (the endpoint name is kept in its own block). */
+  /** /etc/hosts entries: control-plane and etcd nodes and this node (the endpoint has its own block). */
   readonly hosts: readonly HostEntry[];
   /**
    * What the endpoint name resolves to on this node at first boot: the first control-plane

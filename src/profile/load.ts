@@ -25,7 +25,7 @@ export function parseProfile(text: string, file: string): LoadResult {
   if (doc.errors.length > 0) {
     return {
       diagnostics: doc.errors.map((e) => {
-        const pos = e.linePos?.[0] ?? { line: 1, col: 1 };
+        const pos = lines.linePos(e.pos[0]);
         const first = e.message.split('\n')[0] ?? e.message;
         return { severity: 'error', code: 'yaml-syntax', path: [], message: `YAML: ${first}`, file, line: pos.line, col: pos.col };
       }),

@@ -3,7 +3,7 @@
  * topology rules, OS support. Pure: returns diagnostics with profile paths.
  */
 import { contains, overlaps, parseCidr, parseIp } from '../net/ipv4.js';
-import { isSupportedKubernetes, supportedMinors } from '../plan/versions.js';
+import { supportedVersions, versionEntry } from '../plan/versions.js';
 import { error, warning, type Diagnostic } from './diagnostics.js';
 import type { Profile } from './schema/v1alpha1.js';
 
@@ -113,8 +113,11 @@ export function validateProfile(profile: Profile): Diagnostic[] {
     ...topology(profile),
     ...operatingSystem(profile),
   ];
-  if (!isSupportedKubernetes(spec.kubernetes.version)) {
-    out.push(error('kubernetes-version-unsupported', ['spec', 'kubernetes', 'version'], `${spec.kubernetes.version} is not supported (supported minors: ${supportedMinors().join(', ')})`));
+  const entry = versionEntry(spec.kubernetes.version);
+  if (!entry) {
+    out.push(error('kubernetes-version-unsupported', ['spec', 'kubernetes', 'version'], `${spec.kubernetes.version} is not in the version table (supported: ${supportedVersions().join(', ')})`));
+  } else if (spec.containerd.version !== undefined && !entry.containerd.supported.includes(spec.containerd.version)) {
+    out.push(error('containerd-version-unsupported', ['spec', 'containerd', 'version'], `containerd ${spec.containerd.version} is not in the version table for Kubernetes ${entry.minor} (supported: ${entry.containerd.supported.join(', ')})`));
   }
   if (spec.artifacts.source === 'mirror' && spec.artifacts.mirror === undefined) {
     out.push(error('mirror-missing', ['spec', 'artifacts'], 'source: mirror needs mirror.url'));

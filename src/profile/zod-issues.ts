@@ -86,7 +86,8 @@ export function zodIssuesToDiagnostics(schema: AnySchema, issues: readonly z.cor
     if (issue.code === 'invalid_type') {
       out.push(error('invalid-type', path, actual === undefined ? `required (${issue.expected})` : `expected ${issue.expected}, got ${describe(actual)}`));
     } else if (issue.code === 'invalid_value') {
-      out.push(error('invalid-value', path, `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, got ${describe(actual)}`));
+      const allowed = issue.values.map((v) => JSON.stringify(v)).join(', ');
+      out.push(error('invalid-value', path, actual === undefined ? `required (one of ${allowed})` : `must be one of ${allowed}, got ${describe(actual)}`));
     } else if (issue.code === 'invalid_union') {
       out.push(error('invalid-value', path, `got ${describe(actual)}: ${issue.errors.flat().map((e) => e.message).filter((m, i, a) => a.indexOf(m) === i).join('; or ')}`));
     } else {

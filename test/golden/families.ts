@@ -18,11 +18,11 @@ interface Variant {
 }
 
 const VARIANTS: readonly Variant[] = [
-  { id: 'ubuntu-22.04', os: '{ family: ubuntu, version: "22.04", iptables: legacy, ntpServers: [ntp1.example.internal, 10.0.0.123] }', containerd: '1.7.22', proxyMode: 'ipvs', artifacts: 'online' },
-  { id: 'ubuntu-24.04', os: '{ family: ubuntu, version: "24.04", ntpServers: [ntp1.example.internal] }', containerd: '2.0.2', proxyMode: 'iptables', artifacts: 'online' },
-  { id: 'debian-12', os: '{ family: debian, version: "12", iptables: nft, ntpServers: [ntp1.example.internal] }', containerd: '1.6.36', proxyMode: 'ipvs', artifacts: 'bundle' },
-  { id: 'rocky-9', os: '{ family: rocky, version: "9", selinux: permissive, ntpServers: [ntp1.example.internal] }', containerd: '2.0.2', proxyMode: 'ipvs', artifacts: 'online' },
-  { id: 'rhel-8', os: '{ family: rhel, version: "8", iptables: nft, selinux: disabled }', containerd: '1.7.22', proxyMode: 'iptables', artifacts: 'mirror' },
+  { id: 'ubuntu-22.04', os: '{ family: ubuntu, version: "22.04", iptables: legacy, ntpServers: [ntp1.example.internal, 10.0.0.123] }', containerd: '1.7.30', proxyMode: 'ipvs', artifacts: 'online' },
+  { id: 'ubuntu-24.04', os: '{ family: ubuntu, version: "24.04", ntpServers: [ntp1.example.internal] }', containerd: '2.0.7', proxyMode: 'iptables', artifacts: 'online' },
+  { id: 'debian-12', os: '{ family: debian, version: "12", iptables: nft, ntpServers: [ntp1.example.internal] }', containerd: '1.7.30', proxyMode: 'ipvs', artifacts: 'bundle' },
+  { id: 'rocky-9', os: '{ family: rocky, version: "9", selinux: permissive, ntpServers: [ntp1.example.internal] }', containerd: '2.0.7', proxyMode: 'ipvs', artifacts: 'online' },
+  { id: 'rhel-8', os: '{ family: rhel, version: "8", iptables: nft, selinux: disabled }', containerd: '1.7.30', proxyMode: 'iptables', artifacts: 'mirror' },
 ];
 
 function profileText(v: Variant): string {
@@ -30,7 +30,7 @@ function profileText(v: Variant): string {
 kind: ClusterProfile
 metadata: { name: fam }
 spec:
-  kubernetes: { version: v1.31.4, proxyMode: ${v.proxyMode} }
+  kubernetes: { version: v1.31.13, proxyMode: ${v.proxyMode} }
   controlPlane:
     loadBalancer: { mode: ipvs, vip: 10.103.97.2, scheduler: lc }
   os: ${v.os}

@@ -73,7 +73,7 @@ const STUBS: Record<string, string> = {
     'fi',
   ].join('\n'),
   dnf: 'if [ "$1" = install ]; then for a in "$@"; do case $a in install|-*) ;; *) echo "$a" >>/fake/state/rpms ;; esac; done; fi',
-  rpm: '[ "$1" = -q ] && grep -qx "$2" /fake/state/rpms',
+  rpm: '[ "$1" = -q ] && [ "$2" = --whatprovides ] && grep -qx "$3" /fake/state/rpms',
 };
 
 function write(root: string, path: string, content: string, mode = 0o644): void {

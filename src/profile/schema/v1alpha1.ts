@@ -103,7 +103,8 @@ export const ProfileSchema = z.strictObject({
       firewall: z.enum(['auto', 'none']).default('auto'),
     }),
     containerd: z.strictObject({
-      version: z.string().regex(SEMVER, 'must be a containerd version like 1.7.22').default('1.7.22'),
+      /** Default: the version table's containerd for the Kubernetes release. */
+      version: z.string().regex(SEMVER, 'must be a containerd version like 1.7.30').optional(),
       sandboxImage: z.string().regex(IMAGE_REF, 'must be an image reference like registry.k8s.io/pause:3.9').optional(),
       mirrors: z.record(z.string().regex(REGISTRY_HOST, 'must be a registry host like docker.io or registry.local:5000'), z.array(MirrorEndpointSchema).min(1)).default({}),
     }).prefault({}),

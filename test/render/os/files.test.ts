@@ -53,7 +53,7 @@ describe('files', () => {
   it('no NTP servers: no chrony file and no chrony package', () => {
     const p = planFromText(FAMILY_CASES.find((c) => c.id === 'rhel-8')!.text);
     expect(osFiles(p, p.nodes[0]!).map((f) => f.path)).toEqual(['/etc/sysctl.d/99-kubernetes.conf', '/etc/modules-load.d/kubernetes.conf']);
-    expect(p.os.packages).toEqual(['conntrack-tools', 'ethtool', 'ipvsadm', 'socat']);
+    expect(p.os.packages).toEqual(['conntrack', 'ebtables', 'ethtool', 'ipvsadm', 'socat']);
   });
 
   it('all are plain 0644 files', () => {

@@ -79,7 +79,8 @@ missing=()
 for pkg in "${PACKAGES[@]}"; do
   case $PACKAGE_MANAGER in
     apt) [[ $(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null) == 'install ok installed' ]] || missing+=("$pkg") ;;
-    dnf) rpm -q "$pkg" >/dev/null 2>&1 || missing+=("$pkg") ;;
+    # --whatprovides: dnf installs by capability (conntrack is provided by conntrack-tools).
+    dnf) rpm -q --whatprovides "$pkg" >/dev/null 2>&1 || missing+=("$pkg") ;;
   esac
 done
 if ((${#missing[@]} == 0)); then

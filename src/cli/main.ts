@@ -1,0 +1,55 @@
+/**
+ * kubeseed: compiles a cluster profile into every node's first-boot configuration.
+ * The CLI is the only place that prints and sets exit codes; the stages return data.
+ */
+import { UsageError } from './args.js';
+import { bundleCommand } from './commands/bundle.js';
+import { compileCommand } from './commands/compile.js';
+import { explainCommand } from './commands/explain.js';
+import { stateCommand } from './commands/state.js';
+import { validateCommand } from './commands/validate.js';
+import { EXIT } from './exit.js';
+import { processIo, type Io } from './io.js';
+
+const USAGE = `usage: kubeseed COMMAND [options]
+
+Commands:
+  validate PROFILE              check a profile; print every problem with file:line:col
+  compile PROFILE               write out/<cluster>/ (user-data, meta-data, network-config, manifest.json)
+  explain PROFILE [--node N]    print the resolved plan: roles, order, addresses, files and secrets
+  state show PROFILE            print the cluster state's certificate fingerprints and expiry dates
+  bundle PROFILE                build the offline bundle (--from DIR, --mirror URL) or --list what it needs
+
+Run "kubeseed COMMAND --help" for a command's options.
+Exit codes: 0 ok, 1 failure, 2 bad input.`;
+
+const COMMANDS: Record<string, (argv: string[], io: Io) => number | Promise<number>> = {
+  validate: validateCommand,
+  compile: compileCommand,
+  explain: explainCommand,
+  state: stateCommand,
+  bundle: bundleCommand,
+};
+
+export async function main(argv: string[], io: Io = processIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.out(USAGE);
+    return name === undefined ? EXIT.badInput : EXIT.ok;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    io.err(`kubeseed: unknown command ${JSON.stringify(name)}\n\n${USAGE}`);
+    return EXIT.badInput;
+  }
+  try {
+    return await command(rest, io);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`kubeseed ${name}: ${e.message}`);
+      return EXIT.badInput;
+    }
+    io.err(`kubeseed ${name}: ${(e as Error).message}`);
+    return EXIT.failure;
+  }
+}

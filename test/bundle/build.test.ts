@@ -1,0 +1,225 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { buildBundle } from '../../src/emit/bundle/build.js';
+import { cachedPath } from '../../src/emit/bundle/cache.js';
+import { neededArtifacts } from '../../src/plan/artifacts.js';
+import { parseVersionTable, type VersionTable } from '../../src/plan/versions.js';
+import { DigestMismatchError } from '../../src/emit/bundle/digest.js';
+import { requireTool, run } from '../helpers/tools.js';
+import { FACTS, bytesFor, makeFixture, sha256, writeFromDir } from './fixture.js';
+
+const root = mkdtempSync(join(tmpdir(), 'kubeseed-bundle-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+let n = 0;
+const dir = (name: string) => join(root, `${name}-${++n}`);
+
+const fx = makeFixture();
+const fromDir = writeFromDir(dir('from'), fx);
+
+describe('buildBundle from a --from directory', () => {
+  it('writes a tar that tar extracts and sha256sum -c accepts', async () => {
+    if (!requireTool('tar', 'tar') || !requireTool('sha256sum', 'coreutils')) return;
+    const out = dir('out');
+    const r = await buildBundle({ artifacts: fx.artifacts, fromDir, cacheDir: dir('cache'), outDir: out, sourceDateEpoch: 1700000000 });
+    expect(readdirSync(out).sort()).toEqual(['SHA256SUMS', 'bundle.json', 'kubeseed-bundle.tar']);
+
+    const x = dir('x');
+    run('mkdir', ['-p', x]);
+    const ex = run('tar', ['-xf', r.tarPath, '-C', x]);
+    expect(ex.status).toBe(0);
+    const check = run('sha256sum', ['-c', 'SHA256SUMS'], { cwd: x });
+    expect(check.stderr).toBe('');
+    expect(check.status).toBe(0);
+    expect(check.stdout).toBe(
+      [
+        'files/cni-plugins-linux-amd64-v1.8.0.tgz: OK',
+        'files/containerd-1.7.30-linux-amd64.tar.gz: OK',
+        'files/crictl-v1.31.1-linux-amd64.tar.gz: OK',
+        'files/kubeadm: OK',
+        'files/kubectl: OK',
+        'files/kubelet: OK',
+        'files/runc.amd64: OK',
+        '',
+      ].join('\n'),
+    );
+    // The tar carries the same SHA256SUMS and bundle.json as the files beside it.
+    expect(readFileSync(join(x, 'SHA256SUMS'), 'utf8')).toBe(readFileSync(r.sha256sumsPath, 'utf8'));
+    expect(readFileSync(join(x, 'bundle.json'), 'utf8')).toBe(readFileSync(r.bundleJsonPath, 'utf8'));
+    for (const [name, body] of fx.content) expect(sha256(readFileSync(join(x, 'files', name)))).toBe(sha256(body));
+  });
+
+  it('stamps fixed owners, modes and mtime on every entry, in sorted order', async () => {
+    if (!requireTool('tar', 'tar')) return;
+    const r = await buildBundle({ artifacts: fx.artifacts, fromDir, cacheDir: dir('cache'), outDir: dir('out'), sourceDateEpoch: 1700000000 });
+    const list = run('tar', ['--numeric-owner', '--full-time', '-tvf', r.tarPath], { env: { ...process.env, TZ: 'UTC' } });
+    expect(list.status).toBe(0);
+    const rows = list.stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.split(/\s+/))
+      .map((c) => `${c[0]} ${c[1]} ${c[2]} ${c[3]} ${c[4]} ${c[5]}`);
+    const t = '2023-11-14 22:13:20';
+    const size = (f: string) => (fx.content.get(f) as Buffer).length;
+    expect(rows).toEqual([
+      `-rw-r--r-- 0/0 ${readFileSync(r.bundleJsonPath).length} ${t} bundle.json`,
+      `-rw-r--r-- 0/0 ${readFileSync(r.sha256sumsPath).length} ${t} SHA256SUMS`,
+      `drwxr-xr-x 0/0 0 ${t} files/`,
+      `-rw-r--r-- 0/0 ${size('cni-plugins-linux-amd64-v1.8.0.tgz')} ${t} files/cni-plugins-linux-amd64-v1.8.0.tgz`,
+      `-rw-r--r-- 0/0 ${size('containerd-1.7.30-linux-amd64.tar.gz')} ${t} files/containerd-1.7.30-linux-amd64.tar.gz`,
+      `-rw-r--r-- 0/0 ${size('crictl-v1.31.1-linux-amd64.tar.gz')} ${t} files/crictl-v1.31.1-linux-amd64.tar.gz`,
+      `-rwxr-xr-x 0/0 ${size('kubeadm')} ${t} files/kubeadm`,
+      `-rwxr-xr-x 0/0 ${size('kubectl')} ${t} files/kubectl`,
+      `-rwxr-xr-x 0/0 ${size('kubelet')} ${t} files/kubelet`,
+      `-rwxr-xr-x 0/0 ${size('runc.amd64')} ${t} files/runc.amd64`,
+    ]);
+  });
+
+  it('gives identical bytes for two builds, whatever the input files\' own times', async () => {
+    const a = await buildBundle({ artifacts: fx.artifacts, fromDir, cacheDir: dir('cache'), outDir: dir('out'), sourceDateEpoch: 0 });
+    for (const name of fx.content.keys()) utimesSync(join(fromDir, name), new Date(2001, 1, 1), new Date(2001, 1, 1));
+    const b = await buildBundle({ artifacts: fx.artifacts, fromDir, cacheDir: dir('cache'), outDir: dir('out'), sourceDateEpoch: 0 });
+    expect(sha256(readFileSync(b.tarPath))).toBe(sha256(readFileSync(a.tarPath)));
+    expect(readFileSync(b.tarPath).equals(readFileSync(a.tarPath))).toBe(true);
+  });
+
+  it('describes every artifact in bundle.json, and lists images not supplied as required', async () => {
+    const r = await buildBundle({ artifacts: fx.artifacts, fromDir, cacheDir: dir('cache'), outDir: dir('out') });
+    const j = JSON.parse(readFileSync(r.bundleJsonPath, 'utf8'));
+    expect(j.kind).toBe('KubeseedBundle');
+    expect(j.version).toBe(1);
+    expect(j.kubernetesVersion).toBe('v1.31.13');
+    expect(j.arch).toBe('amd64');
+    const kubeadm = fx.content.get('kubeadm') as Buffer;
+    expect(j.artifacts.find((a: { name: string }) => a.name === 'kubeadm')).toEqual({
+      name: 'kubeadm',
+      kind: 'binary',
+      version: 'v1.31.13',
+      path: 'files/kubeadm',
+      sha256: sha256(kubeadm),
+      size: kubeadm.length,
+      verified: true,
+      url: 'https://dl.k8s.io/release/v1.31.13/bin/linux/amd64/kubeadm',
+      installTo: '/usr/local/bin/kubeadm',
+      mode: '0755',
+    });
+    expect(j.artifacts).toHaveLength(7);
+    expect(j.requiredImages.map((i: { ref: string }) => i.ref)).toEqual([
+      'registry.k8s.io/coredns/coredns:v1.11.3',
+      'registry.k8s.io/etcd:3.5.15-0',
+      'registry.k8s.io/kube-apiserver:v1.31.13',
+      'registry.k8s.io/kube-controller-manager:v1.31.13',
+      'registry.k8s.io/kube-proxy:v1.31.13',
+      'registry.k8s.io/kube-scheduler:v1.31.13',
+      'registry.k8s.io/pause:3.10',
+    ]);
+    expect(j.packages).toEqual([
+      { tool: 'conntrack', manager: 'apt', name: 'conntrack' },
+      { tool: 'ebtables', manager: 'apt', name: 'ebtables' },
+      { tool: 'ethtool', manager: 'apt', name: 'ethtool' },
+      { tool: 'ipvsadm', manager: 'apt', name: 'ipvsadm' },
+      { tool: 'socat', manager: 'apt', name: 'socat' },
+    ]);
+  });
+
+  it('bundles a supplied image tarball, recording its digest as unverified when the table has none', async () => {
+    const from = writeFromDir(dir('from-img'), fx);
+    run('mkdir', ['-p', join(from, 'images')]);
+    const pause = bytesFor('pause-image', 3000);
+    writeFileSync(join(from, 'images', 'pause_3.10_amd64.tar'), pause);
+    const r = await buildBundle({ artifacts: fx.artifacts, fromDir: from, cacheDir: dir('cache'), outDir: dir('out') });
+    expect(r.files.find((f) => f.path === 'images/pause_3.10_amd64.tar')).toMatchObject({ sha256: sha256(pause), size: 3000, verified: false });
+    expect(r.missingImages.map((a) => a.name)).not.toContain('image/pause');
+    expect(readFileSync(r.sha256sumsPath, 'utf8').split('\n').at(-2)).toBe(`${sha256(pause)}  images/pause_3.10_amd64.tar`);
+  });
+
+  it('fails on missing images only when asked to', async () => {
+    await expect(
+      buildBundle({ artifacts: fx.artifacts, fromDir, cacheDir: dir('cache'), outDir: dir('out'), requireImages: true }),
+    ).rejects.toThrow(/^artifacts not found \(--from .*, cache .*, no mirror given\): coredns_coredns_v1\.11\.3_amd64\.tar, etcd_3\.5\.15-0_amd64\.tar,/);
+  });
+
+  it('takes an extracted bundle as a --from directory', async () => {
+    if (!requireTool('tar', 'tar')) return;
+    const first = await buildBundle({ artifacts: fx.artifacts, fromDir, cacheDir: dir('cache'), outDir: dir('out') });
+    const x = dir('x');
+    run('mkdir', ['-p', x]);
+    expect(run('tar', ['-xf', first.tarPath, '-C', x]).status).toBe(0);
+    const second = await buildBundle({ artifacts: fx.artifacts, fromDir: x, cacheDir: dir('cache'), outDir: dir('out') });
+    expect(readFileSync(second.tarPath).equals(readFileSync(first.tarPath))).toBe(true);
+  });
+
+  it('rejects a corrupted input naming file, expected and actual digest, and leaves no bundle', async () => {
+    const from = writeFromDir(dir('from-bad'), fx);
+    const good = fx.content.get('kubelet') as Buffer;
+    const bad = Buffer.from(good);
+    bad[100] = (bad[100] as number) ^ 0xff;
+    writeFileSync(join(from, 'kubelet'), bad);
+    const out = dir('out');
+    const err = await buildBundle({ artifacts: fx.artifacts, fromDir: from, cacheDir: dir('cache'), outDir: out }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DigestMismatchError);
+    expect((err as Error).message).toBe(`sha256 mismatch for ${join(from, 'kubelet')}: expected ${sha256(good)}, got ${sha256(bad)}`);
+    expect(readdirSync(out)).toEqual([]);
+  });
+
+  it('reports a missing binary with where it looked', async () => {
+    const from = writeFromDir(dir('from-missing'), fx);
+    rmSync(join(from, 'runc.amd64'));
+    const cache = dir('cache');
+    await expect(buildBundle({ artifacts: fx.artifacts, fromDir: from, cacheDir: cache, outDir: dir('out') })).rejects.toThrow(
+      `artifacts not found (--from ${from}, cache ${cache}, no mirror given): runc.amd64`,
+    );
+  });
+});
+
+describe('buildBundle with image digests in the table', () => {
+  const pause = bytesFor('pause-image-verified', 5000);
+  const withImageDigest = () => {
+    const raw = structuredClone(fx.table) as VersionTable;
+    const e = raw.kubernetes['1.31'];
+    if (!e) throw new Error('fixture: no 1.31');
+    e.images.pause = { ...e.images.pause, digests: { amd64: sha256(pause), arm64: sha256(Buffer.from('arm')) } };
+    return neededArtifacts(FACTS, parseVersionTable(raw));
+  };
+
+  it('verifies a supplied image tarball against the table', async () => {
+    const artifacts = withImageDigest();
+    const from = writeFromDir(dir('from-img-ok'), fx);
+    writeFileSync(join(from, 'pause_3.10_amd64.tar'), pause);
+    const r = await buildBundle({ artifacts, fromDir: from, cacheDir: dir('cache'), outDir: dir('out') });
+    expect(r.files.find((f) => f.path === 'images/pause_3.10_amd64.tar')).toMatchObject({ sha256: sha256(pause), verified: true });
+  });
+
+  it('rejects an image tarball whose digest differs from the table', async () => {
+    const artifacts = withImageDigest();
+    const from = writeFromDir(dir('from-img-bad'), fx);
+    const other = bytesFor('not-pause', 5000);
+    writeFileSync(join(from, 'pause_3.10_amd64.tar'), other);
+    const out = dir('out');
+    await expect(buildBundle({ artifacts, fromDir: from, cacheDir: dir('cache'), outDir: out })).rejects.toThrow(
+      `sha256 mismatch for ${join(from, 'pause_3.10_amd64.tar')}: expected ${sha256(pause)}, got ${sha256(other)}`,
+    );
+    expect(readdirSync(out)).toEqual([]);
+  });
+});
+
+describe('buildBundle from the cache', () => {
+  it('drops a cache entry that no longer matches its digest', async () => {
+    const cache = dir('cache');
+    run('mkdir', ['-p', join(cache, 'sha256')]);
+    for (const body of fx.content.values()) writeFileSync(cachedPath(cache, sha256(body)), body);
+    const ok = await buildBundle({ artifacts: fx.artifacts, cacheDir: cache, outDir: dir('out') });
+    expect(ok.files).toHaveLength(7);
+
+    const crictl = fx.content.get('crictl-v1.31.1-linux-amd64.tar.gz') as Buffer;
+    const p = cachedPath(cache, sha256(crictl));
+    writeFileSync(p, Buffer.concat([crictl.subarray(0, 10), Buffer.from('X'), crictl.subarray(11)]));
+    const out = dir('out');
+    await expect(buildBundle({ artifacts: fx.artifacts, cacheDir: cache, outDir: out })).rejects.toThrow(
+      /^sha256 mismatch for crictl-v1\.31\.1-linux-amd64\.tar\.gz \(cache .*\): expected [0-9a-f]{64}, got [0-9a-f]{64}$/,
+    );
+    expect(existsSync(p)).toBe(false);
+    expect(readdirSync(out)).toEqual([]);
+  });
+});

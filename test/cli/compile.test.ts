@@ -1,0 +1,87 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { EXAMPLE_PROFILES } from '../builders/plan.js';
+import { cli, snapshot } from '../helpers/cli.js';
+import { BAD_CASES } from '../profile/bad-profiles.js';
+
+const tmp = (): string => mkdtempSync(join(tmpdir(), 'kubeseed-cli-'));
+
+describe('kubeseed compile', () => {
+  it.each(EXAMPLE_PROFILES)('%s: compiling twice gives byte-identical trees', async (profile) => {
+    const out = tmp();
+    const first = await cli('compile', profile, '--out', out);
+    expect(first.code, first.err).toBe(0);
+    const name = JSON.parse(readFileSync(join(out, readFileSync(profile, 'utf8').match(/name: (\S+)/)![1]!, 'manifest.json'), 'utf8')).cluster as string;
+    const a = snapshot(join(out, name));
+    const state = snapshot(join(out, `${name}.state`));
+    const second = await cli('compile', profile, '--out', out);
+    expect(second.code, second.err).toBe(0);
+    expect(snapshot(join(out, name))).toEqual(a);
+    expect(snapshot(join(out, `${name}.state`))).toEqual(state);
+    rmSync(out, { recursive: true, force: true });
+  });
+
+  it('writes secrets 0600 and lists every file in manifest.json with its sha256 and mode', async () => {
+    const out = tmp();
+    expect((await cli('compile', 'profiles/ha.yaml', '--out', out)).code).toBe(0);
+    const snap = snapshot(join(out, 'ha'));
+    const manifest = JSON.parse(readFileSync(join(out, 'ha', 'manifest.json'), 'utf8'));
+    const listed = Object.fromEntries(manifest.files.map((f: { path: string; mode: string; sha256: string }) => [f.path, `${f.mode.slice(1)} ${f.sha256}`]));
+    const { 'manifest.json': _m, ...rest } = snap;
+    expect(listed).toEqual(rest);
+    expect(snap['admin.conf']!.split(' ')[0]).toBe('600');
+    expect(snap['nodes/cp1/user-data']!.split(' ')[0]).toBe('600');
+    expect(Object.values(snapshot(join(out, 'ha.state'))).every((v) => v.startsWith('600 '))).toBe(true);
+  });
+
+  describe('bad profiles: exit 2, the diagnostic, and out/ left exactly as it was', () => {
+    let out: string;
+    let before: Record<string, string>;
+    beforeAll(async () => {
+      out = tmp();
+      // A previous good compile of a cluster named like the bad profiles' ("t").
+      const good = join(out, 'good.yaml');
+      writeFileSync(good, (await import('../profile/bad-profiles.js')).BASE);
+      expect((await cli('compile', good, '--out', out)).code).toBe(0);
+      before = snapshot(out);
+    });
+
+    it.each(BAD_CASES)('$name', async ({ text, expected }) => {
+      const file = join(out, 'bad.yaml');
+      writeFileSync(file, text);
+      before[`bad.yaml`] = snapshot(out)['bad.yaml']!;
+      const r = await cli('compile', file, '--out', out);
+      expect(r.code).toBe(2);
+      expect(r.out).toBe('');
+      expect(r.err.split('\n')[0]).toBe(`${file}:${expected}`);
+      expect(snapshot(out)).toEqual(before);
+    });
+  });
+
+  it('a deleted state file fails with exit 1 naming it, and nothing is regenerated', async () => {
+    const out = tmp();
+    expect((await cli('compile', 'profiles/lab.yaml', '--out', out)).code).toBe(0);
+    const tree = snapshot(out);
+    rmSync(join(out, 'lab.state', 'etcd', 'ca.key'));
+    const r = await cli('compile', 'profiles/lab.yaml', '--out', out);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(join(out, 'lab.state', 'etcd', 'ca.key'));
+    const { 'lab.state/etcd/ca.key': _gone, ...rest } = tree;
+    expect(snapshot(out)).toEqual(rest);
+  });
+
+  it('usage errors exit 2', async () => {
+    expect((await cli('compile')).code).toBe(2);
+    expect((await cli('compile', 'profiles/ha.yaml', '--bogus')).code).toBe(2);
+    expect((await cli('nonsense')).code).toBe(2);
+    expect((await cli('compile', '--help')).code).toBe(0);
+  });
+
+  it('a missing profile file is bad input naming it', async () => {
+    const r = await cli('validate', 'profiles/nope.yaml');
+    expect(r.code).toBe(2);
+    expect(r.err).toBe('profiles/nope.yaml:1:1 error (document): cannot read profile: no such file\n');
+  });
+});

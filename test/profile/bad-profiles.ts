@@ -1,0 +1,88 @@
+/**
+ * The bad-profile table: each case is a change to a valid base profile and the exact diagnostic
+ * it must produce (path, line, and message). Shared by the parse-level and CLI-level tests.
+ */
+export const BASE = `apiVersion: kubeseed.io/v1alpha1
+kind: ClusterProfile
+metadata:
+  name: t
+spec:
+  kubernetes:
+    version: v1.30.13
+  controlPlane:
+    loadBalancer:
+      vip: 10.103.97.2
+  os:
+    family: ubuntu
+    version: "22.04"
+  nodes:
+    - name: cp1
+      role: control-plane
+      ip: 192.168.10.11/24
+      gateway: 192.168.10.1
+      mac: "52:54:00:00:10:11"
+    - name: w1
+      role: worker
+      ip: 192.168.10.21/24
+      gateway: 192.168.10.1
+      mac: "52:54:00:00:10:21"
+`;
+
+export interface BadCase {
+  readonly name: string;
+  /** The whole profile text. */
+  readonly text: string;
+  /** `LINE:COL SEVERITY PATH: MESSAGE` of the first diagnostic. */
+  readonly expected: string;
+}
+
+const replace = (from: string, to: string): string => {
+  if (!BASE.includes(from)) throw new Error(`bad case: base has no ${from}`);
+  return BASE.replace(from, to);
+};
+const node = (lines: string): string => `${BASE}${lines}`;
+
+export const BAD_CASES: readonly BadCase[] = [
+  { name: 'malformed YAML', text: replace('  os:\n', '  os: [\n'), expected: '12:13 error (document): YAML: Implicit keys need to be on a single line' },
+  { name: 'duplicate key', text: replace('    family: ubuntu\n', '    family: ubuntu\n    family: debian\n'), expected: '13:5 error (document): YAML: Map keys must be unique' },
+  { name: 'not a mapping', text: '- just\n- a list\n', expected: '1:1 error (document): a profile is a YAML mapping with apiVersion, kind, metadata and spec' },
+  { name: 'wrong apiVersion', text: replace('kubeseed.io/v1alpha1', 'kubeseed.io/v2'), expected: '1:13 error apiVersion: must be one of "kubeseed.io/v1alpha1", got string "kubeseed.io/v2"' },
+  { name: 'unknown key with suggestion', text: replace('    family: ubuntu\n', '    family: ubuntu\n    selinx: permissive\n'), expected: '13:5 error spec.os.selinx: unknown key; did you mean "selinux"? (known: family, version, iptables, selinux, ntpServers, firewall)' },
+  { name: 'unknown top-level key', text: `${BASE}extra: 1\n`, expected: '25:1 error extra: unknown key (known: apiVersion, kind, metadata, spec)' },
+  { name: 'wrong type: version number', text: replace('version: v1.30.13', 'version: 1.30'), expected: '7:14 error spec.kubernetes.version: expected string, got number 1.3' },
+  { name: 'missing required field', text: replace('    family: ubuntu\n', ''), expected: '12:5 error spec.os.family: required (one of "ubuntu", "debian", "rocky", "rhel", "flatcar", "fcos")' },
+  { name: 'unsupported Kubernetes version', text: replace('v1.30.13', 'v1.30.6'), expected: '7:14 error spec.kubernetes.version: v1.30.6 is not in the version table (supported: v1.29.12, v1.30.13, v1.31.13, v1.32.11, v1.33.11)' },
+  { name: 'bad enum', text: replace('role: worker', 'role: master'), expected: '21:13 error spec.nodes[1].role: must be one of "control-plane", "worker", "etcd", got string "master"' },
+  { name: 'duplicate name', text: replace('name: w1', 'name: cp1'), expected: '20:13 error spec.nodes[1].name: duplicate of spec.nodes[0].name' },
+  { name: 'duplicate IP', text: replace('ip: 192.168.10.21/24', 'ip: 192.168.10.11/24'), expected: '22:11 error spec.nodes[1].ip: duplicate of spec.nodes[0].ip' },
+  { name: 'duplicate MAC', text: replace('"52:54:00:00:10:21"', '"52:54:00:00:10:11"'), expected: '24:12 error spec.nodes[1].mac: duplicate of spec.nodes[0].mac' },
+  { name: 'duplicate product_uuid', text: replace('      mac: "52:54:00:00:10:21"\n', '      mac: "52:54:00:00:10:21"\n      productUuid: 4c4c4544-0031-3210-8052-b4c04f000111\n').replace('      mac: "52:54:00:00:10:11"\n', '      mac: "52:54:00:00:10:11"\n      productUuid: 4c4c4544-0031-3210-8052-b4c04f000111\n'), expected: '26:20 error spec.nodes[1].productUuid: duplicate of spec.nodes[0].productUuid' },
+  { name: 'hostile name $(reboot)', text: replace('name: w1', 'name: "$(reboot)"'), expected: '20:13 error spec.nodes[1].name: must be an RFC 1123 label: lower-case letters, digits and "-", at most 63, starting and ending with a letter or digit' },
+  { name: 'path traversal name', text: replace('name: w1', 'name: ../x'), expected: '20:13 error spec.nodes[1].name: must be an RFC 1123 label: lower-case letters, digits and "-", at most 63, starting and ending with a letter or digit' },
+  { name: 'upper-case hostname', text: replace('name: w1', 'name: Worker1'), expected: '20:13 error spec.nodes[1].name: must be an RFC 1123 label: lower-case letters, digits and "-", at most 63, starting and ending with a letter or digit' },
+  { name: 'bad CIDR', text: replace('ip: 192.168.10.21/24', 'ip: 192.168.10.300/24'), expected: '22:11 error spec.nodes[1].ip: must be an IPv4 CIDR like 10.244.0.0/16' },
+  { name: 'address without prefix', text: replace('ip: 192.168.10.21/24', 'ip: 192.168.10.21'), expected: '22:11 error spec.nodes[1].ip: must be an IPv4 CIDR like 10.244.0.0/16' },
+  { name: 'bad MAC', text: replace('"52:54:00:00:10:21"', '"52-54-00-00-10-21"'), expected: '24:12 error spec.nodes[1].mac: must be a MAC address like 52:54:00:00:10:11 (lower-case hex)' },
+  { name: 'pod and service subnets overlap', text: replace('    version: v1.30.13\n', '    version: v1.30.13\n    podSubnet: 10.96.0.0/12\n'), expected: '7:5 error spec.kubernetes.serviceSubnet: overlaps spec.kubernetes.podSubnet 10.96.0.0/12' },
+  { name: 'node subnet overlaps pods', text: replace('    version: v1.30.13\n', '    version: v1.30.13\n    podSubnet: 192.168.0.0/16\n'), expected: '18:11 error spec.nodes[0].ip: node subnet overlaps spec.kubernetes.podSubnet 192.168.0.0/16' },
+  { name: 'VIP inside service subnet', text: replace('vip: 10.103.97.2', 'vip: 10.96.0.50'), expected: '10:12 error spec.controlPlane.loadBalancer.vip: 10.96.0.50 lies inside spec.kubernetes.serviceSubnet 10.96.0.0/16' },
+  { name: 'VIP inside a node subnet', text: replace('vip: 10.103.97.2', 'vip: 192.168.10.200'), expected: '10:12 error spec.controlPlane.loadBalancer.vip: 192.168.10.200 lies inside the subnet of spec.nodes[0] (192.168.10.11/24); the VIP must exist on no network' },
+  { name: 'no control-plane node', text: replace('role: control-plane', 'role: worker'), expected: '15:5 error spec.nodes: at least one node needs role: control-plane' },
+  { name: 'etcd node with stacked topology', text: replace('role: worker', 'role: etcd'), expected: '21:13 error spec.nodes[1].role: role etcd needs spec.controlPlane.etcd.topology: external' },
+  { name: 'gateway outside the subnet', text: replace('      gateway: 192.168.10.1\n      mac: "52:54:00:00:10:11"', '      gateway: 192.168.11.1\n      mac: "52:54:00:00:10:11"'), expected: '18:16 error spec.nodes[0].gateway: 192.168.11.1 is not inside 192.168.10.11/24' },
+  { name: 'RHEL 9 with iptables legacy', text: replace('    family: ubuntu\n    version: "22.04"\n', '    family: rhel\n    version: "9"\n    iptables: legacy\n'), expected: '14:15 error spec.os.iptables: RHEL 8/9 ship only the nftables backend of iptables (iptables-nft); iptables-legacy is not packaged; set iptables: nft (kube-proxy and CNI plugins detect the nft backend)' },
+  { name: 'unsupported OS version', text: replace('version: "22.04"', 'version: "20.04"'), expected: '13:14 error spec.os.version: ubuntu 20.04 is not supported (one of 22.04, 24.04)' },
+  { name: 'hostile mirror URL', text: replace('  os:\n', '  containerd:\n    mirrors:\n      docker.io: ["https://m.example/$(reboot)"]\n  os:\n'), expected: '13:19 error spec.containerd.mirrors["docker.io"][0]: must be an http(s) URL without query, credentials or spaces' },
+  { name: 'hostile ssh key', text: replace('  os:\n', '  access:\n    sshAuthorizedKeys: ["ssh-ed25519 AAAA\\n$(reboot)"]\n  os:\n'), expected: '12:25 error spec.access.sshAuthorizedKeys[0]: must be one OpenSSH public key line' },
+  { name: 'mirror source without URL', text: replace('  os:\n', '  artifacts:\n    source: mirror\n  os:\n'), expected: '12:5 error spec.artifacts: source: mirror needs mirror.url' },
+  { name: 'no nodes', text: BASE.slice(0, BASE.indexOf('  nodes:')) + '  nodes: []\n', expected: '14:10 error spec.nodes: at least one node is needed' },
+];
+
+/** Warnings that must not block a compile. */
+export const WARNING_CASES: readonly BadCase[] = [
+  {
+    name: 'even number of stacked etcd members',
+    text: node('    - name: cp2\n      role: control-plane\n      ip: 192.168.10.12/24\n      mac: "52:54:00:00:10:12"\n'),
+    expected: '15:5 warning spec.nodes: 2 stacked etcd members: an even count tolerates no more failures than 1; use an odd number of control-plane nodes',
+  },
+];
