@@ -55,6 +55,17 @@ export interface OsPlan {
   readonly libDir: string;
   /** Flatcar/FCOS ship containerd: configure, do not install. */
   readonly shipsContainerd: boolean;
+  /**
+   * What brings up the static address when the output is Ignition: Flatcar runs
+   * systemd-networkd, Fedora CoreOS runs NetworkManager (a networkd unit there is ignored).
+   * cloud-init outputs carry network-config instead and let cloud-init pick the renderer.
+   */
+  readonly network: 'networkd' | 'networkmanager';
+  /**
+   * Groups the access user joins when the output is Ignition. On Flatcar and FCOS the `sudo`
+   * group grants passwordless sudo; cloud-init outputs carry a sudoers rule instead.
+   */
+  readonly adminGroups: readonly string[];
   readonly ntpServers: readonly string[];
   /** Packages kubeadm's preflight needs that minimal images lack, in this family's names. */
   readonly packages: readonly string[];

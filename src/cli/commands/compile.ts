@@ -1,17 +1,21 @@
 import { resolve } from 'node:path';
-import { goDuration } from '../../plan/duration.js';
-import { durationSeconds } from '../../plan/duration.js';
+import { durationSeconds, goDuration } from '../../plan/duration.js';
 import { renderNodeOutputs, type OutputFile } from '../../render/node.js';
-import { writeTree } from '../../emit/tree.js';
+import { metaDataGuestinfo, platformFiles, PLATFORMS, type Platform } from '../../render/platforms.js';
+import { abandonTree, commitTree, recordStaged, stageTree, writeStaged } from '../../emit/tree.js';
+import { writeSeedIso } from '../../emit/seed-iso.js';
 import { loadOrCreateState } from '../../state/load.js';
 import { secretsFromState } from '../../state/plan-secrets.js';
 import { tokenTtlWarning } from '../../pki/token.js';
 import { onePositional, parse, UsageError } from '../args.js';
 import { EXIT } from '../exit.js';
 import type { Io } from '../io.js';
+import { mib, progressLine } from '../progress.js';
+import { defaultBundleDir } from './bundle.js';
 import { defaultStateDir, outputEpoch, planFor, profileOrExit, stateOptions } from './pipeline.js';
 
-const USAGE = `usage: kubeseed compile PROFILE [--out DIR] [--state DIR] [--format cloud-init|ignition]
+const USAGE = `usage: kubeseed compile PROFILE [--out DIR] [--state DIR] [--format cloud-init|ignition] [--iso]
+                        [--platform nocloud|ec2|openstack|vsphere|proxmox|libvirt] [--gzip]
 
 Writes OUT/<cluster>/: nodes/<node>/{user-data,meta-data,network-config}, admin.conf and
 manifest.json, all at once (a failed compile leaves the previous tree as it was).
@@ -20,14 +24,23 @@ manifest.json, all at once (a failed compile leaves the previous tree as it was)
   --state DIR    cluster state: CAs, keys, bootstrap token (default: OUT/<cluster>.state).
                  Made on the first compile and reused after; a damaged state is an error.
   --format F     cloud-init or ignition (default: by spec.os.family)
+  --platform P   check user-data against the platform's size limit (ec2 16384 bytes, openstack
+                 65535 base64, vsphere 65536 base64) and write its extra files (vsphere:
+                 guestinfo.userdata.<encoding>, guestinfo.metadata.base64)
+  --gzip         also write user-data.gz (and check the limit against it)
+  --iso          also write nodes/<node>/seed.iso (NoCloud, volume id cidata); with
+                 artifacts.source bundle it carries OUT/<cluster>.bundle/ (run kubeseed bundle first)
 
 Timestamps come from SOURCE_DATE_EPOCH, or else from the state's creation time.`;
 
-export function compileCommand(argv: string[], io: Io): number {
+export async function compileCommand(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(argv, {
     out: { type: 'string', default: 'out' },
     state: { type: 'string' },
     format: { type: 'string' },
+    iso: { type: 'boolean', default: false },
+    platform: { type: 'string', default: 'nocloud' },
+    gzip: { type: 'boolean', default: false },
   }, USAGE);
   if (values.help) {
     io.out(USAGE);
@@ -38,6 +51,8 @@ export function compileCommand(argv: string[], io: Io): number {
   if (format !== undefined && format !== 'cloud-init' && format !== 'ignition') {
     throw new UsageError(`--format must be cloud-init or ignition, got ${JSON.stringify(format)}`);
   }
+  const platform = values.platform as Platform;
+  if (!PLATFORMS.includes(platform)) throw new UsageError(`--platform must be one of ${PLATFORMS.join(', ')}`);
   const loaded = profileOrExit(file, io);
   if (typeof loaded === 'number') return loaded;
   const cluster = loaded.profile.metadata.name;
@@ -52,9 +67,49 @@ export function compileCommand(argv: string[], io: Io): number {
 
   const secrets = secretsFromState(st.state, goDuration(durationSeconds(loaded.profile.spec.bootstrapToken.ttl)));
   const plan = planFor(loaded, secrets, outputEpoch(st.state.createdAt), format);
-  const outputs: OutputFile[] = [{ path: 'admin.conf', content: st.state.adminConf, mode: 0o600 }];
-  for (const node of plan.nodes) outputs.push(...renderNodeOutputs(plan, node));
-  const target = writeTree(outDir, cluster, outputs);
-  io.out(`${target}: ${plan.nodes.length} nodes, ${outputs.length + 1} files`);
-  return EXIT.ok;
+  if (values.iso && plan.os.format !== 'cloud-init') throw new UsageError('--iso makes NoCloud seeds for cloud-init; Ignition nodes take ignition.json');
+  // Everything is rendered before the first byte is written: a render error leaves out/ alone.
+  const perNode = plan.nodes.map((node) => ({ node, files: renderNodeOutputs(plan, node), extra: [] as OutputFile[] }));
+  const tooLarge: string[] = [];
+  for (const p of perNode) {
+    const userData = p.files.find((f) => f.path.endsWith('/user-data'));
+    const metaData = p.files.find((f) => f.path.endsWith('/meta-data'));
+    if (!userData) continue;
+    const r = platformFiles(platform, userData, values.gzip);
+    p.extra.push(...r.files, ...(platform === 'vsphere' && metaData ? [metaDataGuestinfo(metaData)] : []));
+    if (r.error) tooLarge.push(r.error);
+  }
+  if (tooLarge.length > 0) {
+    for (const e of tooLarge) io.err(`error: ${e}`);
+    return EXIT.badInput;
+  }
+  const tree = stageTree(outDir, cluster);
+  let count = 1;
+  try {
+    writeStaged(tree, { path: 'admin.conf', content: st.state.adminConf, mode: 0o600 });
+    for (const { files, extra } of perNode) for (const f of [...files, ...extra]) writeStaged(tree, f);
+    count += perNode.reduce((n, p) => n + p.files.length + p.extra.length, 0);
+    if (values.iso) {
+      const bundleDir = plan.artifacts.source === 'bundle' && plan.artifacts.bundlePath === undefined
+        ? defaultBundleDir(outDir, cluster) : undefined;
+      const progress = progressLine(io);
+      for (const { node, files } of perNode) {
+        recordStaged(tree, await writeSeedIso(tree, {
+          node: node.name,
+          seed: files.filter((f) => /\/(user-data|meta-data|network-config)$/.test(f.path)),
+          ...(bundleDir ? { bundleDir } : {}),
+          epochSeconds: plan.epoch,
+          onProgress: (w, t) => progress.update(`seed.iso ${node.name}: ${mib(w)} of ${mib(t)}`),
+        }));
+        count++;
+      }
+      progress.done();
+    }
+    const target = commitTree(tree, outDir, cluster);
+    io.out(`${target}: ${plan.nodes.length} nodes, ${count + 1} files`);
+    return EXIT.ok;
+  } catch (e) {
+    abandonTree(tree);
+    throw e;
+  }
 }

@@ -7,6 +7,7 @@ import type { ClusterPlan, NodePlan, Phase } from '../../plan/types.js';
 import { renderRuntimePhase } from '../containerd/phase.js';
 import { renderOsPhase, renderPreflightPhase } from '../os/phases.js';
 import { renderScript } from './template.js';
+import { renderKubeadmPhase } from '../kubeadm/phase.js';
 
 export function firstbootPath(plan: ClusterPlan): string {
   return `${plan.os.sbinDir}/kubeseed-firstboot`;
@@ -23,6 +24,7 @@ const PHASES: Partial<Record<Phase, PhaseRenderer>> = {
   preflight: (plan, node) => renderPreflightPhase(plan, node, scriptCommon(plan, node)),
   os: (plan, node) => renderOsPhase(plan, node, scriptCommon(plan, node)),
   runtime: (plan, node) => renderRuntimePhase(plan, node, scriptCommon(plan, node)),
+  kubeadm: (plan, node) => renderKubeadmPhase(plan, node),
 };
 
 /** /etc/kubeseed/hosts: the lines the os phase keeps in /etc/hosts. */
