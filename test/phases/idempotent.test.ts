@@ -4,12 +4,14 @@
  * everything done and changes nothing. Also: preflight stops before anything changes when the
  * machine is not the one the profile describes, a port is taken, or another runtime is present.
  */
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { planFromText } from '../builders/plan.js';
 import { FAMILY_CASES } from '../golden/families.js';
 import { nodeFiles } from '../../src/render/node.js';
 import { requireTool } from '../helpers/tools.js';
-import { diffSnapshots, ThrowawayRoot, type FakeMachine } from './throwaway-root.js';
+import { diffSnapshots, removeThrowawayRoots, ThrowawayRoot, type FakeMachine } from './throwaway-root.js';
+
+afterAll(removeThrowawayRoots);
 
 const PHASES = ['KS_PHASE=preflight bash /usr/local/lib/kubeseed/phases/preflight.sh', 'KS_PHASE=os bash /usr/local/lib/kubeseed/phases/os.sh'];
 

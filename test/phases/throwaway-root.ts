@@ -19,7 +19,7 @@
  * The real kernel and services are exercised by the end-to-end VM test.
  */
 import { createHash } from 'node:crypto';
-import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { NodeFile } from '../../src/render/files.js';
@@ -103,6 +103,13 @@ function hostSysctlKeys(): string[] {
   return keys;
 }
 
+const made: string[] = [];
+
+/** Removes every root this process made (the overlay is unmounted when its namespace ends). */
+export function removeThrowawayRoots(): void {
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
 export class ThrowawayRoot {
   readonly dir: string;
   readonly root: string;
@@ -111,6 +118,7 @@ export class ThrowawayRoot {
 
   constructor(files: readonly NodeFile[], machine: FakeMachine) {
     this.dir = mkdtempSync(join(tmpdir(), 'kubeseed-root-'));
+    made.push(this.dir);
     this.root = join(this.dir, 'root');
     this.upper = join(this.dir, 'usr-upper');
     this.work = join(this.dir, 'usr-work');
