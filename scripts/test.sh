@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 # Debian packages of the real consumers our tests check output with.
 PACKAGES=(cloud-init shellcheck containerd ignition genisoimage xorriso openssl ipvsadm
   iproute2 qemu-system-x86 qemu-utils debootstrap e2fsprogs tar coreutils golang-go libarchive-tools
-  network-manager systemd udev util-linux)
+  network-manager systemd udev util-linux kmod cpio iptables curl)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -25,6 +25,11 @@ if ((${#missing[@]})); then
 fi
 
 [[ -f dist/cli/main.js ]] || npm run --silent build
+
+# The IPVS checker's VM test boots Debian's kernel: fetch its package once (cached in .cache/lb).
+if command -v apt-get >/dev/null; then
+  bash test/lb/prepare.sh >/dev/null || echo "test: WARNING: could not fetch the kernel for the IPVS VM test" >&2
+fi
 
 status=0
 npx vitest run --reporter=default --reporter=json --outputFile=test-results.json || status=$?

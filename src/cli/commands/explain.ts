@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import type { ClusterPlan, ClusterSecrets, NodePlan } from '../../plan/types.js';
+import { lbView } from '../../render/ipvs/view.js';
 import { nodeFiles } from '../../render/node.js';
 import { readState } from '../../state/read.js';
 import { secretsFromState } from '../../state/plan-secrets.js';
@@ -23,12 +24,12 @@ const NO_STATE: ClusterSecrets = {
 };
 
 function lbLines(plan: ClusterPlan, node: NodePlan): string[] {
-  if (!node.runsLb) return [`  lb: none on this node (endpoint ${plan.endpoint.host} → ${node.endpointIp})`];
-  const lb = plan.lb;
+  const v = lbView(plan, node);
+  if (!v) return [`  lb: none on this node (endpoint ${plan.endpoint.host} → ${node.endpointIp})`];
   return [
-    `  lb: IPVS virtual server ${lb.vip}:${lb.port} (${lb.scheduler}, masquerade) on dummy interface`,
-    ...lb.backends.map((b) => `      backend ${b.name} ${b.ip}:${b.port}`),
-    `      checker: https://<backend>/healthz every ${lb.intervalSeconds}s, timeout ${lb.timeoutSeconds}s, drain at 1 failure, remove at ${lb.failuresToRemove}`,
+    `  lb: IPVS virtual server ${v.vip}:${v.port} (${v.scheduler}, masquerade), reached by a host route`,
+    ...v.backends.map((b) => `      backend ${b.name} ${b.ip}:${b.port}`),
+    `      checker: https://<backend>/healthz every ${v.checker.intervalSeconds}s, timeout ${v.checker.timeoutSeconds}s, drain at 1 failure, remove at ${v.checker.failuresToRemove}`,
   ];
 }
 

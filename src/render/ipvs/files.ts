@@ -1,0 +1,92 @@
+/**
+ * The files of the IPVS load balancer on one node: the checker script, its systemd unit, and
+ * the `lb` phase that starts them during first boot.
+ */
+import type { ClusterPlan, NodePlan } from '../../plan/types.js';
+import { executable, textFile, type NodeFile } from '../files.js';
+import { scriptCommon } from '../scripts/phases.js';
+import { renderScript } from '../scripts/template.js';
+import { renderUnit } from '../systemd/unit.js';
+import { lbRuleSet, type LbRuleSet } from './rules.js';
+
+export const CHECKER_UNIT = 'kubeseed-lb-checker.service';
+/** kubeadm writes the cluster CA here; kubeseed places it before first boot (secret files). */
+export const CLUSTER_CA_FILE = '/etc/kubernetes/pki/ca.crt';
+/** Readable without credentials: kubeadm's RBAC binds system:public-info-viewer to it. */
+export const HEALTH_PATH = '/healthz';
+
+export function checkerPath(plan: ClusterPlan): string {
+  return `${plan.os.sbinDir}/kubeseed-lb-checker`;
+}
+
+function ruleSetOf(plan: ClusterPlan, node: NodePlan): LbRuleSet {
+  const rules = lbRuleSet(plan, node);
+  if (!rules) throw new Error(`unreachable: node ${node.name} runs no load balancer`);
+  return rules;
+}
+
+export function renderChecker(plan: ClusterPlan, node: NodePlan): string {
+  const rules = ruleSetOf(plan, node);
+  return renderScript('kubeseed-lb-checker', {
+    ...scriptCommon(plan, node),
+    vip: rules.vip,
+    service: rules.service,
+    scheduler: rules.scheduler,
+    intervalSeconds: plan.lb.intervalSeconds,
+    timeoutSeconds: plan.lb.timeoutSeconds,
+    failuresToRemove: plan.lb.failuresToRemove,
+    caFile: CLUSTER_CA_FILE,
+    healthPath: HEALTH_PATH,
+    nodeIp: rules.route.src,
+    iface: rules.route.dev,
+    backends: rules.backends.map((b) => `${b.name}=${b.address}`),
+  });
+}
+
+export function renderCheckerUnit(plan: ClusterPlan, node: NodePlan): string {
+  const rules = ruleSetOf(plan, node);
+  return renderUnit({
+    comment: [`kubeseed: IPVS load balancer for the apiservers at ${rules.service} (cluster ${plan.name}, node ${node.name}).`],
+    Unit: {
+      Description: `kubeseed apiserver load balancer health checker (${rules.service})`,
+      Documentation: `file:${checkerPath(plan)}`,
+      // The route names the node's interface, so wait for the network to be configured.
+      Wants: ['network-online.target'],
+      After: ['network-online.target'],
+      // kubelet and kubeadm reach the apiservers through the VIP on workers.
+      Before: ['kubelet.service'],
+      // Restart=always must never give up: without this, five quick failures in ten seconds
+      // (systemd's default start limit) would leave the node without its load balancer.
+      StartLimitIntervalSec: 0,
+    },
+    Service: {
+      Type: 'simple',
+      ExecStart: checkerPath(plan),
+      Restart: 'always',
+      RestartSec: 1,
+    },
+    Install: {
+      WantedBy: ['multi-user.target'],
+    },
+  });
+}
+
+export function renderLbPhase(plan: ClusterPlan, node: NodePlan): string {
+  const rules = ruleSetOf(plan, node);
+  return renderScript('phase-lb', {
+    ...scriptCommon(plan, node),
+    checker: checkerPath(plan),
+    unit: CHECKER_UNIT,
+    service: rules.service,
+    backendCount: rules.backends.length,
+  });
+}
+
+/** The checker and its unit; empty for a node that runs no load balancer. */
+export function lbFiles(plan: ClusterPlan, node: NodePlan): NodeFile[] {
+  if (!lbRuleSet(plan, node)) return [];
+  return [
+    executable(checkerPath(plan), renderChecker(plan, node)),
+    textFile(`/etc/systemd/system/${CHECKER_UNIT}`, renderCheckerUnit(plan, node)),
+  ];
+}
