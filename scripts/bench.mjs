@@ -1,5 +1,36 @@
-// npm run bench: every benchmark, figures printed (never asserted). Needs `npm run build` first.
+// npm run bench: every benchmark, figures printed (never asserted). `npm run bench` builds first.
+// Sections: state creation (keys), compile of generated clusters, ISO writing beside xorriso,
+// bundling beside tar. `npm run bench -- compile` runs one section.
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { benchCompile } from './bench-compile.mjs';
+import { createClusterState } from '../dist/pki/cluster-state.js';
 
-const results = [benchCompile(1000), benchCompile(5000)];
-for (const r of results) console.log(`${r.name}\n  ${r.lines.join('\n  ')}`);
+const only = process.argv[2];
+const want = (name) => only === undefined || only === name;
+
+if (want('state')) {
+  console.log('state creation (3 CAs, service-account keys, admin and etcd client certificates, token)');
+  for (const keyAlgorithm of ['rsa', 'ecdsa']) {
+    const runs = [];
+    for (let i = 0; i < 5; i++) {
+      const t = performance.now();
+      createClusterState({ keyAlgorithm, now: new Date(), tokenTtlSeconds: 0, clusterName: 'bench', kubernetesVersion: 'v1.31.13', endpoint: { host: 'apiserver.cluster.local', port: 6443 } });
+      runs.push(performance.now() - t);
+    }
+    runs.sort((a, b) => a - b);
+    console.log(`  ${keyAlgorithm}: median ${runs[2].toFixed(0)} ms, min ${runs[0].toFixed(0)} ms, max ${runs[4].toFixed(0)} ms (5 runs)`);
+  }
+}
+if (want('compile')) {
+  for (const n of [1000, 5000]) {
+    const r = benchCompile(n);
+    console.log(`${r.name}\n  ${r.lines.join('\n  ')}`);
+  }
+}
+for (const [name, script, args] of [['iso', 'bench-iso.mjs', ['3']], ['bundle', 'bench-bundle.mjs', []]]) {
+  if (!want(name)) continue;
+  console.log(`${name}:`);
+  const r = spawnSync(process.execPath, [join(import.meta.dirname, script), ...args], { stdio: 'inherit' });
+  if (r.status !== 0) process.exitCode = 1;
+}
