@@ -6,7 +6,10 @@
 #                               "mac MAC" is the MAC the VM boots with). Also KUBESEED_E2E_NODES=DIR.
 #        run.sh --smoke         the hand-written fixture in fixtures/smoke (proves the harness)
 #        run.sh --smoke-pair    two VMs (fixtures/pair) on one private segment, pinging each other
-#        run.sh                 the nodes that test/e2e/compile-nodes.sh OUT_DIR writes, once it exists
+#        run.sh                 the e2e cluster: test/e2e/compile-nodes.sh compiles test/e2e/profile.yaml
+#                               with kubeseed (bundle, compile --iso) and cp1 and w1 are booted
+#        run.sh --wrong-mac     the same, but cp1's seed is compiled for another MAC: passes when the
+#                               preflight refuses the VM and no later phase ran
 # Env:   KUBESEED_E2E_OUT       work/output directory (default .cache/e2e/run)
 #        KUBESEED_E2E_PARALLEL  1: boot all nodes at once (default: one after another)
 #        KUBESEED_E2E_LINK      user (default): each VM alone on qemu user-mode networking
@@ -25,6 +28,7 @@ while (($#)); do
   case $1 in
     --smoke) mode=smoke ;;
     --smoke-pair) mode=smoke-pair ;;
+    --wrong-mac) mode=default; export KUBESEED_E2E_WRONG_MAC=1 ;;
     --nodes) [[ $# -ge 2 ]] || { echo "--nodes needs a directory" >&2; exit 2; }; mode=nodes nodes_dir=$2; shift ;;
     -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d'; exit 0 ;;
     *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
@@ -75,7 +79,9 @@ case $mode in
     [[ -f $E2E_DIR/compile-nodes.sh ]] ||
       cannot_run "no nodes to boot: kubeseed's compile is not wired in yet (test/e2e/compile-nodes.sh); use --smoke or --nodes DIR"
     nodes_dir=$out/nodes
+    t_compile=$SECONDS
     bash "$E2E_DIR/compile-nodes.sh" "$nodes_dir"
+    compile_seconds=$((SECONDS - t_compile))
     ;;
 esac
 
@@ -120,7 +126,8 @@ boot_node() {
   mac=$(awk '$1 == "mac" { print $2; exit }' "$nodes_dir/$node/expect")
   uuid=$(awk '$1 == "product-uuid" { print $2; exit }' "$nodes_dir/$node/expect")
   [[ -n $mac ]] || { log "$node: its expect file has no 'mac' fact"; return 1; }
-  KUBESEED_E2E_UUID=$uuid KUBESEED_E2E_NETDEV=${netdev_of[$node]:-${KUBESEED_E2E_NETDEV:-}} bash "$E2E_DIR/boot.sh" "$nodes_dir/$node/seed.iso" "$mac" "$out/vm/$node"
+  KUBESEED_E2E_EXTRA_ISO=$([[ -f $nodes_dir/$node/extra.iso ]] && echo "$nodes_dir/$node/extra.iso") \
+    KUBESEED_E2E_UUID=$uuid KUBESEED_E2E_NETDEV=${netdev_of[$node]:-${KUBESEED_E2E_NETDEV:-}} bash "$E2E_DIR/boot.sh" "$nodes_dir/$node/seed.iso" "$mac" "$out/vm/$node"
 }
 
 declare -A boot_status
@@ -166,13 +173,18 @@ for n in "${nodes[@]}"; do
     s=1
   fi
   timing=$(paste -sd' ' "$out/vm/$n/timings" 2>/dev/null || echo "no timings")
+  # First-boot phases as the guest's firstboot.log timed them.
+  phase_times=$(tr -d '\r' <"$out/vm/$n/evidence.txt" 2>/dev/null |
+    awk '/^=== firstboot-log ===$/ { f = 1; next } /^=== / { f = 0 } f && / phase [a-z]+: (done in|FAILED)/' |
+    sed -E 's/^[^ ]+ \[firstboot\] phase ([a-z]+): (done in ([0-9]+s)|FAILED with status ([0-9]+) after ([0-9]+s)).*/\1=\3\5\4/; s/=([0-9]+s)([0-9]+)$/=FAILED(\2)@\1/' | paste -sd' ' || true)
+  [[ -n $phase_times ]] && timing+=" phases: $phase_times"
   if ((s == 0)); then summary+=("PASS $n ($timing)"); else summary+=("FAIL $n ($timing)"); failed=1; fi
 done
 
 echo
 echo "######## e2e summary"
 printf '%s\n' "${summary[@]}"
-echo "image: ${image_seconds}s (cached when ~0); boots: ${boot_seconds}s; total: $((SECONDS - t0))s"
+echo "compile: ${compile_seconds:-0}s; image: ${image_seconds}s (cached when ~0); boots: ${boot_seconds}s; total: $((SECONDS - t0))s"
 if ((failed)); then
   echo "e2e: FAILED"
   exit 1
