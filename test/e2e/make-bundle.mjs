@@ -33,18 +33,21 @@ const debField = (path, field) => execFileSync('dpkg-deb', ['-f', path, field], 
 const files = [];
 for (const deb of [...debs].sort()) {
   const name = debField(deb, 'Package');
-  const path = `packages/${basename(deb)}`;
+  const version = debField(deb, 'Version');
+  // The pool's own naming (no epoch): apt-get download writes "1%3a1.31-1" for an epoch, and a
+  // bundle path holds no "%".
+  const path = `packages/${name}_${version.replace(/^\d+:/, '')}_${debField(deb, 'Architecture')}.deb`;
   const { size } = await fs.stat(deb);
   files.push({
     artifact: {
       name: `package/${name}`,
       kind: 'package',
-      version: debField(deb, 'Version'),
+      version,
       arch: 'amd64',
       url: null,
       checksumUrl: null,
       sha256: null,
-      fileName: basename(deb),
+      fileName: path.slice('packages/'.length),
       bundlePath: path,
       package: { manager: 'apt', name, tool: name },
     },
