@@ -168,6 +168,13 @@ except Exception as e:
 errs = d.get("errors") or []
 if not errs: print("none")
 for e in errs: print(("runcmd: " if "scripts_user" in e or "scripts-user" in e else "OTHER: ") + e)' 2>&1) || errs="unreadable"
+      # The runcmd failure logs one traceback ("Runparts: N failures (runcmd)"); any other is a fault.
+      tbs=$(section cloud-init-log-problems | grep '^Traceback: ' | grep -v '^Traceback: RuntimeError: Runparts: [0-9]* failures (runcmd) ' || true)
+      if [[ -n $tbs ]]; then
+        fail cloud-init-log-problems "$(head -n1 <<<"$tbs")"
+      else
+        pass cloud-init-log-problems "(no traceback but the runcmd failure's)"
+      fi
       if [[ $errs == none ]]; then
         fail cloud-init-result "no errors at all: the first-boot script did not stop where it should"
       elif grep -q '^runcmd: ' <<<"$errs" && ! grep -qv '^runcmd: ' <<<"$errs"; then

@@ -26,7 +26,6 @@ const fact = (...w) => facts.push(w.join(' '));
 fact('mac', node.mac);
 if (node.productUuid) fact('product-uuid', node.productUuid);
 fact('datasource', 'NoCloud');
-fact('cloud-init-no-tracebacks');
 fact('hostname', userData.hostname);
 fact('iso-joliet');
 fact('iso-rockridge');
