@@ -78,7 +78,7 @@ fact_fails() {
   local name=$1 fact=$2
   printf '%s\n' "$fact" >"$tmp/one"
   expect_exit 1 "$name" bash "$here/assert.sh" "$tmp/evidence" "$tmp/one"
-  grep -q "^FAIL  $fact " "$tmp/out" || { echo "selftest: FAIL $name: no FAIL line for '$fact'"; failures=$((failures + 1)); }
+  grep -qF "FAIL  $fact " "$tmp/out" || { echo "selftest: FAIL $name: no FAIL line for '$fact'"; failures=$((failures + 1)); }
 }
 
 expect_exit 0 "true facts pass" bash "$here/assert.sh" "$tmp/evidence" "$tmp/good"
@@ -92,6 +92,28 @@ fact_fails "sysctl value" "sysctl net.ipv4.ip_forward 0"
 fact_fails "iptables mode" "iptables nf_tables"
 fact_fails "missing section" "marker os"
 fact_fails "traceback in cloud-init.log" "cloud-init-no-tracebacks"
+fact_fails "regex with no matching line" "section-re hosts ^10\.0\.0\.1 "
+fact_fails "absent regex that matches" "section-absent-re hosts node-a\.example"
+fact_fails "no runcmd failure where one is expected" "cloud-init-failed-only-runcmd"
+printf '%s\n' 'section-re hosts ^127\.0\.1\.1 +node-a\.example +node-a$' 'section-absent-re hosts ^10\.' >"$tmp/re"
+expect_exit 0 "regex facts pass" bash "$here/assert.sh" "$tmp/evidence" "$tmp/re"
+
+# cloud-init after kubeseed's first-boot script stopped on purpose: the runcmd failure and its
+# traceback are the only errors; any other error or traceback fails.
+runcmd_evidence() {
+  printf '%s\n' '=== cloud-init-status ===' 'status: error' '=== cloud-init-result ===' \
+    '{"v1": {"datasource": "DataSourceNoCloud", "errors": [' \
+    "  \"('scripts-user', RuntimeError('Runparts: 1 failures (runcmd) in 1 attempted commands'))\"$1" \
+    ']}}' '=== cloud-init-log-problems ===' \
+    'Traceback: RuntimeError: Runparts: 1 failures (runcmd) in 1 attempted commands' "$2" '=== end ==='
+}
+echo cloud-init-failed-only-runcmd >"$tmp/runcmd"
+runcmd_evidence '' '' >"$tmp/ev-runcmd"
+expect_exit 0 "runcmd failure alone" bash "$here/assert.sh" "$tmp/ev-runcmd" "$tmp/runcmd"
+runcmd_evidence ", \"('write_files', OSError('x'))\"" '' >"$tmp/ev-other"
+expect_exit 1 "another cloud-init error" bash "$here/assert.sh" "$tmp/ev-other" "$tmp/runcmd"
+runcmd_evidence '' 'Traceback: KeyError: x' >"$tmp/ev-tb"
+expect_exit 1 "another traceback" bash "$here/assert.sh" "$tmp/ev-tb" "$tmp/runcmd"
 grep -v '^=== end ===' "$tmp/evidence" | tr -d '\r' >"$tmp/cut"
 expect_exit 1 "evidence without end" bash "$here/assert.sh" "$tmp/cut" "$tmp/good"
 printf 'no-such-fact x\n' >"$tmp/bad"
