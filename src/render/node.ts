@@ -11,6 +11,7 @@ import { renderIgnition } from './ignition/v3_3.js';
 import { lbFiles } from './ipvs/files.js';
 import { firstbootFiles } from './scripts/phases.js';
 import { kubeadmFiles } from './kubeadm/files.js';
+import { artifactsFiles } from './artifacts/files.js';
 
 /** A file kubeseed writes into out/<cluster>/, relative to that directory. */
 export interface OutputFile {
@@ -20,7 +21,7 @@ export interface OutputFile {
 }
 
 export function nodeFiles(plan: ClusterPlan, node: NodePlan): NodeFile[] {
-  return sortFiles([...firstbootFiles(plan, node), ...lbFiles(plan, node), ...node.secretFiles, ...kubeadmFiles(plan, node)]);
+  return sortFiles([...firstbootFiles(plan, node), ...lbFiles(plan, node), ...node.secretFiles, ...kubeadmFiles(plan, node), ...artifactsFiles(plan, node)]);
 }
 
 export function renderNodeOutputs(plan: ClusterPlan, node: NodePlan): OutputFile[] {

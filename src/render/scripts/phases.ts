@@ -7,6 +7,7 @@ import type { ClusterPlan, NodePlan, Phase } from '../../plan/types.js';
 import { renderLbPhase } from '../ipvs/files.js';
 import { renderScript } from './template.js';
 import { renderKubeadmPhase } from '../kubeadm/phase.js';
+import { renderArtifactsPhase } from '../artifacts/files.js';
 
 export function firstbootPath(plan: ClusterPlan): string {
   return `${plan.os.sbinDir}/kubeseed-firstboot`;
@@ -26,6 +27,7 @@ const PHASES: Partial<Record<Phase, PhaseRenderer>> = {
     endpointHost: plan.endpoint.host,
     endpointIp: node.role === 'etcd' ? '' : node.endpointIp,
   }),
+  artifacts: (plan, node) => renderArtifactsPhase(plan, node),
   // A wrapper, not the function itself: ipvs/files.ts imports this module too.
   lb: (plan, node) => renderLbPhase(plan, node),
   kubeadm: (plan, node) => renderKubeadmPhase(plan, node),
