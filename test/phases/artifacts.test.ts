@@ -1,0 +1,234 @@
+/**
+ * The rendered artifacts phase, run for real against a bundle the test builds with kubeseed's own
+ * bundle builder (plus a .deb made with dpkg-deb), in a throw-away root (see artifacts-root.ts):
+ * it installs every file where the plan says with the right modes, a second run changes nothing,
+ * and a tampered or missing file stops it before anything is installed, naming the file and both
+ * digests.
+ */
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildBundle } from '../../src/emit/bundle/index.js';
+import { imageFileName, neededArtifacts } from '../../src/plan/artifacts.js';
+import { buildPlan } from '../../src/plan/build.js';
+import type { ClusterPlan } from '../../src/plan/types.js';
+import { parseVersionTable, versionTable, type VersionTable } from '../../src/plan/versions.js';
+import { artifactsFiles, renderArtifactsPhase } from '../../src/render/artifacts/files.js';
+import { parseBundleManifest, type BundleManifest } from '../../src/render/artifacts/bundle-manifest.js';
+import { containerdService, kubeadmDropIn, kubeletService, renderUnit } from '../../src/render/artifacts/units.js';
+import { scriptCommon } from '../../src/render/scripts/phases.js';
+import { renderScript } from '../../src/render/scripts/template.js';
+import { givenPaths } from '../../src/profile/given.js';
+import { FAKE_SECRETS, profileFrom } from '../builders/plan.js';
+import { requireTool, run } from '../helpers/tools.js';
+import { buildDeb, buildTgz, makeRoot, putFile, putNodeFiles, runInRoot, sha256Of, snapshot, type Root } from './artifacts-root.js';
+
+const BUNDLE_AT = '/opt/kubeseed/kubeseed-bundle.tar';
+const PROFILE = readFileSync('profiles/lab.yaml', 'utf8').replace(
+  '\n  nodes:\n',
+  `\n  artifacts:\n    source: bundle\n    bundlePath: ${BUNDLE_AT}\n  nodes:\n`,
+);
+const FAKE_CTR = '#!/bin/sh\nfor last; do :; done\necho "ctr $* $(sha256sum <"$last" | cut -c1-64)" >>/var/log/fake-calls.log\n';
+const script = (name: string) => `#!/bin/sh\necho ${name} test build\n`;
+
+interface World {
+  dir: string;
+  table: VersionTable;
+  manifest: BundleManifest;
+  plan: ClusterPlan;
+  tar: string;
+  /** Installed content by node path (binaries and archive members). */
+  expected: Record<string, string>;
+  debSha: string;
+  pauseSha: string;
+}
+
+function canRun(): boolean {
+  return requireTool('unshare', 'util-linux') && requireTool('dpkg-deb', 'dpkg') && requireTool('python3', 'python3');
+}
+
+async function makeWorld(): Promise<World> {
+  const dir = mkdtempSync(join(tmpdir(), 'kubeseed-artifacts-test-'));
+  const from = join(dir, 'from');
+  mkdirSync(join(from, 'images'), { recursive: true });
+  const upstream = neededArtifacts({ kubernetesVersion: 'v1.31.13', arch: 'amd64', osFamily: 'ubuntu', source: 'bundle' });
+  const fileOf = (n: string) => upstream.find((a) => a.name === n)!.fileName!;
+  const versionOf = (n: string) => upstream.find((a) => a.name === n)!.version;
+  for (const n of ['kubeadm', 'kubelet', 'kubectl']) writeFileSync(join(from, fileOf(n)), script(n));
+  writeFileSync(join(from, fileOf('runc')), script('runc'));
+  const members = {
+    containerd: { 'bin/containerd': [script('containerd'), 0o755], 'bin/containerd-shim-runc-v2': [script('shim'), 0o755], 'bin/ctr': [FAKE_CTR, 0o755] },
+    'cni-plugins': { bridge: [script('bridge'), 0o755], loopback: [script('loopback'), 0o755], LICENSE: ['license text\n', 0o644] },
+    crictl: { crictl: [script('crictl'), 0o755] },
+  } as const satisfies Record<string, Record<string, [string, number]>>;
+  for (const [n, files] of Object.entries(members)) copyFileSync(buildTgz(dir, fileOf(n), files), join(from, fileOf(n)));
+  const pause = upstream.find((a) => a.name === 'image/pause')!;
+  const pauseBody = `pause image layer ${'x'.repeat(1000)}\n`;
+  writeFileSync(join(from, 'images', pause.fileName!), pauseBody);
+  expect(pause.fileName).toBe(imageFileName('pause', pause.version, 'amd64'));
+
+  // The version table with these files' digests, as kubeseed's own table has upstream's.
+  const raw = structuredClone(versionTable()) as VersionTable;
+  for (const n of ['kubeadm', 'kubelet', 'kubectl', 'runc', 'containerd', 'cni-plugins', 'crictl'] as const) {
+    raw.digests[n][versionOf(n)]!.amd64 = sha256Of(readFileSync(join(from, fileOf(n))));
+  }
+  const table = parseVersionTable(raw);
+  const out = join(dir, 'bundle');
+  await buildBundle({
+    artifacts: neededArtifacts({ kubernetesVersion: 'v1.31.13', arch: 'amd64', osFamily: 'ubuntu', source: 'bundle' }, table),
+    fromDir: from,
+    cacheDir: join(dir, 'cache'),
+    outDir: out,
+    sourceDateEpoch: 0,
+  });
+  // An OS package file, as the end-to-end bundle carries Debian's own .deb files.
+  mkdirSync(join(dir, 'packages'));
+  const deb = buildDeb(join(dir, 'packages'), 'kubeseed-test-tool', '1.0', 'opt/kubeseed-test/tool', 'a tool\n');
+  const tar = join(out, 'kubeseed-bundle.tar');
+  expect(run('tar', ['-rf', tar, '-C', dir, 'packages/kubeseed-test-tool_1.0_all.deb']).status).toBe(0);
+  const debSha = sha256Of(readFileSync(deb));
+  const manifest = parseBundleManifest(readFileSync(join(out, 'bundle.json'), 'utf8'));
+  manifest.artifacts.push({
+    name: 'package/kubeseed-test-tool', kind: 'package', version: '1.0', path: 'packages/kubeseed-test-tool_1.0_all.deb',
+    sha256: debSha, size: statSync(deb).size, verified: true,
+  });
+
+  const plan = buildPlan(profileFrom(PROFILE), FAKE_SECRETS, { epoch: 1_700_000_000, given: givenPaths(parse(PROFILE)), bundle: manifest });
+  const expected: Record<string, string> = {
+    '/usr/local/bin/kubeadm': script('kubeadm'),
+    '/usr/local/bin/kubelet': script('kubelet'),
+    '/usr/local/bin/kubectl': script('kubectl'),
+    '/usr/local/sbin/runc': script('runc'),
+    '/usr/local/bin/containerd': script('containerd'),
+    '/usr/local/bin/containerd-shim-runc-v2': script('shim'),
+    '/usr/local/bin/ctr': FAKE_CTR,
+    '/opt/cni/bin/bridge': script('bridge'),
+    '/opt/cni/bin/loopback': script('loopback'),
+    '/usr/local/bin/crictl': script('crictl'),
+  };
+  return { dir, table, manifest, plan, tar, expected, debSha, pauseSha: sha256Of(pauseBody) };
+}
+
+/** A fresh root holding the node's files for the artifacts phase and the bundle at its template path. */
+function rootFor(w: World, tar = w.tar): Root {
+  const root = makeRoot();
+  const node = w.plan.nodes[0]!;
+  putNodeFiles(root, artifactsFiles(w.plan, node, w.table));
+  putFile(root, `${w.plan.os.libDir}/lib.sh`, renderScript('lib', scriptCommon(w.plan, node)));
+  putFile(root, `${w.plan.os.libDir}/phases/artifacts.sh`, renderArtifactsPhase(w.plan, node, w.table), 0o755);
+  putFile(root, BUNDLE_AT, readFileSync(tar));
+  return root;
+}
+
+/** A copy of the bundle tar with members replaced or dropped, re-packed with the system tar. */
+function alteredTar(w: World, name: string, change: (tree: string) => void): string {
+  const tree = join(w.dir, `${name}-tree`);
+  mkdirSync(tree, { recursive: true });
+  expect(run('tar', ['-xf', w.tar, '-C', tree]).status).toBe(0);
+  change(tree);
+  const out = join(w.dir, `${name}.tar`);
+  const members = run('tar', ['-tf', w.tar]).stdout.split('\n').filter((m) => m && !m.endsWith('/'));
+  const r = run('bash', ['-c', 'cd "$1" && shift && tar -cf "$0" --no-recursion $(for m; do [ -e "$m" ] && echo "$m"; done)', out, tree, ...members]);
+  expect(r.status, r.stderr).toBe(0);
+  return out;
+}
+
+const notLogs = (p: string) => p.startsWith('/var/log');
+const calls = (root: Root) => readFileSync(root.host('/var/log/fake-calls.log'), 'utf8').trimEnd().split('\n');
+
+describe.skipIf(process.getuid?.() !== 0)('artifacts phase in a throw-away root', () => {
+  let w: World;
+  beforeAll(async () => {
+    if (canRun()) w = await makeWorld();
+  }, 60_000);
+
+  it('installs every file with its mode, units, the package file and the image; a second run changes nothing', () => {
+    if (!canRun()) return;
+    const root = rootFor(w);
+    const first = runInRoot(root, `${w.plan.os.libDir}/phases/artifacts.sh`);
+    expect(first.status, first.stderr).toBe(0);
+
+    for (const [path, content] of Object.entries(w.expected)) {
+      expect(readFileSync(root.host(path), 'utf8'), path).toBe(content);
+      expect((statSync(root.host(path)).mode & 0o7777).toString(8), path).toBe('755');
+    }
+    expect((statSync(root.host('/opt/cni/bin/LICENSE')).mode & 0o7777).toString(8)).toBe('644');
+    const units: Record<string, string> = {
+      '/etc/systemd/system/kubelet.service': renderUnit(kubeletService('/usr/local/bin')),
+      '/etc/systemd/system/kubelet.service.d/10-kubeadm.conf': renderUnit(kubeadmDropIn('/usr/local/bin', '/etc/default/kubelet')),
+      '/etc/systemd/system/containerd.service': renderUnit(containerdService('/usr/local', w.plan.containerd.version)),
+    };
+    for (const [path, content] of Object.entries(units)) {
+      expect(readFileSync(root.host(path), 'utf8'), path).toBe(content);
+      expect((statSync(root.host(path)).mode & 0o7777).toString(8), path).toBe('644');
+    }
+    // The .deb went through the real dpkg into the root's copy of the package database.
+    expect(readFileSync(root.host('/opt/kubeseed-test/tool'), 'utf8')).toBe('a tool\n');
+    const status = readFileSync(root.host('/var/lib/dpkg/status'), 'utf8');
+    expect(status).toMatch(/^Package: kubeseed-test-tool\nStatus: install ok installed\n/m);
+    const pause = w.manifest.artifacts.find((a) => a.name === 'image/pause')!;
+    expect(calls(root)).toEqual([
+      'systemctl daemon-reload',
+      'systemctl is-enabled --quiet containerd',
+      'systemctl enable containerd',
+      'systemctl is-enabled --quiet kubelet',
+      'systemctl enable kubelet',
+      'systemctl is-active --quiet containerd',
+      'systemctl start containerd',
+      `ctr --address /run/containerd/containerd.sock -n k8s.io images import /var/lib/kubeseed/artifacts/stage/${pause.path} ${w.pauseSha}`,
+    ]);
+    expect(first.stderr).toMatch(/\[artifacts\] note: the bundle carries no image registry\.k8s\.io\/kube-apiserver:v1\.31\.13: the registry must serve it\n/);
+    expect(first.stderr).toMatch(/\[artifacts\] verified the sha256 of 9 artifacts\n/);
+    // The staging copy of the bundle is gone once everything is installed.
+    expect(() => statSync(root.host('/var/lib/kubeseed/artifacts/stage'))).toThrow();
+
+    const before = snapshot(root, notLogs);
+    const second = runInRoot(root, `${w.plan.os.libDir}/phases/artifacts.sh`);
+    expect(second.status, second.stderr).toBe(0);
+    expect(snapshot(root, notLogs)).toEqual(before);
+    expect(second.stderr).toMatch(/\[artifacts\] all 9 artifacts already installed\n/);
+    expect(second.stderr).toMatch(/\[artifacts\] artifacts: 0 changes\n$/);
+    expect(calls(root).slice(8)).toEqual(['systemctl is-enabled --quiet containerd', 'systemctl is-enabled --quiet kubelet']);
+  });
+
+  it('refuses a tampered file before installing anything, naming the file and both digests', () => {
+    if (!canRun()) return;
+    const kubeadm = w.manifest.artifacts.find((a) => a.name === 'kubeadm')!;
+    const evil = '#!/bin/sh\necho not the kubeadm kubeseed checked\n';
+    const tar = alteredTar(w, 'tampered', (tree) => writeFileSync(join(tree, 'files/kubeadm'), evil));
+    const root = rootFor(w, tar);
+    const before = snapshot(root, notLogs);
+    const r = runInRoot(root, `${w.plan.os.libDir}/phases/artifacts.sh`);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`\\[artifacts\\] TAMPERED: files/kubeadm \\(kubeadm\\): sha256 mismatch: expected ${kubeadm.sha256}, actual ${sha256Of(evil)}\\n`));
+    expect(r.stderr).toMatch(/\[artifacts\] FATAL: 1 of 9 artifacts missing or failing their sha256 check; nothing was installed\n$/);
+    // Nothing outside kubeseed's own staging area changed: no binary, unit, package or image.
+    const after = snapshot(root, (p) => notLogs(p) || p.startsWith('/var/lib/kubeseed/'));
+    expect(after).toEqual(new Map([...before].filter(([p]) => !p.startsWith('/var/lib/kubeseed/'))));
+  });
+
+  it('names a file the bundle lacks, with the digest it expected', () => {
+    if (!canRun()) return;
+    const kubelet = w.manifest.artifacts.find((a) => a.name === 'kubelet')!;
+    const tar = alteredTar(w, 'short', (tree) => rmSync(join(tree, 'files/kubelet')));
+    const root = rootFor(w, tar);
+    const r = runInRoot(root, `${w.plan.os.libDir}/phases/artifacts.sh`);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`\\[artifacts\\] MISSING: files/kubelet \\(kubelet\\) not in the bundle; expected sha256 ${kubelet.sha256}\\n`));
+    expect(() => statSync(root.host('/usr/local/bin/kubeadm'))).toThrow();
+  });
+
+  it('a bundle without kubeadm still installs what it carries (the kubeadm phase reports the gap)', () => {
+    if (!canRun()) return;
+    const manifest = { ...w.manifest, artifacts: w.manifest.artifacts.filter((a) => a.name !== 'kubeadm') };
+    const plan = buildPlan(profileFrom(PROFILE), FAKE_SECRETS, { epoch: 1_700_000_000, given: givenPaths(parse(PROFILE)), bundle: manifest });
+    const root = rootFor({ ...w, plan, manifest }, alteredTar(w, 'nokubeadm', (tree) => rmSync(join(tree, 'files/kubeadm'))));
+    const r = runInRoot(root, `${plan.os.libDir}/phases/artifacts.sh`);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/\[artifacts\] note: the bundle carries no kubeadm \(kubeadm\): not installed here\n/);
+    expect(() => statSync(root.host('/usr/local/bin/kubeadm'))).toThrow();
+    expect(readFileSync(root.host('/usr/local/bin/kubelet'), 'utf8')).toBe(w.expected['/usr/local/bin/kubelet']);
+  });
+});
