@@ -11,10 +11,11 @@
  *
  * Real: bash, tar, gzip, sha256sum, cmp, install, dpkg-deb and dpkg (installing a .deb the test
  * builds into the overlay's copy of the dpkg database).
- * Faked: systemctl (a script that keeps unit state in files and, on `start containerd`, makes the
+ * Faked: apt-get (records packages as installed without a network), systemctl (a script that keeps unit state in files and, on `start containerd`, makes the
  * CRI socket as containerd would) and ctr (shipped inside the test's containerd archive; it logs
  * the image files it is asked to import). The VM test exercises the real ones.
  */
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -47,6 +48,16 @@ case $1 in
 esac
 `;
 
+// Test stand-in for apt-get (no network here): `install` records each package in the root's copy
+// of the dpkg database, so dpkg-query sees it installed afterwards.
+const APT_GET = `#!/bin/sh
+echo "apt-get $*" >>/var/log/fake-calls.log
+[ "$1" = install ] || exit 0
+for a in "$@"; do
+  case $a in install | -*) ;; *) printf 'Package: %s\\nStatus: install ok installed\\nArchitecture: all\\nVersion: 1.0\\nMaintainer: test\\nDescription: test\\n\\n' "$a" >>/var/lib/dpkg/status ;; esac
+done
+`;
+
 export interface Root {
   readonly dir: string;
   upper(layer: (typeof LAYERS)[number]): string;
@@ -64,6 +75,7 @@ export function makeRoot(): Root {
     host: (p) => join(dir, 'upper', p.replace(/^\//, '')),
   };
   putFile(root, '/opt/fake/bin/systemctl', SYSTEMCTL, 0o755);
+  putFile(root, '/opt/fake/bin/apt-get', APT_GET, 0o755);
   return root;
 }
 
@@ -81,8 +93,7 @@ export function putNodeFiles(root: Root, files: readonly NodeFile[]): void {
   for (const f of files) putFile(root, f.path, f.content, f.mode);
 }
 
-/** Runs `bash SCRIPT` inside the root as the first-boot runner would (KS_PHASE set). */
-export function runInRoot(root: Root, script: string): RunResult {
+function rootCommand(root: Root, script: string): string[] {
   const mounts = LAYERS.map((l) =>
     `mount -t overlay overlay -o lowerdir=/${l},upperdir=${root.upper(l)},workdir=${join(root.dir, 'work', l)} /${l}`).join(' && ');
   const setup = [
@@ -95,9 +106,26 @@ export function runInRoot(root: Root, script: string): RunResult {
     'set +e',
     `KS_PHASE=artifacts PATH=/opt/fake/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin bash --norc --noprofile ${script}`,
   ].join('\n');
-  return run('unshare', ['--mount', '--pid', '--fork', 'bash', '--norc', '--noprofile', '-c', setup], {
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C' },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  return ['--mount', '--pid', '--fork', 'bash', '--norc', '--noprofile', '-c', setup];
+}
+
+const ROOT_ENV = { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C' };
+
+/** Runs `bash SCRIPT` inside the root as the first-boot runner would (KS_PHASE set). */
+export function runInRoot(root: Root, script: string): RunResult {
+  return run('unshare', rootCommand(root, script), { env: ROOT_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** runInRoot without blocking the event loop, for tests that serve files from this process. */
+export function runInRootAsync(root: Root, script: string): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('unshare', rootCommand(root, script), { env: ROOT_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ status: code ?? -1, stdout, stderr }));
   });
 }
 

@@ -5,11 +5,13 @@
  * and a tampered or missing file stops it before anything is installed, naming the file and both
  * digests.
  */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildBundle } from '../../src/emit/bundle/index.js';
 import { imageFileName, neededArtifacts } from '../../src/plan/artifacts.js';
 import { buildPlan } from '../../src/plan/build.js';
@@ -23,7 +25,8 @@ import { renderScript } from '../../src/render/scripts/template.js';
 import { givenPaths } from '../../src/profile/given.js';
 import { FAKE_SECRETS, profileFrom } from '../builders/plan.js';
 import { requireTool, run } from '../helpers/tools.js';
-import { buildDeb, buildTgz, makeRoot, putFile, putNodeFiles, runInRoot, sha256Of, snapshot, type Root } from './artifacts-root.js';
+import { buildDeb, buildTgz, makeRoot, putFile, putNodeFiles, runInRoot, runInRootAsync, sha256Of, snapshot, type Root } from './artifacts-root.js';
+import { nodeArtifacts } from '../../src/render/artifacts/list.js';
 
 const BUNDLE_AT = '/opt/kubeseed/kubeseed-bundle.tar';
 const PROFILE = readFileSync('profiles/lab.yaml', 'utf8').replace(
@@ -35,6 +38,8 @@ const script = (name: string) => `#!/bin/sh\necho ${name} test build\n`;
 
 interface World {
   dir: string;
+  /** The artifacts by upstream file name (what a mirror serves). */
+  from: string;
   table: VersionTable;
   manifest: BundleManifest;
   plan: ClusterPlan;
@@ -108,7 +113,7 @@ async function makeWorld(): Promise<World> {
     '/opt/cni/bin/loopback': script('loopback'),
     '/usr/local/bin/crictl': script('crictl'),
   };
-  return { dir, table, manifest, plan, tar, expected, debSha, pauseSha: sha256Of(pauseBody) };
+  return { dir, from, table, manifest, plan, tar, expected, debSha, pauseSha: sha256Of(pauseBody) };
 }
 
 /** A fresh root holding the node's files for the artifacts phase and the bundle at its template path. */
@@ -230,5 +235,84 @@ describe.skipIf(process.getuid?.() !== 0)('artifacts phase in a throw-away root'
     expect(r.stderr).toMatch(/\[artifacts\] note: the bundle carries no kubeadm \(kubeadm\): not installed here\n/);
     expect(() => statSync(root.host('/usr/local/bin/kubeadm'))).toThrow();
     expect(readFileSync(root.host('/usr/local/bin/kubelet'), 'utf8')).toBe(w.expected['/usr/local/bin/kubelet']);
+  });
+});
+
+describe.skipIf(process.getuid?.() !== 0)('artifacts phase, source mirror, from a server on 127.0.0.1', () => {
+  let w: World;
+  let server: Server;
+  let plan: ClusterPlan;
+  const served = new Map<string, Buffer>();
+  const requests: string[] = [];
+  beforeAll(async () => {
+    if (!canRun()) return;
+    w = await makeWorld();
+    server = createServer((req, res) => {
+      requests.push(req.url ?? '');
+      const body = served.get(req.url ?? '');
+      res.writeHead(body ? 200 : 404).end(body ?? 'not here\n');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as AddressInfo).port;
+    const text = readFileSync('profiles/lab.yaml', 'utf8').replace(
+      '\n  nodes:\n',
+      `\n  artifacts:\n    source: mirror\n    mirror: { url: "http://127.0.0.1:${port}/mirror" }\n  nodes:\n`,
+    );
+    plan = buildPlan(profileFrom(text), FAKE_SECRETS, { epoch: 1_700_000_000, given: givenPaths(parse(text)) });
+    for (const f of nodeArtifacts(plan, undefined, w.table).files) served.set(new URL(f.url).pathname, readFileSync(join(w.from, f.file)));
+  }, 60_000);
+  afterAll(() => new Promise<void>((r) => (server ? server.close(() => r()) : r())));
+
+  function mirrorRoot(): Root {
+    const root = makeRoot();
+    const node = plan.nodes[0]!;
+    putNodeFiles(root, artifactsFiles(plan, node, w.table));
+    putFile(root, `${plan.os.libDir}/lib.sh`, renderScript('lib', scriptCommon(plan, node)));
+    putFile(root, `${plan.os.libDir}/phases/artifacts.sh`, renderArtifactsPhase(plan, node, w.table), 0o755);
+    return root;
+  }
+
+  it('downloads each file from the mirror path, checks it, installs it; OS packages by name; a second run fetches nothing', async () => {
+    if (!canRun()) return;
+    const root = mirrorRoot();
+    requests.length = 0;
+    const first = await runInRootAsync(root, `${plan.os.libDir}/phases/artifacts.sh`);
+    expect(first.status, first.stderr).toBe(0);
+    expect([...requests].sort()).toEqual([...served.keys()].sort());
+    expect(requests).toContain('/mirror/release/v1.31.13/bin/linux/amd64/kubeadm');
+    for (const [path, content] of Object.entries(w.expected)) {
+      expect(readFileSync(root.host(path), 'utf8'), path).toBe(content);
+      expect((statSync(root.host(path)).mode & 0o7777).toString(8), path).toBe('755');
+    }
+    // The packages this machine lacks went to apt-get by name (the phase asks dpkg-query first).
+    const missing = ['conntrack', 'ebtables', 'ethtool', 'ipvsadm', 'socat'].filter(
+      (p) => run('dpkg-query', ['-W', '-f=${Status}', p]).stdout !== 'install ok installed');
+    const apt = calls(root).filter((c) => c.startsWith('apt-get'));
+    expect(apt).toEqual(missing.length ? ['apt-get update -q', `apt-get install -y -q --no-install-recommends ${missing.join(' ')}`] : []);
+
+    requests.length = 0;
+    const before = snapshot(root, notLogs);
+    const second = await runInRootAsync(root, `${plan.os.libDir}/phases/artifacts.sh`);
+    expect(second.status, second.stderr).toBe(0);
+    expect(requests).toEqual([]);
+    expect(snapshot(root, notLogs)).toEqual(before);
+    expect(second.stderr).toMatch(/\[artifacts\] artifacts: 0 changes\n$/);
+  });
+
+  it('refuses a file the mirror serves with other bytes, naming it and both digests', async () => {
+    if (!canRun()) return;
+    const url = '/mirror/release/v1.31.13/bin/linux/amd64/kubelet';
+    const good = served.get(url)!;
+    const evil = Buffer.from('#!/bin/sh\necho a kubelet from somewhere else\n');
+    served.set(url, evil);
+    try {
+      const root = mirrorRoot();
+      const r = await runInRootAsync(root, `${plan.os.libDir}/phases/artifacts.sh`);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(new RegExp(`\\[artifacts\\] TAMPERED: kubelet \\(kubelet\\): sha256 mismatch: expected ${sha256Of(good)}, actual ${sha256Of(evil)}\\n`));
+      expect(() => statSync(root.host('/usr/local/bin/kubeadm'))).toThrow();
+    } finally {
+      served.set(url, good);
+    }
   });
 });
