@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildBundle } from '../../src/emit/bundle/index.js';
+import { isoFileFromPath, writeIso } from '../../src/emit/iso/index.js';
 import { imageFileName, neededArtifacts } from '../../src/plan/artifacts.js';
 import { buildPlan } from '../../src/plan/build.js';
 import type { ClusterPlan } from '../../src/plan/types.js';
@@ -223,6 +224,32 @@ describe.skipIf(process.getuid?.() !== 0)('artifacts phase in a throw-away root'
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(new RegExp(`\\[artifacts\\] MISSING: files/kubelet \\(kubelet\\) not in the bundle; expected sha256 ${kubelet.sha256}\\n`));
     expect(() => statSync(root.host('/usr/local/bin/kubeadm'))).toThrow();
+  });
+
+  it('finds the bundle on the seed ISO by its cidata label when the profile names no bundlePath', async () => {
+    if (!canRun() || !requireTool('xorriso', 'xorriso')) return;
+    const text = readFileSync('profiles/lab.yaml', 'utf8').replace('\n  nodes:\n', '\n  artifacts:\n    source: bundle\n  nodes:\n');
+    const plan = buildPlan(profileFrom(text), FAKE_SECRETS, { epoch: 1_700_000_000, given: givenPaths(parse(text)), bundle: w.manifest });
+    const root = rootFor({ ...w, plan });
+    // The seed ISO as compile --iso writes it (kubeseed's ISO writer, volume id cidata).
+    const iso = join(w.dir, 'seed.iso');
+    await writeIso([await isoFileFromPath(w.tar, 'kubeseed/kubeseed-bundle.tar', 0o644)], { volumeId: 'cidata', epochSeconds: 0 }, iso);
+    putFile(root, '/opt/seed/seed.iso', readFileSync(iso));
+    // This kernel has no iso9660 driver: blkid and mount are stand-ins (blkid names the ISO for
+    // label cidata only; mount reads it with xorriso into the mount point, read-only afterwards).
+    putFile(root, '/opt/fake/bin/blkid', '#!/bin/sh\necho "blkid $*" >>/var/log/fake-calls.log\n[ "$1 $2" = "-L cidata" ] && echo /opt/seed/seed.iso\n', 0o755);
+    putFile(root, '/opt/fake/bin/mount', [
+      '#!/bin/sh', 'echo "mount $*" >>/var/log/fake-calls.log', '[ "$1 $2" = "-o ro" ] || exit 32',
+      'xorriso -osirrox on -indev "$3" -extract / "$4" >/dev/null 2>&1 && chmod -R a-w "$4"', '',
+    ].join('\n'), 0o755);
+    putFile(root, '/opt/fake/bin/umount', '#!/bin/sh\necho "umount $*" >>/var/log/fake-calls.log\n', 0o755);
+    const r = runInRoot(root, `${plan.os.libDir}/phases/artifacts.sh`);
+    expect(r.status, r.stderr).toBe(0);
+    expect(calls(root).filter((c) => /^(blkid|mount|umount) /.test(c))).toEqual([
+      'blkid -L cidata', 'mount -o ro /opt/seed/seed.iso /run/kubeseed/seed', 'umount /run/kubeseed/seed',
+    ]);
+    expect(r.stderr).toMatch(/\[artifacts\] bundle \/run\/kubeseed\/seed\/kubeseed\/kubeseed-bundle\.tar: 9 of 9 needed files extracted\n/);
+    expect(readFileSync(root.host('/usr/local/bin/kubeadm'), 'utf8')).toBe(w.expected['/usr/local/bin/kubeadm']);
   });
 
   it('a bundle without kubeadm still installs what it carries (the kubeadm phase reports the gap)', () => {

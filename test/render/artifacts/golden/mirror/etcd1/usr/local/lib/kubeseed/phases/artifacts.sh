@@ -69,11 +69,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# bundle_tar: prints the path of the bundle tar (a template path, or the copy on the seed ISO).
-bundle_tar() {
+# find_bundle: sets tar_path to the bundle tar (a template path, or the copy on the seed ISO).
+# Not run in a subshell: the EXIT trap must see seed_mounted.
+find_bundle() {
   if [[ -n $BUNDLE_PATH ]]; then
     [[ -f $BUNDLE_PATH ]] || ks_die "bundle not found at $BUNDLE_PATH (artifacts.bundlePath)"
-    printf '%s\n' "$BUNDLE_PATH"
+    tar_path=$BUNDLE_PATH
     return
   fi
   if [[ ! -f $SEED_BUNDLE ]]; then
@@ -86,7 +87,7 @@ bundle_tar() {
     seed_mounted=1
     [[ -f $SEED_BUNDLE ]] || ks_die "the seed ISO $dev has no kubeseed/kubeseed-bundle.tar: was it made with compile --iso after kubeseed bundle?"
   fi
-  printf '%s\n' "$SEED_BUNDLE"
+  tar_path=$SEED_BUNDLE
 }
 
 # download URL DEST: fetch into DEST through a partial file.
@@ -101,7 +102,7 @@ download() {
 
 if ((${#todo[@]})); then
   if [[ $SOURCE == bundle ]]; then
-    tar_path="$(bundle_tar)"
+    find_bundle
     members="$(tar -tf "$tar_path")" || ks_die "cannot read the bundle $tar_path"
     want=()
     for i in "${todo[@]}"; do
