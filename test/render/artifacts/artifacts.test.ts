@@ -131,6 +131,17 @@ describe('nodeArtifacts', () => {
     ]);
   });
 
+  it('mirror with a CA: curl trusts that CA file and nothing else is changed', () => {
+    const text = readFileSync('profiles/external-etcd.yaml', 'utf8').replace(
+      'mirror: { url: "https://artifacts.example.internal/kubeseed" }',
+      'mirror: { url: "https://artifacts.example.internal/kubeseed", caFile: /etc/pki/ca-trust/source/anchors/mirror.crt }',
+    );
+    const plan = planOf(text);
+    const script = String(nodeFiles(plan, plan.nodes[0]!).find((f) => f.path.endsWith('/phases/artifacts.sh'))!.content);
+    const golden = readFileSync(join(HERE, 'golden/mirror/etcd1/usr/local/lib/kubeseed/phases/artifacts.sh'), 'utf8');
+    expect(script).toBe(golden.replace("CA_FILE=''", "CA_FILE='/etc/pki/ca-trust/source/anchors/mirror.crt'"));
+  });
+
   it('flatcar: containerd and runc come with the OS; binaries go to /opt/bin; no containerd unit', () => {
     const plan = planOf(FLATCAR_PROFILE);
     const list = nodeArtifacts(plan);

@@ -113,6 +113,7 @@ if ((${#todo[@]})); then
     fi
     ks_log "bundle $tar_path: ${#want[@]} of ${#todo[@]} needed files extracted"
   else
+    command -v curl >/dev/null || ks_die "curl is needed to download ${#todo[@]} artifacts (source $SOURCE) and is not installed"
     for i in "${todo[@]}"; do
       f="$STAGE/${FILES[$i]}"
       # A file left by an interrupted run is kept when it already has the right digest.
