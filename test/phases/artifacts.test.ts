@@ -6,6 +6,7 @@
  * digests.
  */
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -342,4 +343,58 @@ describe.skipIf(process.getuid?.() !== 0)('artifacts phase, source mirror, from 
       served.set(url, good);
     }
   });
+});
+
+describe.skipIf(process.getuid?.() !== 0)('artifacts phase, source mirror over https with its own CA', () => {
+  it('downloads through curl --cacert with the profile\'s caFile, and refuses a server that CA did not sign', async () => {
+    if (!canRun() || !requireTool('openssl', 'openssl')) return;
+    const w = await makeWorld();
+    // A CA and a server certificate for 127.0.0.1, made here with openssl.
+    const pki = join(w.dir, 'pki');
+    mkdirSync(pki);
+    const ssl = (args: string[]) => expect(run('openssl', args, { cwd: pki }).status).toBe(0);
+    ssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=kubeseed test mirror CA']);
+    ssl(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'srv.key', '-out', 'srv.csr', '-subj', '/CN=127.0.0.1']);
+    ssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'other.key', '-out', 'other.crt', '-days', '2', '-subj', '/CN=some other CA']);
+    writeFileSync(join(pki, 'ext.cnf'), 'subjectAltName=IP:127.0.0.1\n');
+    ssl(['x509', '-req', '-in', 'srv.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'srv.crt', '-days', '2', '-extfile', 'ext.cnf']);
+    const served = new Map<string, Buffer>();
+    const server = createHttpsServer({ key: readFileSync(join(pki, 'srv.key')), cert: readFileSync(join(pki, 'srv.crt')) }, (req, res) => {
+      const body = served.get(req.url ?? '');
+      res.writeHead(body ? 200 : 404).end(body ?? 'not here\n');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const port = (server.address() as AddressInfo).port;
+      const caPath = '/etc/kubeseed-test/mirror-ca.crt';
+      const text = readFileSync('profiles/lab.yaml', 'utf8').replace(
+        '\n  nodes:\n',
+        `\n  artifacts:\n    source: mirror\n    mirror: { url: "https://127.0.0.1:${port}/m", caFile: ${caPath} }\n  nodes:\n`,
+      );
+      const plan = buildPlan(profileFrom(text), FAKE_SECRETS, { epoch: 1_700_000_000, given: givenPaths(parse(text)) });
+      for (const f of nodeArtifacts(plan, undefined, w.table).files) served.set(new URL(f.url).pathname, readFileSync(join(w.from, f.file)));
+      const node = plan.nodes[0]!;
+      const rootWith = (ca: boolean) => {
+        const root = makeRoot();
+        putNodeFiles(root, artifactsFiles(plan, node, w.table));
+        putFile(root, `${plan.os.libDir}/lib.sh`, renderScript('lib', scriptCommon(plan, node)));
+        putFile(root, `${plan.os.libDir}/phases/artifacts.sh`, renderArtifactsPhase(plan, node, w.table), 0o755);
+        putFile(root, caPath, readFileSync(join(pki, ca ? 'ca.crt' : 'other.crt')));
+        return root;
+      };
+      const good = rootWith(true);
+      const r = await runInRootAsync(good, `${plan.os.libDir}/phases/artifacts.sh`);
+      expect(r.status, r.stderr).toBe(0);
+      expect(readFileSync(good.host('/usr/local/bin/kubeadm'), 'utf8')).toBe(w.expected['/usr/local/bin/kubeadm']);
+      // With another CA in that file, curl refuses the server (status 60, not retried) and the
+      // phase names what it could not get.
+      const bad = rootWith(false);
+      const f = await runInRootAsync(bad, `${plan.os.libDir}/phases/artifacts.sh`);
+      expect(f.status).toBe(1);
+      expect(f.stderr).toMatch(new RegExp(`\\[artifacts\\] download failed \\(curl status 60\\): https://127\\.0\\.0\\.1:${port}/m/release/v1\\.31\\.13/bin/linux/amd64/kubeadm\\n`));
+      expect(f.stderr).toMatch(new RegExp(`\\[artifacts\\] MISSING: kubeadm \\(kubeadm\\) not in https://127\\.0\\.0\\.1:${port}/m/release/v1\\.31\\.13/bin/linux/amd64/kubeadm; expected sha256 [0-9a-f]{64}\\n`));
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  }, 120_000);
 });

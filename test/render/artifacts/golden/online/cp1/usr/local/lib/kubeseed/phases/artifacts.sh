@@ -90,14 +90,37 @@ find_bundle() {
   tar_path=$SEED_BUNDLE
 }
 
-# download URL DEST: fetch into DEST through a partial file.
+# download URL DEST: fetch into DEST through a partial file. curl retries transient HTTP and
+# connection errors itself; this loop also waits out a network that is not up yet (no DNS, no
+# route), and gives up at once on answers retrying cannot change (HTTP 4xx, TLS trust, CA file).
 download() {
-  local url=$1 dest=$2 ca=()
+  local url=$1 dest=$2 ca=() attempt=1 delay=2 status
   [[ -n $CA_FILE ]] && ca=(--cacert "$CA_FILE")
   mkdir -p "$(dirname "$dest")"
-  ks_retry 5 2 30 curl --fail --silent --show-error --location --connect-timeout 20 \
-    --retry 3 --retry-delay 2 "${ca[@]}" -o "$dest.part" "$url" || return 1
-  mv -f "$dest.part" "$dest"
+  while true; do
+    status=0
+    curl --fail --silent --show-error --location --connect-timeout 20 --retry 3 --retry-delay 2 \
+      --retry-connrefused "${ca[@]}" -o "$dest.part" "$url" || status=$?
+    if ((status == 0)); then
+      mv -f "$dest.part" "$dest"
+      return 0
+    fi
+    rm -f "$dest.part"
+    case $status in
+      22 | 35 | 51 | 58 | 60 | 77)
+        ks_log "download failed (curl status $status): $url"
+        return 1
+        ;;
+    esac
+    if ((attempt >= 5)); then
+      ks_log "download failed after $attempt attempts (curl status $status): $url"
+      return 1
+    fi
+    ks_log "download attempt $attempt failed (curl status $status), retrying in ${delay}s: $url"
+    sleep "$delay"
+    attempt=$((attempt + 1))
+    delay=$((delay * 2 > 30 ? 30 : delay * 2))
+  done
 }
 
 if ((${#todo[@]})); then
@@ -118,7 +141,7 @@ if ((${#todo[@]})); then
       f="$STAGE/${FILES[$i]}"
       # A file left by an interrupted run is kept when it already has the right digest.
       if [[ -f $f && $(sha256sum "$f" | awk '{print $1}') == "${SUMS[$i]}" ]]; then continue; fi
-      download "${URLS[$i]}" "$f" || ks_log "download failed: ${URLS[$i]}"
+      download "${URLS[$i]}" "$f" || true
     done
   fi
 fi
