@@ -10,7 +10,8 @@ import { textFile, type NodeFile } from '../files.js';
 import { renderScript } from '../scripts/template.js';
 import { toYaml } from '../serialize.js';
 import { nodeArtifacts, type NodeArtifactList } from './list.js';
-import { containerdService, kubeadmDropIn, kubeletService, renderUnit } from './units.js';
+import { renderUnit } from '../systemd/unit.js';
+import { containerdService, kubeadmDropIn, kubeletService } from './units.js';
 
 export const UNIT_STAGE_DIR = '/etc/kubeseed/units';
 export const CRICTL_CONFIG = '/etc/crictl.yaml';

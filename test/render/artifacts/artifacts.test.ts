@@ -4,7 +4,7 @@
  * node's artifact list (mirror URLs, Flatcar, a bundle.json that does not fit). Update the golden
  * files with `KUBESEED_UPDATE_GOLDEN=1 npx vitest run test/render/artifacts` and review the diff.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -96,6 +96,36 @@ describe('variants the example profiles do not cover', () => {
     const script = join(dir, 'artifacts.sh');
     writeFileSync(script, String(nodeFiles(plan, plan.nodes[0]!).find((f) => f.path.endsWith('/phases/artifacts.sh'))!.content));
     const r = run('shellcheck', ['--severity=style', '--shell=bash', script]);
+    expect(r.stdout + r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
+
+  it.each(variants)('%s: systemd-analyze verify accepts the units as the phase installs them', (_name, plan) => {
+    if (!requireTool('systemd-analyze', 'systemd')) return;
+    const node = plan.nodes[0]!;
+    const list = nodeArtifacts(plan);
+    // A root with the host's unit library, the installed binaries (stand-ins) and the units at their targets.
+    const root = mkdtempSync(join(tmpdir(), 'kubeseed-artifacts-units-'));
+    mkdirSync(join(root, 'usr/lib/systemd'), { recursive: true });
+    if (existsSync('/usr/lib/systemd/system')) cpSync('/usr/lib/systemd/system', join(root, 'usr/lib/systemd/system'), { recursive: true });
+    const put = (path: string, content: string, mode: number) => {
+      mkdirSync(dirname(join(root, path)), { recursive: true });
+      writeFileSync(join(root, path), content);
+      chmodSync(join(root, path), mode);
+    };
+    for (const f of list.files) {
+      if (f.kind === 'binary') put(f.installTo, '#!/bin/sh\n', 0o755);
+      if (f.name === 'containerd') put(`${f.installTo}/bin/containerd`, '#!/bin/sh\n', 0o755);
+    }
+    put('/sbin/modprobe', '#!/bin/sh\n', 0o755);
+    const script = String(nodeFiles(plan, node).find((f) => f.path.endsWith('/phases/artifacts.sh'))!.content);
+    const arr = (name: string) => [...new RegExp(`^${name}=\\((.*)\\)$`, 'm').exec(script)![1]!.matchAll(/'([^']*)'/g)].map((m) => m[1]!);
+    const [srcs, dsts] = [arr('UNIT_SRCS'), arr('UNIT_DSTS')];
+    const staged = artifactsFiles(plan, node);
+    srcs.forEach((src, i) => put(dsts[i]!, String(staged.find((f) => f.path === src)!.content), 0o644));
+    const units = dsts.filter((d) => d.endsWith('.service'));
+    expect(units.length).toBeGreaterThan(0);
+    const r = run('systemd-analyze', ['verify', `--root=${root}`, ...units]);
     expect(r.stdout + r.stderr).toBe('');
     expect(r.status).toBe(0);
   });
