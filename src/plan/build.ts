@@ -72,7 +72,8 @@ function osPlan(profile: Profile, format?: 'cloud-init' | 'ignition'): OsPlan {
     network: f.network,
     adminGroups: f.adminGroups,
     ntpServers: os.ntpServers,
-    packages: osPackages(os.family),
+    // chrony carries the profile's NTP servers; images without it get it with the other packages.
+    packages: os.ntpServers.length > 0 && f.packageManager !== 'none' ? [...osPackages(os.family), 'chrony'] : osPackages(os.family),
   };
 }
 
@@ -136,7 +137,7 @@ export function buildPlan(profile: Profile, secrets: ClusterSecrets, opts: PlanO
     // go through the VIP so that losing the first control-plane node does not strand them.
     const endpointIp = isCp || lb.mode === 'none' ? firstCpIp : lb.vip;
     // Phases in run order; each module adds its phase here as it lands.
-    const phases: Phase[] = ['preflight', 'os', 'artifacts', ...(runsLb ? ['lb' as const] : []), 'kubeadm'];
+    const phases: Phase[] = ['preflight', 'os', 'artifacts', 'runtime', ...(runsLb ? ['lb' as const] : []), 'kubeadm'];
     return {
       name: node.name,
       role: node.role,

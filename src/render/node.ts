@@ -7,8 +7,10 @@ import { renderMetaData } from './cloud-init/meta-data.js';
 import { renderNetworkConfig } from './cloud-init/network-config.js';
 import { renderUserData } from './cloud-init/user-data.js';
 import { sortFiles, type NodeFile } from './files.js';
+import { containerdFiles } from './containerd/files.js';
 import { renderIgnition } from './ignition/v3_3.js';
 import { lbFiles } from './ipvs/files.js';
+import { osFiles } from './os/files.js';
 import { firstbootFiles } from './scripts/phases.js';
 import { kubeadmFiles } from './kubeadm/files.js';
 import { artifactsFiles } from './artifacts/files.js';
@@ -21,7 +23,7 @@ export interface OutputFile {
 }
 
 export function nodeFiles(plan: ClusterPlan, node: NodePlan): NodeFile[] {
-  return sortFiles([...firstbootFiles(plan, node), ...lbFiles(plan, node), ...node.secretFiles, ...kubeadmFiles(plan, node), ...artifactsFiles(plan, node)]);
+  return sortFiles([...firstbootFiles(plan, node), ...osFiles(plan, node), ...containerdFiles(plan), ...lbFiles(plan, node), ...node.secretFiles, ...kubeadmFiles(plan, node), ...artifactsFiles(plan, node)]);
 }
 
 export function renderNodeOutputs(plan: ClusterPlan, node: NodePlan): OutputFile[] {

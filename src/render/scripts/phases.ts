@@ -4,7 +4,9 @@
  */
 import { executable, textFile, type NodeFile } from '../files.js';
 import type { ClusterPlan, NodePlan, Phase } from '../../plan/types.js';
+import { renderRuntimePhase } from '../containerd/phase.js';
 import { renderLbPhase } from '../ipvs/files.js';
+import { renderOsPhase, renderPreflightPhase } from '../os/phases.js';
 import { renderScript } from './template.js';
 import { renderKubeadmPhase } from '../kubeadm/phase.js';
 import { renderArtifactsPhase } from '../artifacts/files.js';
@@ -21,13 +23,10 @@ export function scriptCommon(plan: ClusterPlan, node: NodePlan): { node: string;
 type PhaseRenderer = (plan: ClusterPlan, node: NodePlan) => string;
 
 const PHASES: Partial<Record<Phase, PhaseRenderer>> = {
-  preflight: (plan, node) => renderScript('phase-preflight', { ...scriptCommon(plan, node), mac: node.mac, productUuid: node.productUuid ?? '' }),
-  os: (plan, node) => renderScript('phase-os', {
-    ...scriptCommon(plan, node),
-    endpointHost: plan.endpoint.host,
-    endpointIp: node.role === 'etcd' ? '' : node.endpointIp,
-  }),
+  preflight: (plan, node) => renderPreflightPhase(plan, node, scriptCommon(plan, node)),
+  os: (plan, node) => renderOsPhase(plan, node, scriptCommon(plan, node)),
   artifacts: (plan, node) => renderArtifactsPhase(plan, node),
+  runtime: (plan, node) => renderRuntimePhase(plan, node, scriptCommon(plan, node)),
   // A wrapper, not the function itself: ipvs/files.ts imports this module too.
   lb: (plan, node) => renderLbPhase(plan, node),
   kubeadm: (plan, node) => renderKubeadmPhase(plan, node),

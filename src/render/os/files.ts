@@ -1,0 +1,18 @@
+/**
+ * The OS-preparation files a node receives: sysctl and modules-load.d drop-ins, and the NTP
+ * servers the os phase hands to chrony. The os phase applies them on first boot.
+ */
+import type { ClusterPlan, NodePlan } from '../../plan/types.js';
+import { textFile, type NodeFile } from '../files.js';
+import { CHRONY, CHRONY_SOURCES, chronySourcesText } from './chrony.js';
+import { kernelModules, MODULES_FILE, modulesLoadText } from './modules.js';
+import { SYSCTL_FILE, sysctlText } from './sysctl.js';
+
+export function osFiles(plan: ClusterPlan, node: NodePlan): NodeFile[] {
+  const ntp = plan.os.ntpServers.length > 0 && CHRONY[plan.os.family] !== null;
+  return [
+    textFile(SYSCTL_FILE, sysctlText()),
+    textFile(MODULES_FILE, modulesLoadText(kernelModules(plan, node))),
+    ...(ntp ? [textFile(CHRONY_SOURCES, chronySourcesText(plan.os.ntpServers))] : []),
+  ];
+}

@@ -1,0 +1,31 @@
+/** Every OS family's scripts pass shellcheck and its user-data passes cloud-init's schema. */
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { planFromText } from '../builders/plan.js';
+import { FAMILY_CASES } from '../golden/families.js';
+import { writeNodeFiles, writeOutputs } from '../helpers/outputs.js';
+import { requireTool, run } from '../helpers/tools.js';
+
+describe.each(FAMILY_CASES)('$id', ({ text }) => {
+  const plan = planFromText(text);
+
+  it('every script, the preflight, os and runtime phases included, passes shellcheck', () => {
+    if (!requireTool('shellcheck', 'shellcheck')) return;
+    const { scripts } = writeNodeFiles(plan);
+    const phases = scripts.filter((s) => /\/phases\/(preflight|os|runtime)\.sh$/.test(s));
+    expect(phases).toHaveLength(3 * plan.nodes.length);
+    const r = run('shellcheck', ['--severity=style', '--shell=bash', '--external-sources', ...scripts]);
+    expect(r.stdout + r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
+
+  it.each(plan.nodes.map((n) => n.name))('user-data of %s passes cloud-init schema', (name) => {
+    if (!requireTool('cloud-init', 'cloud-init')) return;
+    const out = writeOutputs(plan);
+    const file = join(out, 'nodes', name, 'user-data');
+    const r = run('cloud-init', ['schema', '--config-file', file]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe(`Valid cloud-config: ${file}`);
+    expect(r.status).toBe(0);
+  });
+});
