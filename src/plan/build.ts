@@ -10,6 +10,7 @@ import type {
   ClusterPlan, ClusterSecrets, ContainerdPlan, LbPlan, MirrorPlan, NodePlan, Origin, OsPlan, Phase, Role,
 } from './types.js';
 import { osPackages, versionEntry, type VersionEntry } from './versions.js';
+import type { BundleManifest } from '../render/artifacts/bundle-manifest.js';
 
 export interface PlanOptions {
   /** Timestamps written into outputs (seconds since the epoch). */
@@ -18,6 +19,8 @@ export interface PlanOptions {
   readonly given: ReadonlySet<string>;
   /** Overrides the family's default output format. */
   readonly format?: 'cloud-init' | 'ignition';
+  /** bundle.json of the bundle `kubeseed bundle` built (source bundle): the files nodes expect. */
+  readonly bundle?: BundleManifest;
 }
 
 /** The upstream URL containerd's hosts.toml names as `server` for a registry host. */
@@ -134,7 +137,7 @@ export function buildPlan(profile: Profile, secrets: ClusterSecrets, opts: PlanO
     // go through the VIP so that losing the first control-plane node does not strand them.
     const endpointIp = isCp || lb.mode === 'none' ? firstCpIp : lb.vip;
     // Phases in run order; each module adds its phase here as it lands.
-    const phases: Phase[] = ['preflight', 'os', 'runtime', ...(runsLb ? ['lb' as const] : []), 'kubeadm'];
+    const phases: Phase[] = ['preflight', 'os', 'artifacts', 'runtime', ...(runsLb ? ['lb' as const] : []), 'kubeadm'];
     return {
       name: node.name,
       role: node.role,
@@ -198,6 +201,7 @@ export function buildPlan(profile: Profile, secrets: ClusterSecrets, opts: PlanO
       arch: spec.artifacts.arch,
       ...(spec.artifacts.mirror ? { mirror: spec.artifacts.mirror } : {}),
       ...(spec.artifacts.bundlePath ? { bundlePath: spec.artifacts.bundlePath } : {}),
+      ...(spec.artifacts.source === 'bundle' && opts.bundle ? { bundle: opts.bundle } : {}),
     },
     access: spec.access,
     secrets,

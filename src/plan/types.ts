@@ -3,6 +3,7 @@
  * nothing of their own; `kubeseed explain` prints it. Built by buildPlan(profile, secrets).
  */
 import type { NodeFile } from '../render/files.js';
+import type { BundleManifest } from '../render/artifacts/bundle-manifest.js';
 
 export type Role = 'control-plane' | 'worker' | 'etcd';
 export type OsFamily = 'ubuntu' | 'debian' | 'rocky' | 'rhel' | 'flatcar' | 'fcos';
@@ -134,6 +135,8 @@ export interface ArtifactsPlan {
   readonly mirror?: { readonly url: string; readonly caFile?: string };
   /** Template path of the bundle; absent: the node finds it on the seed ISO by label. */
   readonly bundlePath?: string;
+  /** The built bundle's bundle.json (source bundle, when built before compiling): what the node expects. */
+  readonly bundle?: BundleManifest;
 }
 
 export interface HostEntry {

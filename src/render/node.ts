@@ -13,6 +13,7 @@ import { lbFiles } from './ipvs/files.js';
 import { osFiles } from './os/files.js';
 import { firstbootFiles } from './scripts/phases.js';
 import { kubeadmFiles } from './kubeadm/files.js';
+import { artifactsFiles } from './artifacts/files.js';
 
 /** A file kubeseed writes into out/<cluster>/, relative to that directory. */
 export interface OutputFile {
@@ -22,7 +23,7 @@ export interface OutputFile {
 }
 
 export function nodeFiles(plan: ClusterPlan, node: NodePlan): NodeFile[] {
-  return sortFiles([...firstbootFiles(plan, node), ...osFiles(plan, node), ...containerdFiles(plan), ...lbFiles(plan, node), ...node.secretFiles, ...kubeadmFiles(plan, node)]);
+  return sortFiles([...firstbootFiles(plan, node), ...osFiles(plan, node), ...containerdFiles(plan), ...lbFiles(plan, node), ...node.secretFiles, ...kubeadmFiles(plan, node), ...artifactsFiles(plan, node)]);
 }
 
 export function renderNodeOutputs(plan: ClusterPlan, node: NodePlan): OutputFile[] {

@@ -9,6 +9,7 @@ import { renderLbPhase } from '../ipvs/files.js';
 import { renderOsPhase, renderPreflightPhase } from '../os/phases.js';
 import { renderScript } from './template.js';
 import { renderKubeadmPhase } from '../kubeadm/phase.js';
+import { renderArtifactsPhase } from '../artifacts/files.js';
 
 export function firstbootPath(plan: ClusterPlan): string {
   return `${plan.os.sbinDir}/kubeseed-firstboot`;
@@ -24,6 +25,7 @@ type PhaseRenderer = (plan: ClusterPlan, node: NodePlan) => string;
 const PHASES: Partial<Record<Phase, PhaseRenderer>> = {
   preflight: (plan, node) => renderPreflightPhase(plan, node, scriptCommon(plan, node)),
   os: (plan, node) => renderOsPhase(plan, node, scriptCommon(plan, node)),
+  artifacts: (plan, node) => renderArtifactsPhase(plan, node),
   runtime: (plan, node) => renderRuntimePhase(plan, node, scriptCommon(plan, node)),
   // A wrapper, not the function itself: ipvs/files.ts imports this module too.
   lb: (plan, node) => renderLbPhase(plan, node),

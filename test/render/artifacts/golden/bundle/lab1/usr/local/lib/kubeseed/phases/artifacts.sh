@@ -1,0 +1,319 @@
+#!/usr/bin/env bash
+# Phase artifacts: installs kubeseed's binaries, archives, OS package files and images, checking
+# every file's sha256 against the list below (compiled into this script by kubeseed, never taken
+# from the bundle or the mirror) before anything is installed.
+# Re-running changes nothing: an artifact whose installed files still match is not fetched again.
+set -euo pipefail
+# shellcheck source=/dev/null
+. '/usr/local/lib/kubeseed/lib.sh'
+
+SOURCE='bundle'
+# source bundle: a template path, or '' to read kubeseed/kubeseed-bundle.tar from the seed ISO.
+BUNDLE_PATH=''
+SEED_LABEL=cidata
+SEED_MOUNT=/run/kubeseed/seed
+SEED_BUNDLE="$SEED_MOUNT/kubeseed/kubeseed-bundle.tar"
+CA_FILE=''
+PACKAGE_MANAGER='apt'
+SOCKET='unix:///run/containerd/containerd.sock'
+WORK="$KS_STATE_DIR/artifacts"
+STAGE="$WORK/stage"
+# One file per installed artifact, named by its sha256, holding `sha256sum` lines of what it installed.
+RECORDS="$WORK/installed"
+
+KINDS=() NAMES=() FILES=() SUMS=() URLS=() DESTS=() MODES=() REFS=()
+# artifact KIND NAME FILE SHA256 URL INSTALL_TO MODE REF
+artifact() {
+  KINDS+=("$1") NAMES+=("$2") FILES+=("$3") SUMS+=("$4") URLS+=("$5") DESTS+=("$6") MODES+=("$7") REFS+=("$8")
+}
+artifact 'package' 'package/ipvsadm' 'packages/ipvsadm_1.31-1+b1_amd64.deb' 'dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd' '' '' '' ''
+artifact 'binary' 'kubeadm' 'files/kubeadm' 'e0c91c606e1402e943666f6fda8452140851a1b2bb4f69918dd7176e8d86845c' '' '/usr/local/bin/kubeadm' '0755' ''
+artifact 'binary' 'kubectl' 'files/kubectl' 'ce427a4df97b044bf6beaf38be6b3aaafb1b5c782c406958b3c71ebb25a48fe3' '' '/usr/local/bin/kubectl' '0755' ''
+artifact 'binary' 'kubelet' 'files/kubelet' 'b7733cb0e36031ab8f69cf3f73cc364730141b107d24ecb75bee5b3122dc6b6e' '' '/usr/local/bin/kubelet' '0755' ''
+artifact 'binary' 'runc' 'files/runc.amd64' '5966ca40b6187b30e33bfc299c5f1fe72e8c1aa01cf3fefdadf391668f47f103' '' '/usr/local/sbin/runc' '0755' ''
+artifact 'archive' 'cni-plugins' 'files/cni-plugins-linux-amd64-v1.8.0.tgz' 'ab3bda535f9d90766cccc90d3dddb5482003dd744d7f22bcf98186bf8eea8be6' '' '/opt/cni/bin' '' ''
+artifact 'archive' 'containerd' 'files/containerd-1.7.30-linux-amd64.tar.gz' 'ca0f27e34411504acd1cd24fcbaa71b9c47d31ce9408c47c54a2dc1810ceb1df' '' '/usr/local' '' ''
+artifact 'archive' 'crictl' 'files/crictl-v1.31.1-linux-amd64.tar.gz' '0a03ba6b1e4c253d63627f8d210b2ea07675a8712587e697657b236d06d7d231' '' '/usr/local/bin' '' ''
+artifact 'image' 'image/pause' 'images/pause_3.10_amd64.tar' 'eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee' '' '' '' 'registry.k8s.io/pause:3.10'
+# OS packages installed by name from the distribution (tool, package).
+PKG_TOOLS=('conntrack' 'ebtables' 'ethtool' 'socat')
+PKG_NAMES=('conntrack' 'ebtables' 'ethtool' 'socat')
+# systemd units kubeseed installs with its own binaries (staged copy, target).
+UNIT_SRCS=('/etc/kubeseed/units/containerd.service' '/etc/kubeseed/units/kubelet.service' '/etc/kubeseed/units/10-kubeadm.conf')
+UNIT_DSTS=('/etc/systemd/system/containerd.service' '/etc/systemd/system/kubelet.service' '/etc/systemd/system/kubelet.service.d/10-kubeadm.conf')
+ENABLE=('containerd' 'kubelet')
+NOTES=('the bundle carries no image registry.k8s.io/coredns/coredns:v1.11.3: the registry must serve it' 'the bundle carries no image registry.k8s.io/etcd:3.5.15-0: the registry must serve it' 'the bundle carries no image registry.k8s.io/kube-apiserver:v1.31.13: the registry must serve it' 'the bundle carries no image registry.k8s.io/kube-controller-manager:v1.31.13: the registry must serve it' 'the bundle carries no image registry.k8s.io/kube-proxy:v1.31.13: the registry must serve it' 'the bundle carries no image registry.k8s.io/kube-scheduler:v1.31.13: the registry must serve it')
+
+for note in "${NOTES[@]}"; do ks_log "note: $note"; done
+mkdir -p "$STAGE" "$RECORDS"
+chmod 0700 "$WORK"
+
+# installed I: artifact I is in place as last installed (its record's files all still match).
+installed() {
+  local rec="$RECORDS/${SUMS[$1]}"
+  [[ -f $rec ]] || return 1
+  [[ -s $rec ]] || return 0
+  sha256sum --check --status "$rec" 2>/dev/null
+}
+
+todo=()
+for i in "${!NAMES[@]}"; do
+  installed "$i" || todo+=("$i")
+done
+if ((${#todo[@]} == 0)); then
+  ks_log "all ${#NAMES[@]} artifacts already installed"
+fi
+
+# --- fetch --------------------------------------------------------------------------------------
+seed_mounted=0
+cleanup() {
+  if ((seed_mounted)); then umount "$SEED_MOUNT" 2>/dev/null || true; fi
+}
+trap cleanup EXIT
+
+# find_bundle: sets tar_path to the bundle tar (a template path, or the copy on the seed ISO).
+# Not run in a subshell: the EXIT trap must see seed_mounted.
+find_bundle() {
+  if [[ -n $BUNDLE_PATH ]]; then
+    [[ -f $BUNDLE_PATH ]] || ks_die "bundle not found at $BUNDLE_PATH (artifacts.bundlePath)"
+    tar_path=$BUNDLE_PATH
+    return
+  fi
+  if [[ ! -f $SEED_BUNDLE ]]; then
+    local dev
+    dev="$(blkid -L "$SEED_LABEL" 2>/dev/null || true)"
+    [[ -n $dev || ! -e /dev/disk/by-label/$SEED_LABEL ]] || dev=/dev/disk/by-label/$SEED_LABEL
+    [[ -n $dev ]] || ks_die "no seed ISO labelled $SEED_LABEL is attached: it carries the bundle (artifacts.source bundle)"
+    mkdir -p "$SEED_MOUNT"
+    mount -o ro "$dev" "$SEED_MOUNT" || ks_die "cannot mount the seed ISO $dev on $SEED_MOUNT"
+    seed_mounted=1
+    [[ -f $SEED_BUNDLE ]] || ks_die "the seed ISO $dev has no kubeseed/kubeseed-bundle.tar: was it made with compile --iso after kubeseed bundle?"
+  fi
+  tar_path=$SEED_BUNDLE
+}
+
+# download URL DEST: fetch into DEST through a partial file. curl retries transient HTTP and
+# connection errors itself; this loop also waits out a network that is not up yet (no DNS, no
+# route), and gives up at once on answers retrying cannot change (HTTP 4xx, TLS trust, CA file).
+download() {
+  local url=$1 dest=$2 ca=() attempt=1 delay=2 status
+  [[ -n $CA_FILE ]] && ca=(--cacert "$CA_FILE")
+  mkdir -p "$(dirname "$dest")"
+  while true; do
+    status=0
+    curl --fail --silent --show-error --location --connect-timeout 20 --retry 3 --retry-delay 2 \
+      --retry-connrefused "${ca[@]}" -o "$dest.part" "$url" || status=$?
+    if ((status == 0)); then
+      mv -f "$dest.part" "$dest"
+      return 0
+    fi
+    rm -f "$dest.part"
+    case $status in
+      22 | 35 | 51 | 58 | 60 | 77)
+        ks_log "download failed (curl status $status): $url"
+        return 1
+        ;;
+    esac
+    if ((attempt >= 5)); then
+      ks_log "download failed after $attempt attempts (curl status $status): $url"
+      return 1
+    fi
+    ks_log "download attempt $attempt failed (curl status $status), retrying in ${delay}s: $url"
+    sleep "$delay"
+    attempt=$((attempt + 1))
+    delay=$((delay * 2 > 30 ? 30 : delay * 2))
+  done
+}
+
+if ((${#todo[@]})); then
+  if [[ $SOURCE == bundle ]]; then
+    find_bundle
+    members="$(tar -tf "$tar_path")" || ks_die "cannot read the bundle $tar_path"
+    want=()
+    for i in "${todo[@]}"; do
+      grep -Fxq -- "${FILES[$i]}" <<<"$members" && want+=("${FILES[$i]}")
+    done
+    if ((${#want[@]})); then
+      tar -xf "$tar_path" -C "$STAGE" --no-same-owner -- "${want[@]}" || ks_die "cannot extract ${want[*]} from $tar_path"
+    fi
+    ks_log "bundle $tar_path: ${#want[@]} of ${#todo[@]} needed files extracted"
+  else
+    command -v curl >/dev/null || ks_die "curl is needed to download ${#todo[@]} artifacts (source $SOURCE) and is not installed"
+    for i in "${todo[@]}"; do
+      f="$STAGE/${FILES[$i]}"
+      # A file left by an interrupted run is kept when it already has the right digest.
+      if [[ -f $f && $(sha256sum "$f" | awk '{print $1}') == "${SUMS[$i]}" ]]; then continue; fi
+      download "${URLS[$i]}" "$f" || true
+    done
+  fi
+fi
+
+# --- verify: every file before anything is installed ------------------------------------------
+bad=0
+for i in "${todo[@]}"; do
+  f="$STAGE/${FILES[$i]}"
+  if [[ ! -f $f ]]; then
+    where=${URLS[$i]:-the bundle}
+    ks_log "MISSING: ${FILES[$i]} (${NAMES[$i]}) not in $where; expected sha256 ${SUMS[$i]}"
+    bad=$((bad + 1))
+    continue
+  fi
+  actual="$(sha256sum "$f" | awk '{print $1}')"
+  if [[ $actual != "${SUMS[$i]}" ]]; then
+    ks_log "TAMPERED: ${FILES[$i]} (${NAMES[$i]}): sha256 mismatch: expected ${SUMS[$i]}, actual $actual"
+    bad=$((bad + 1))
+  fi
+done
+((bad == 0)) || ks_die "$bad of ${#todo[@]} artifacts missing or failing their sha256 check; nothing was installed"
+((${#todo[@]} == 0)) || ks_log "verified the sha256 of ${#todo[@]} artifacts"
+
+# --- install ------------------------------------------------------------------------------------
+changed=0
+
+# put_file SRC DEST MODE: DEST becomes a copy of SRC with MODE, replaced atomically, only if it differs.
+put_file() {
+  local src=$1 dest=$2 mode=$3
+  if [[ -f $dest ]] && cmp -s "$src" "$dest" && [[ $(stat -c %a "$dest") == "${mode#0}" ]]; then return 0; fi
+  mkdir -p "$(dirname "$dest")"
+  install -m "$mode" "$src" "$dest.kubeseed-new"
+  mv -f "$dest.kubeseed-new" "$dest"
+  changed=$((changed + 1))
+}
+
+# record I [DEST...]: remember artifact I as installed, with the digests of the files it put down.
+record() {
+  local i=$1 rec
+  shift
+  rec="$RECORDS/${SUMS[$i]}"
+  if (($#)); then sha256sum -- "$@" >"$rec.new"; else : >"$rec.new"; fi
+  mv -f "$rec.new" "$rec"
+}
+
+debs=() rpms=() deb_idx=() rpm_idx=()
+for i in "${todo[@]}"; do
+  f="$STAGE/${FILES[$i]}"
+  case ${KINDS[$i]} in
+    package)
+      case $f in
+        *.deb)
+          pkg="$(dpkg-deb -f "$f" Package)" ver="$(dpkg-deb -f "$f" Version)"
+          if [[ $(dpkg-query -W -f='${Status} ${Version}' "$pkg" 2>/dev/null) == "install ok installed $ver" ]]; then
+            record "$i"
+          else
+            debs+=("$f") deb_idx+=("$i")
+          fi
+          ;;
+        *.rpm)
+          if rpm -q "$(rpm -qp --qf '%{NAME}-%{VERSION}-%{RELEASE}.%{ARCH}' "$f")" >/dev/null 2>&1; then
+            record "$i"
+          else
+            rpms+=("$f") rpm_idx+=("$i")
+          fi
+          ;;
+        *) ks_die "${FILES[$i]}: not a .deb or .rpm file" ;;
+      esac
+      ;;
+    binary)
+      put_file "$f" "${DESTS[$i]}" "${MODES[$i]}"
+      record "$i" "${DESTS[$i]}"
+      ks_log "${NAMES[$i]} installed at ${DESTS[$i]} (mode ${MODES[$i]})"
+      ;;
+    archive)
+      tmp="$(mktemp -d "$STAGE/unpack.XXXXXX")"
+      tar -xzf "$f" -C "$tmp" --no-same-owner || ks_die "cannot unpack ${FILES[$i]}"
+      put=()
+      while IFS= read -r -d '' member; do
+        rel=${member#"$tmp"/}
+        put_file "$member" "${DESTS[$i]}/$rel" "$(stat -c %a "$member")"
+        put+=("${DESTS[$i]}/$rel")
+      done < <(find "$tmp" -type f -print0 | sort -z)
+      rm -rf "$tmp"
+      ((${#put[@]})) || ks_die "${FILES[$i]} holds no files"
+      record "$i" "${put[@]}"
+      ks_log "${NAMES[$i]}: ${#put[@]} files under ${DESTS[$i]}"
+      ;;
+  esac
+done
+# All package files in one call, so their dependencies on each other resolve in any order.
+if ((${#debs[@]})); then
+  DEBIAN_FRONTEND=noninteractive dpkg -i "${debs[@]}" >>"$KS_LOG" 2>&1 || ks_die "dpkg -i ${debs[*]} failed (see $KS_LOG)"
+  for i in "${deb_idx[@]}"; do record "$i"; done
+  changed=$((changed + ${#debs[@]}))
+  ks_log "OS packages installed from the bundle: ${debs[*]##*/}"
+fi
+if ((${#rpms[@]})); then
+  rpm -U --quiet "${rpms[@]}" >>"$KS_LOG" 2>&1 || ks_die "rpm -U ${rpms[*]} failed (see $KS_LOG)"
+  for i in "${rpm_idx[@]}"; do record "$i"; done
+  changed=$((changed + ${#rpms[@]}))
+  ks_log "OS packages installed from the bundle: ${rpms[*]##*/}"
+fi
+
+# --- systemd units ------------------------------------------------------------------------------
+before_units=$changed
+for j in "${!UNIT_SRCS[@]}"; do
+  put_file "${UNIT_SRCS[$j]}" "${UNIT_DSTS[$j]}" 0644
+done
+if ((changed > before_units)); then
+  systemctl daemon-reload
+  ks_log "systemd units installed: ${UNIT_DSTS[*]}"
+fi
+for unit in "${ENABLE[@]}"; do
+  if ! systemctl is-enabled --quiet "$unit"; then
+    systemctl enable "$unit" >/dev/null 2>&1 || ks_die "cannot enable $unit.service"
+    changed=$((changed + 1))
+    ks_log "$unit enabled (started by a later phase)"
+  fi
+done
+
+# --- images -------------------------------------------------------------------------------------
+images=()
+for i in "${todo[@]}"; do
+  [[ ${KINDS[$i]} == image ]] && images+=("$i")
+done
+if ((${#images[@]})); then
+  command -v ctr >/dev/null || ks_die "ctr is not installed: containerd is needed to import ${#images[@]} images"
+  systemctl is-active --quiet containerd || systemctl start containerd || ks_die "cannot start containerd to import images"
+  # containerd_ready: the socket exists (containerd makes it once its plugins are loaded).
+  containerd_ready() { [[ -S ${SOCKET#unix://} ]]; }
+  ks_retry 10 1 8 containerd_ready || ks_die "containerd did not create $SOCKET; see journalctl -u containerd"
+  for i in "${images[@]}"; do
+    ctr --address "${SOCKET#unix://}" -n k8s.io images import "$STAGE/${FILES[$i]}" >>"$KS_LOG" 2>&1 ||
+      ks_die "ctr images import ${FILES[$i]} failed (see $KS_LOG)"
+    record "$i"
+    changed=$((changed + 1))
+    ks_log "image ${REFS[$i]:-${NAMES[$i]}} imported"
+  done
+fi
+
+# --- OS packages by name ------------------------------------------------------------------------
+# pkg_present TOOL NAME: the package (or, without a package manager, the tool) is there.
+pkg_present() {
+  case $PACKAGE_MANAGER in
+    apt) [[ $(dpkg-query -W -f='${Status}' "$2" 2>/dev/null) == 'install ok installed' ]] ;;
+    dnf) rpm -q --whatprovides "$2" >/dev/null 2>&1 ;;
+    *) command -v "$1" >/dev/null ;;
+  esac
+}
+missing=()
+for j in "${!PKG_NAMES[@]}"; do
+  pkg_present "${PKG_TOOLS[$j]}" "${PKG_NAMES[$j]}" || missing+=("${PKG_NAMES[$j]}")
+done
+if ((${#missing[@]})); then
+  if [[ $SOURCE == bundle || $PACKAGE_MANAGER == none ]]; then
+    ks_log "WARNING: OS packages not installed and not in the bundle: ${missing[*]} (kubeadm preflight needs some of them)"
+  else
+    case $PACKAGE_MANAGER in
+      apt)
+        export DEBIAN_FRONTEND=noninteractive
+        ks_retry 5 5 60 apt-get update -q >>"$KS_LOG" 2>&1
+        ks_retry 5 5 60 apt-get install -y -q --no-install-recommends "${missing[@]}" >>"$KS_LOG" 2>&1
+        ;;
+      dnf) ks_retry 5 5 60 dnf install -y -q "${missing[@]}" >>"$KS_LOG" 2>&1 ;;
+    esac
+    changed=$((changed + ${#missing[@]}))
+    ks_log "OS packages installed: ${missing[*]}"
+  fi
+fi
+
+rm -rf "$STAGE"
+ks_log "artifacts: $changed changes"
