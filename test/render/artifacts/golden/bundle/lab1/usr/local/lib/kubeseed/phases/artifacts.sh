@@ -236,7 +236,9 @@ for i in "${todo[@]}"; do
 done
 # All package files in one call, so their dependencies on each other resolve in any order.
 if ((${#debs[@]})); then
-  DEBIAN_FRONTEND=noninteractive dpkg -i "${debs[@]}" >>"$KS_LOG" 2>&1 || ks_die "dpkg -i ${debs[*]} failed (see $KS_LOG)"
+  # kubeseed's own files (/etc/containerd/config.toml is written before first boot) are kept when
+  # a package ships the same conffile: otherwise dpkg asks, reads EOF and fails the install.
+  DEBIAN_FRONTEND=noninteractive dpkg --force-confdef --force-confold -i "${debs[@]}" </dev/null >>"$KS_LOG" 2>&1 || ks_die "dpkg -i ${debs[*]} failed (see $KS_LOG)"
   for i in "${deb_idx[@]}"; do record "$i"; done
   changed=$((changed + ${#debs[@]}))
   ks_log "OS packages installed from the bundle: ${debs[*]##*/}"
