@@ -12,7 +12,7 @@ import { EXIT } from '../exit.js';
 import type { Io } from '../io.js';
 import { mib, progressLine } from '../progress.js';
 import { defaultBundleDir } from './bundle.js';
-import { defaultStateDir, outputEpoch, planFor, profileOrExit, stateOptions } from './pipeline.js';
+import { builtBundle, defaultStateDir, outputEpoch, planFor, profileOrExit, stateOptions } from './pipeline.js';
 
 const USAGE = `usage: kubeseed compile PROFILE [--out DIR] [--state DIR] [--format cloud-init|ignition] [--iso]
                         [--platform nocloud|ec2|openstack|vsphere|proxmox|libvirt] [--gzip]
@@ -66,7 +66,11 @@ export async function compileCommand(argv: string[], io: Io): Promise<number> {
   if (ttlWarning) io.err(`warning: ${ttlWarning}`);
 
   const secrets = secretsFromState(st.state, goDuration(durationSeconds(loaded.profile.spec.bootstrapToken.ttl)));
-  const plan = planFor(loaded, secrets, outputEpoch(st.state.createdAt), format);
+  const bundle = builtBundle(loaded.profile, defaultBundleDir(outDir, cluster));
+  if (loaded.profile.spec.artifacts.source === 'bundle' && !bundle) {
+    io.err(`note: no ${defaultBundleDir(outDir, cluster)}/bundle.json yet; nodes expect the version table's files (run kubeseed bundle before --iso)`);
+  }
+  const plan = planFor(loaded, secrets, outputEpoch(st.state.createdAt), format, bundle);
   if (values.iso && plan.os.format !== 'cloud-init') throw new UsageError('--iso makes NoCloud seeds for cloud-init; Ignition nodes take ignition.json');
   // Nodes are rendered and written one at a time into the staging directory, so memory does not
   // grow with the cluster; nothing reaches out/<cluster> unless every node succeeded.

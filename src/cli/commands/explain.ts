@@ -8,7 +8,8 @@ import { goDuration, durationSeconds } from '../../plan/duration.js';
 import { onePositional, parse, UsageError } from '../args.js';
 import { EXIT } from '../exit.js';
 import type { Io } from '../io.js';
-import { defaultStateDir, outputEpoch, planFor, profileOrExit } from './pipeline.js';
+import { defaultBundleDir } from './bundle.js';
+import { builtBundle, defaultStateDir, outputEpoch, planFor, profileOrExit } from './pipeline.js';
 
 const USAGE = `usage: kubeseed explain PROFILE [--node NAME] [--out DIR] [--state DIR]
 
@@ -99,6 +100,7 @@ export function explainCommand(argv: string[], io: Io): number {
   const secrets = found.status === 'present' ? secretsFromState(found.state, ttl) : { ...NO_STATE, tokenTtl: ttl };
   const epoch = found.status === 'present' ? outputEpoch(found.state.createdAt) : 0;
   if (found.status !== 'present') io.err(`note: no state in ${stateDir} yet; compile creates it`);
-  io.out(explainText(planFor(loaded, secrets, epoch, format), values.node));
+  const bundle = builtBundle(loaded.profile, defaultBundleDir(resolve(values.out), cluster));
+  io.out(explainText(planFor(loaded, secrets, epoch, format, bundle), values.node));
   return EXIT.ok;
 }

@@ -2,7 +2,9 @@
  * The steps compile, explain and state share: load the profile (printing diagnostics), then the
  * state, then the plan. Returns an exit code instead of a result when a step fails.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseBundleManifest, type BundleManifest } from '../../render/artifacts/bundle-manifest.js';
 import { hasErrors } from '../../profile/diagnostics.js';
 import { loadProfile } from '../../profile/load.js';
 import type { Profile } from '../../profile/schema/v1alpha1.js';
@@ -50,6 +52,23 @@ export function outputEpoch(createdAt: string): number {
   return Math.floor(Date.parse(createdAt) / 1000);
 }
 
-export function planFor(loaded: LoadedProfile, secrets: ClusterSecrets, epoch: number, format?: 'cloud-init' | 'ignition'): ClusterPlan {
-  return buildPlan(loaded.profile, secrets, { epoch, given: loaded.given, ...(format ? { format } : {}) });
+/**
+ * For artifacts.source bundle: the bundle.json `kubeseed bundle` wrote, when it exists; nodes
+ * then expect exactly the files that bundle carries.
+ */
+export function builtBundle(profile: Profile, bundleDir: string): BundleManifest | undefined {
+  if (profile.spec.artifacts.source !== 'bundle') return undefined;
+  const file = join(bundleDir, 'bundle.json');
+  if (!existsSync(file)) return undefined;
+  return parseBundleManifest(readFileSync(file, 'utf8'), file);
+}
+
+export function planFor(
+  loaded: LoadedProfile,
+  secrets: ClusterSecrets,
+  epoch: number,
+  format?: 'cloud-init' | 'ignition',
+  bundle?: BundleManifest,
+): ClusterPlan {
+  return buildPlan(loaded.profile, secrets, { epoch, given: loaded.given, ...(format ? { format } : {}), ...(bundle ? { bundle } : {}) });
 }
