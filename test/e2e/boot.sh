@@ -92,7 +92,8 @@ wait "$qpid" || status=$?
 end=$(date +%s.%N)
 
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
-guest_done=$(tr -d '\r' <"$out/evidence.txt" 2>/dev/null | awk '/^=== uptime-cloud-init-done ===$/ {getline; print; exit}')
+# awk reads to the end: exiting early would kill tr with SIGPIPE, and pipefail would end this script.
+guest_done=$(tr -d '\r' <"$out/evidence.txt" 2>/dev/null | awk '/^=== uptime-cloud-init-done ===$/ && !seen { getline; print; seen = 1 }')
 {
   echo "accel=$accel"
   echo "qemu_exit=$status"
@@ -112,7 +113,7 @@ if ((status != 0)); then
   cat "$out/qemu.log" >&2
   exit 1
 fi
-if ! tr -d '\r' <"$out/evidence.txt" | grep -qx '=== end ==='; then
+if ! tr -d '\r' <"$out/evidence.txt" | grep -x '=== end ===' >/dev/null; then
   log "evidence incomplete (no '=== end ==='); last console lines:"
   tail -n 25 "$out/console.log" >&2 || true
   exit 1
