@@ -39,8 +39,12 @@ if (mode !== 'wrong-mac') {
 }
 
 if (mode === 'wrong-mac') {
-  // The preflight refuses the machine: its message, and no later phase ran.
-  fact('cloud-init-failed-only-runcmd');
+  // The preflight refuses the machine: its message, and no later phase ran. cloud-init reports
+  // the same mismatch on its own (network-config names a MAC no NIC has), besides runcmd.
+  fact('section', 'cloud-init-status', 'status: error');
+  const seedMac = eth.match?.macaddress;
+  fact('section-re', 'cloud-init-result', `Not all expected physical devices present: \\{'${seedMac}'\\}`);
+  fact('section-re', 'cloud-init-result', 'scripts-user.*Runparts: 1 failures \\(runcmd\\)');
   fact('section-re', 'firstboot-log', `\\[preflight\\] FATAL: no interface has MAC [0-9a-f:]+: this user-data is for node ${name} .* this machine has .*${node.mac}`);
   fact('section-re', 'firstboot-log', '\\[firstboot\\] phase preflight: FAILED with status 1 ');
   for (const p of phases.filter((p) => p !== 'preflight')) fact('section-absent-re', 'firstboot-log', `\\[firstboot\\] phase ${p}: start`);
