@@ -3,7 +3,7 @@
  * and call these, so quoting, key order and line folding are decided once.
  */
 import TOML from '@iarna/toml';
-import { Document } from 'yaml';
+import { Document, isScalar, visit } from 'yaml';
 
 /**
  * YAML for consumers that parse YAML 1.1 (cloud-init's PyYAML, kubeadm's sigs.k8s.io/yaml).
@@ -13,6 +13,13 @@ import { Document } from 'yaml';
  */
 export function toYaml(value: unknown, opts: { header?: string } = {}): string {
   const doc = new Document(value, { version: '1.1', schema: 'yaml-1.1' } as never);
+  // Marking multi-line strings as literal blocks up front also spares the stringifier testing
+  // every script and certificate as a possible plain scalar, most of a user-data's cost.
+  visit(doc, {
+    Scalar(_key, node) {
+      if (isScalar(node) && typeof node.value === 'string' && node.value.includes('\n')) node.type = 'BLOCK_LITERAL';
+    },
+  });
   const body = doc.toString({ lineWidth: 0, minContentWidth: 0, indentSeq: true, blockQuote: 'literal' });
   return opts.header ? `${opts.header}\n${body}` : body;
 }
