@@ -37,7 +37,8 @@ export function renderScript(name: string, data: object): string {
   let tpl = cache.get(name);
   if (!tpl) {
     const source = readFileSync(`${TEMPLATE_DIR}${name}.sh.hbs`, 'utf8');
-    tpl = hb.compile(source, { noEscape: true, strict: true });
+    // knownHelpersOnly: an unknown {{name}} is a compile error, and helper calls skip the lookup.
+    tpl = hb.compile(source, { noEscape: true, strict: true, knownHelpersOnly: true, knownHelpers: { sh: true, shArray: true, eq: true, octal: true } });
     cache.set(name, tpl);
   }
   return tpl(data);
