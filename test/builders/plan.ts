@@ -6,27 +6,11 @@ import { buildPlan } from '../../src/plan/build.js';
 import type { ClusterPlan, ClusterSecrets } from '../../src/plan/types.js';
 import { givenPaths } from '../../src/profile/given.js';
 import { parse } from 'yaml';
+import { FAKE_SECRETS } from '../fixtures/placeholder-secrets.js';
+
+export { FAKE_SECRETS };
 
 export const EXAMPLE_PROFILES = ['profiles/lab.yaml', 'profiles/ha.yaml', 'profiles/external-etcd.yaml'] as const;
-
-/** Placeholder secrets for plan/render tests that do not look inside the PEMs. */
-export const FAKE_SECRETS: ClusterSecrets = {
-  caCert: '-----BEGIN CERTIFICATE-----\nCA\n-----END CERTIFICATE-----\n',
-  caKey: '-----BEGIN PRIVATE KEY-----\nCAKEY\n-----END PRIVATE KEY-----\n',
-  frontProxyCaCert: '-----BEGIN CERTIFICATE-----\nFP\n-----END CERTIFICATE-----\n',
-  frontProxyCaKey: '-----BEGIN PRIVATE KEY-----\nFPKEY\n-----END PRIVATE KEY-----\n',
-  etcdCaCert: '-----BEGIN CERTIFICATE-----\nETCD\n-----END CERTIFICATE-----\n',
-  etcdCaKey: '-----BEGIN PRIVATE KEY-----\nETCDKEY\n-----END PRIVATE KEY-----\n',
-  saKey: '-----BEGIN PRIVATE KEY-----\nSAKEY\n-----END PRIVATE KEY-----\n',
-  saPub: '-----BEGIN PUBLIC KEY-----\nSAPUB\n-----END PUBLIC KEY-----\n',
-  token: 'abcdef.0123456789abcdef',
-  tokenTtl: '24h0m0s',
-  caCertHash: `sha256:${'0'.repeat(64)}`,
-  apiserverEtcdClient: {
-    cert: '-----BEGIN CERTIFICATE-----\nAEC\n-----END CERTIFICATE-----\n',
-    key: '-----BEGIN PRIVATE KEY-----\nAECKEY\n-----END PRIVATE KEY-----\n',
-  },
-};
 
 export function profileFrom(text: string, file = 'test.yaml'): Profile {
   const r = parseProfile(text, file);
