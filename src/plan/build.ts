@@ -7,7 +7,7 @@ import { bringUpOrder } from './order.js';
 import { OS_FAMILIES } from './os-families.js';
 import { secretFilesFor } from './secrets.js';
 import type {
-  ClusterPlan, ClusterSecrets, ContainerdPlan, LbPlan, MirrorPlan, NodePlan, Origin, OsPlan, Phase, Role,
+  ClusterPlan, ClusterSecrets, Taint, ContainerdPlan, LbPlan, MirrorPlan, NodePlan, Origin, OsPlan, Phase, Role,
 } from './types.js';
 import { osPackages, versionEntry, type VersionEntry } from './versions.js';
 import type { BundleManifest } from '../render/artifacts/bundle-manifest.js';
@@ -95,6 +95,23 @@ function lbPlan(profile: Profile): LbPlan {
   };
 }
 
+/** IPVS core, the schedulers kube-proxy's IPVS mode checks for, and conntrack (one module since 4.19; RHEL 8's 4.18 carries the merge). */
+const IPVS_MODULES = ['ip_vs', 'ip_vs_rr', 'ip_vs_wrr', 'ip_vs_sh', 'nf_conntrack'] as const;
+
+/**
+ * overlay for containerd's overlayfs snapshotter, br_netfilter for the bridge-nf sysctls; the
+ * IPVS set when kube-proxy runs in IPVS mode or the node carries the apiserver VIP (the IPVS
+ * load balancer needs ip_vs even when kube-proxy uses iptables), plus that balancer's scheduler.
+ */
+function kernelModules(proxyMode: 'ipvs' | 'iptables', runsLb: boolean, scheduler: string): string[] {
+  const out: string[] = ['overlay', 'br_netfilter'];
+  if (proxyMode === 'ipvs' || runsLb) out.push(...IPVS_MODULES);
+  if (runsLb && !out.includes(`ip_vs_${scheduler}`)) out.push(`ip_vs_${scheduler}`);
+  return out;
+}
+
+export const CONTROL_PLANE_TAINT: Taint = { key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' };
+
 const FIREWALL: Readonly<Record<Role, (apiPort: number) => string[]>> = {
   'control-plane': (p) => [`${p}/tcp`, '2379-2380/tcp', '10250/tcp', '10257/tcp', '10259/tcp'],
   worker: () => ['10250/tcp', '30000-32767/tcp'],
@@ -160,6 +177,10 @@ export function buildPlan(profile: Profile, secrets: ClusterSecrets, opts: PlanO
       firewallPorts: FIREWALL[node.role](endpoint.port),
       requiredFreePorts: FREE_PORTS[node.role](endpoint.port),
       phases,
+      kernelModules: kernelModules(spec.kubernetes.proxyMode, runsLb, lb.scheduler),
+      // A cluster without workers (the single-node lab) leaves its control plane untainted so
+      // that workloads schedule; otherwise the usual control-plane taint, written out.
+      ...(isCp ? { taints: spec.nodes.some((n) => n.role === 'worker') ? [CONTROL_PLANE_TAINT] : [] } : {}),
       secretFiles: secretFilesFor(node.role, topology, secrets),
       origins: {
         role: origin(`spec.nodes[${i}].role`),

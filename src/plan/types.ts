@@ -139,6 +139,11 @@ export interface ArtifactsPlan {
   readonly bundle?: BundleManifest;
 }
 
+export interface Taint {
+  readonly key: string;
+  readonly effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+}
+
 export interface HostEntry {
   readonly ip: string;
   readonly names: readonly string[];
@@ -179,6 +184,13 @@ export interface NodePlan {
   /** Ports that must be free before kubeadm runs. */
   readonly requiredFreePorts: readonly number[];
   readonly phases: readonly Phase[];
+  /** Kernel modules loaded now and at every boot (modules-load.d). */
+  readonly kernelModules: readonly string[];
+  /**
+   * kubeadm nodeRegistration taints for control-plane nodes: none in a cluster without workers,
+   * so workloads schedule; absent on other roles (kubeadm's default).
+   */
+  readonly taints?: readonly Taint[];
   /** Secret files this node receives (PKI under /etc/kubernetes/pki), decided by role. */
   readonly secretFiles: readonly NodeFile[];
   /** For `explain`: the origin of values that are not simply copied. */

@@ -3,17 +3,12 @@
  * per-version modules (v1beta3.ts, v1beta4.ts) only change its shape into their API's
  * documents; every value and every choice is made here, once, so the two versions cannot drift.
  */
-import type { ClusterPlan, NodePlan } from '../../plan/types.js';
+import type { ClusterPlan, NodePlan, Taint } from '../../plan/types.js';
 
 /** A command-line flag kubeadm passes on (v1beta3: a map entry; v1beta4: a {name, value} item). */
 export interface Arg {
   readonly name: string;
   readonly value: string;
-}
-
-export interface Taint {
-  readonly key: string;
-  readonly effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
 }
 
 export interface NodeRegistration {
@@ -124,7 +119,6 @@ const ETCD_PEER_PORT = 2380;
 
 /** kubeadm's own group for tokens that join nodes (kubeadm `constants.NodeBootstrapTokenAuthGroup`). */
 export const NODE_BOOTSTRAP_GROUP = 'system:bootstrappers:kubeadm:default-node-token';
-export const CONTROL_PLANE_TAINT: Taint = { key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' };
 
 /**
  * Workers receive the cluster CA certificate before they join (the IPVS health checker verifies
@@ -143,20 +137,12 @@ function controlPlanes(plan: ClusterPlan): NodePlan[] {
   return plan.nodes.filter((n) => n.role === 'control-plane');
 }
 
-/**
- * Control-plane taints: a cluster without workers (the single-node lab) leaves its control plane
- * untainted so that workloads schedule; otherwise the usual control-plane taint, written out.
- */
-function cpTaints(plan: ClusterPlan): readonly Taint[] {
-  return plan.nodes.some((n) => n.role === 'worker') ? [CONTROL_PLANE_TAINT] : [];
-}
-
 function registration(plan: ClusterPlan, node: NodePlan): NodeRegistration {
   return {
     name: node.name,
     criSocket: plan.containerd.socket,
     kubeletExtraArgs: node.role === 'etcd' ? [] : [{ name: 'node-ip', value: node.ip }],
-    ...(node.role === 'control-plane' ? { taints: cpTaints(plan) } : {}),
+    ...(node.taints ? { taints: node.taints } : {}),
     ignorePreflightErrors: node.role === 'worker' ? [...WORKER_IGNORED_PREFLIGHT] : [],
   };
 }

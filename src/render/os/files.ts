@@ -5,14 +5,14 @@
 import type { ClusterPlan, NodePlan } from '../../plan/types.js';
 import { textFile, type NodeFile } from '../files.js';
 import { CHRONY, CHRONY_SOURCES, chronySourcesText } from './chrony.js';
-import { kernelModules, MODULES_FILE, modulesLoadText } from './modules.js';
+import { MODULES_FILE, modulesLoadText } from './modules.js';
 import { SYSCTL_FILE, sysctlText } from './sysctl.js';
 
 export function osFiles(plan: ClusterPlan, node: NodePlan): NodeFile[] {
   const ntp = plan.os.ntpServers.length > 0 && CHRONY[plan.os.family] !== null;
   return [
     textFile(SYSCTL_FILE, sysctlText()),
-    textFile(MODULES_FILE, modulesLoadText(kernelModules(plan, node))),
+    textFile(MODULES_FILE, modulesLoadText(node.kernelModules)),
     ...(ntp ? [textFile(CHRONY_SOURCES, chronySourcesText(plan.os.ntpServers))] : []),
   ];
 }

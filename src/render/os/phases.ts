@@ -6,7 +6,7 @@ import type { ClusterPlan, NodePlan } from '../../plan/types.js';
 import { renderScript } from '../scripts/template.js';
 import { CHRONY, CHRONY_SOURCES } from './chrony.js';
 import { ufwPorts } from './firewall.js';
-import { kernelModules, MODULES_FILE } from './modules.js';
+import { MODULES_FILE } from './modules.js';
 import { CONFLICTING_SOCKETS, CONTAINERD_SOCKET } from './preflight.js';
 import { SYSCTL_FILE, SYSCTL_SETTINGS } from './sysctl.js';
 
@@ -45,7 +45,7 @@ export function renderOsPhase(plan: ClusterPlan, node: NodePlan, common: ScriptC
     sysctlFile: SYSCTL_FILE,
     sysctlKeys: SYSCTL_SETTINGS.map((s) => s.key),
     sysctlValues: SYSCTL_SETTINGS.map((s) => s.value),
-    modules: kernelModules(plan, node),
+    modules: node.kernelModules,
     iptablesAlternatives: usesIptablesAlternatives(plan),
     iptablesMode: plan.os.iptables,
     hasSelinux: plan.os.hasSelinux,

@@ -3,15 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { planFromText } from '../../builders/plan.js';
 import { FAMILY_CASES } from '../../golden/families.js';
 import { osFiles } from '../../../src/render/os/files.js';
-import { kernelModules } from '../../../src/render/os/modules.js';
 import { ufwPorts } from '../../../src/render/os/firewall.js';
 
 const base = FAMILY_CASES.find((c) => c.id === 'ubuntu-22.04')!.text;
 const IPVS = ['ip_vs', 'ip_vs_rr', 'ip_vs_wrr', 'ip_vs_sh', 'nf_conntrack'];
 
-function modulesOf(text: string, node: string): string[] {
+function modulesOf(text: string, node: string): readonly string[] {
   const plan = planFromText(text);
-  return kernelModules(plan, plan.nodes.find((n) => n.name === node)!);
+  return plan.nodes.find((n) => n.name === node)!.kernelModules;
 }
 
 describe('kernel modules', () => {
