@@ -71,14 +71,3 @@ export function commitTree(tree: StagedTree, outDir: string, cluster: string): s
 export function abandonTree(tree: StagedTree): void {
   rmSync(tree.dir, { recursive: true, force: true });
 }
-
-export function writeTree(outDir: string, cluster: string, files: readonly OutputFile[]): string {
-  const tree = stageTree(outDir, cluster);
-  try {
-    for (const f of files) writeStaged(tree, f);
-    return commitTree(tree, outDir, cluster);
-  } catch (e) {
-    abandonTree(tree);
-    throw e;
-  }
-}

@@ -25,10 +25,6 @@ export function parseCidr(cidr: string): Cidr {
   return { network: (parseIp(ip) & mask(prefix)) >>> 0, prefix };
 }
 
-export function formatCidr(c: Cidr): string {
-  return `${formatIp(c.network)}/${c.prefix}`;
-}
-
 export function contains(c: Cidr, ip: number): boolean {
   return ((ip & mask(c.prefix)) >>> 0) === c.network;
 }
@@ -41,9 +37,4 @@ export function overlaps(a: Cidr, b: Cidr): boolean {
 /** The first usable address of a subnet: kubeadm gives the apiserver's service this one. */
 export function firstHost(c: Cidr): number {
   return c.network + 1;
-}
-
-/** The tenth address: kubeadm's default cluster DNS service IP. */
-export function tenthHost(c: Cidr): number {
-  return c.network + 10;
 }

@@ -58,6 +58,15 @@ export interface ArtifactFacts {
   imageRepository?: string;
 }
 
+/**
+ * Where a mirror serves an upstream file: the upstream URL's path under the mirror's base URL
+ * (`https://dl.k8s.io/release/v1.31.13/bin/linux/amd64/kubeadm` → `<mirror>/release/v1.31.13/...`).
+ * The bundle builder downloads and the nodes fetch by this one mapping.
+ */
+export function mirrorUrl(mirror: string, upstream: string): string {
+  return mirror.replace(/\/+$/, '') + new URL(upstream).pathname;
+}
+
 const KIND_ORDER: Record<ArtifactKind, number> = { binary: 0, archive: 1, image: 2, package: 3 };
 
 /** Image tarball name in a --from directory: `coredns_coredns_v1.11.3_amd64.tar`. */

@@ -218,11 +218,6 @@ function compareKubeVersions(a: string, b: string): number {
   return 0;
 }
 
-/** Whether the table carries this exact release (validation rejects any other). */
-export function isSupportedKubernetes(version: string): boolean {
-  return versionEntry(version) !== undefined;
-}
-
 /** OS package names kubeadm's preflight wants, for one family, sorted. */
 export function osPackages(family: OsFamily, table: VersionTable = shipped): string[] {
   const pkgs = table.osPackages.families[family]?.packages ?? {};

@@ -7,7 +7,7 @@
  */
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import type { Artifact } from '../../plan/artifacts.js';
+import { mirrorUrl, type Artifact } from '../../plan/artifacts.js';
 import { cachedPath, partialPath } from './cache.js';
 import { DigestMismatchError, sha256File } from './digest.js';
 import { downloadResumable } from './download.js';
@@ -66,11 +66,6 @@ async function regularFileSize(path: string): Promise<number | null> {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw e;
   }
-}
-
-/** The mirror URL for an upstream URL: the mirror base followed by the upstream path. */
-export function mirrorUrl(mirror: string, upstream: string): string {
-  return mirror.replace(/\/+$/, '') + new URL(upstream).pathname;
 }
 
 function epochFrom(opt: number | undefined): number {

@@ -1,4 +1,5 @@
-export { buildBundle, mirrorUrl, type BuildBundleOptions, type BundleProgress, type BundleResult } from './build.js';
+export { mirrorUrl } from '../../plan/artifacts.js';
+export { buildBundle, type BuildBundleOptions, type BundleProgress, type BundleResult } from './build.js';
 export { DigestMismatchError } from './digest.js';
 export { downloadResumable, HttpStatusError, type DownloadOptions, type DownloadProgress } from './download.js';
 export { listBundle } from './list.js';

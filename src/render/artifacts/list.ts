@@ -10,7 +10,7 @@
  *   only where the table has their digest.
  * Pure.
  */
-import { neededArtifacts, type Artifact, type ArtifactKind } from '../../plan/artifacts.js';
+import { mirrorUrl, neededArtifacts, type Artifact, type ArtifactKind } from '../../plan/artifacts.js';
 import type { ClusterPlan } from '../../plan/types.js';
 import { versionTable, type VersionTable } from '../../plan/versions.js';
 import type { BundleEntry, BundleManifest } from './bundle-manifest.js';
@@ -43,11 +43,6 @@ export interface NodeArtifactList {
   readonly packages: readonly NodePackage[];
   /** Lines the phase logs about what it will not install (absent from the bundle, no digest). */
   readonly notes: readonly string[];
-}
-
-/** The mirror URL of an upstream URL: the same mapping as src/emit/bundle mirrorUrl. */
-export function mirrorUrlOf(mirror: string, upstream: string): string {
-  return mirror.replace(/\/+$/, '') + new URL(upstream).pathname;
 }
 
 /** Where each component lands on this OS family; undefined for a name kubeseed does not install. */
@@ -167,7 +162,7 @@ function fromTable(plan: ClusterPlan, needed: Artifact[]): NodeArtifactList {
       kind: a.kind,
       sha256: a.sha256,
       file: source === 'bundle' ? a.bundlePath! : a.fileName,
-      url: source === 'bundle' ? '' : source === 'mirror' ? mirrorUrlOf(mirror!.url, upstream) : upstream,
+      url: source === 'bundle' ? '' : source === 'mirror' ? mirrorUrl(mirror!.url, upstream) : upstream,
       installTo: a.kind === 'image' ? '' : installTarget(plan, a.name)!,
       mode: a.kind === 'binary' ? (a.mode ?? 0o755) : 0,
       ref: a.ref ?? '',

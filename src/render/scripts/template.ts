@@ -27,8 +27,6 @@ hb.registerHelper('shArray', (values: unknown) => {
   if (!Array.isArray(values)) throw new Error('template: shArray helper needs an array');
   return values.map((v) => shQuote(v as string)).join(' ');
 });
-hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
-hb.registerHelper('octal', (mode: number) => mode.toString(8).padStart(4, '0'));
 
 const cache = new Map<string, Handlebars.TemplateDelegate>();
 
@@ -38,7 +36,7 @@ export function renderScript(name: string, data: object): string {
   if (!tpl) {
     const source = readFileSync(`${TEMPLATE_DIR}${name}.sh.hbs`, 'utf8');
     // knownHelpersOnly: an unknown {{name}} is a compile error, and helper calls skip the lookup.
-    tpl = hb.compile(source, { noEscape: true, strict: true, knownHelpersOnly: true, knownHelpers: { sh: true, shArray: true, eq: true, octal: true } });
+    tpl = hb.compile(source, { noEscape: true, strict: true, knownHelpersOnly: true, knownHelpers: { sh: true, shArray: true } });
     cache.set(name, tpl);
   }
   return tpl(data);
