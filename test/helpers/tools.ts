@@ -28,3 +28,12 @@ export function run(cmd: string, args: readonly string[], opts: SpawnSyncOptions
   if (r.error) throw r.error;
   return { status: r.status ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
 }
+
+/** Tests that need root (namespaces, mounts): false with a loud warning, a failure under CI=true. */
+export function requireRoot(what: string): boolean {
+  if (process.getuid?.() === 0) return true;
+  const msg = `${what} needs root (mount and network namespaces)`;
+  if (process.env.CI === 'true') throw new Error(msg);
+  console.warn(`WARNING: skipping: ${msg}`);
+  return false;
+}

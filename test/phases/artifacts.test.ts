@@ -27,9 +27,11 @@ import { scriptCommon } from '../../src/render/scripts/phases.js';
 import { renderScript } from '../../src/render/scripts/template.js';
 import { givenPaths } from '../../src/profile/given.js';
 import { FAKE_SECRETS, profileFrom } from '../builders/plan.js';
-import { requireTool, run } from '../helpers/tools.js';
+import { requireRoot, requireTool, run } from '../helpers/tools.js';
 import { buildDeb, buildTgz, makeRoot, putFile, putNodeFiles, runInRoot, runInRootAsync, sha256Of, snapshot, type Root } from './artifacts-root.js';
 import { nodeArtifacts } from '../../src/render/artifacts/list.js';
+
+const asRoot = requireRoot('the artifacts phase in a throw-away root');
 
 const BUNDLE_AT = '/opt/kubeseed/kubeseed-bundle.tar';
 const PROFILE = readFileSync('profiles/lab.yaml', 'utf8').replace(
@@ -146,7 +148,7 @@ function alteredTar(w: World, name: string, change: (tree: string) => void): str
 const notLogs = (p: string) => p.startsWith('/var/log');
 const calls = (root: Root) => readFileSync(root.host('/var/log/fake-calls.log'), 'utf8').trimEnd().split('\n');
 
-describe.skipIf(process.getuid?.() !== 0)('artifacts phase in a throw-away root', () => {
+describe.skipIf(!asRoot)('artifacts phase in a throw-away root', () => {
   let w: World;
   beforeAll(async () => {
     if (canRun()) w = await makeWorld();
@@ -267,7 +269,7 @@ describe.skipIf(process.getuid?.() !== 0)('artifacts phase in a throw-away root'
   });
 });
 
-describe.skipIf(process.getuid?.() !== 0)('artifacts phase, source mirror, from a server on 127.0.0.1', () => {
+describe.skipIf(!asRoot)('artifacts phase, source mirror, from a server on 127.0.0.1', () => {
   let w: World;
   let server: Server;
   let plan: ClusterPlan;
@@ -346,7 +348,7 @@ describe.skipIf(process.getuid?.() !== 0)('artifacts phase, source mirror, from 
   });
 });
 
-describe.skipIf(process.getuid?.() !== 0)('artifacts phase, source mirror over https with its own CA', () => {
+describe.skipIf(!asRoot)('artifacts phase, source mirror over https with its own CA', () => {
   it('downloads through curl --cacert with the profile\'s caFile, and refuses a server that CA did not sign', async () => {
     if (!canRun() || !requireTool('openssl', 'openssl')) return;
     const w = await makeWorld();

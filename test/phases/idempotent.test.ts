@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { planFromText } from '../builders/plan.js';
 import { FAMILY_CASES } from '../golden/families.js';
 import { nodeFiles } from '../../src/render/node.js';
-import { requireTool } from '../helpers/tools.js';
+import { requireRoot, requireTool } from '../helpers/tools.js';
 import { diffSnapshots, removeThrowawayRoots, ThrowawayRoot, type FakeMachine } from './throwaway-root.js';
 
 afterAll(removeThrowawayRoots);
@@ -18,12 +18,7 @@ const PHASES = ['KS_PHASE=preflight bash /usr/local/lib/kubeseed/phases/prefligh
 /** Runs only where namespaces, overlayfs and chroot are allowed (root on Linux). */
 function canRun(): boolean {
   if (!requireTool('unshare', 'util-linux') || !requireTool('chroot', 'coreutils') || !requireTool('ss', 'iproute2')) return false;
-  if (process.getuid?.() !== 0) {
-    if (process.env.CI === 'true') throw new Error('the throw-away root test needs root (unshare, mount, chroot)');
-    console.warn('WARNING: skipping: the throw-away root test needs root');
-    return false;
-  }
-  return true;
+  return requireRoot('the throw-away root test');
 }
 
 const DEBIAN_CHRONY = [
