@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { toToml, toYaml } from '../src/render/serialize.js';
+import { toToml, toYaml, toYamlWhole } from '../src/render/serialize.js';
+import { renderNodeOutputs } from '../src/render/node.js';
+import { nodeFiles } from '../src/render/node.js';
+import { kubeadmDocuments } from '../src/render/kubeadm/files.js';
 import { shQuote } from '../src/render/scripts/template.js';
+import { EXAMPLE_PROFILES, planFromFile } from './builders/plan.js';
 
 describe('toYaml pins the YAML 1.1 traps cloud-init and kubeadm read', () => {
   it.each(['on', 'off', 'yes', 'no', 'y', 'n', 'true', '0644', '010', '1e3', '~', 'null', '12:30'])(
@@ -19,6 +23,48 @@ describe('toYaml pins the YAML 1.1 traps cloud-init and kubeadm read', () => {
   });
   it('writes a header line first', () => {
     expect(toYaml({ a: 1 }, { header: '#cloud-config' })).toBe('#cloud-config\na: 1\n');
+  });
+});
+
+describe('toYaml keeps the texts of recurring pairs and items, and gives the whole-document bytes', () => {
+  // Strings the stringifier treats differently: chomping (|, |-, |+), indentation indicators,
+  // quoting of YAML 1.1 scalars, comments, colons, non-ASCII, empty values.
+  const tricky = ['', 'plain', 'yes', '0644', '# not a comment', 'a: b', '- x', ' leading space', 'trailing space ',
+    'line\n', 'line', 'two\n\n', 'three\n\n\n', '\n', ' indented\nblock\n', 'ünïcödé ✓\n', "it's \"quoted\"", 'x'.repeat(300)];
+  const item = (s: string, i: number) => ({ path: `/etc/x${i}`, permissions: '0644', content: s });
+  const docs = [
+    { head: 'h', list: tricky.map(item), tail: tricky },
+    { list: [...tricky.map(item), ...tricky.map(item)], nested: { a: tricky, b: [[1, 2], []], c: null }, empty: [], n: 1.5 },
+    { a: 'same', list: [Object.freeze(item('frozen\n', 0)), Object.freeze(item('frozen\n', 0))], z: true },
+    { only: [] },
+    {},
+  ];
+
+  it.each(docs.map((d, i) => [i, d] as const))('document %i: equal to the whole document, first and second time', (_i, doc) => {
+    const whole = toYamlWhole(doc);
+    expect(toYaml(doc)).toBe(whole);
+    expect(toYaml(doc)).toBe(whole);
+    expect(parse(whole, { version: '1.1' })).toEqual(doc);
+  });
+
+  it('a frozen item is written once and reused by identity, and still matches its contents', () => {
+    const frozen = Object.freeze(item('script\n', 1));
+    const a = toYaml({ list: [frozen] });
+    expect(toYaml({ list: [frozen, frozen] })).toBe(toYamlWhole({ list: [frozen, frozen] }));
+    expect(a).toBe(toYamlWhole({ list: [{ ...frozen }] }));
+  });
+
+  it.each(EXAMPLE_PROFILES)('%s: every YAML output of every node equals the whole document written at once', (profile) => {
+    const plan = planFromFile(profile);
+    for (const node of plan.nodes) {
+      for (const out of renderNodeOutputs(plan, node)) {
+        if (typeof out.content !== 'string' || /ignition\.json$/.test(out.path)) continue;
+        const text = out.content.replace(/^#cloud-config\n/, '');
+        expect(toYamlWhole(parse(text, { version: '1.1' })), out.path).toBe(text);
+      }
+      for (const doc of kubeadmDocuments(plan, node)) expect(toYaml(doc)).toBe(toYamlWhole(doc));
+      expect(nodeFiles(plan, node).length).toBeGreaterThan(0);
+    }
   });
 });
 

@@ -197,6 +197,15 @@ export interface NodePlan {
   readonly origins: Readonly<Record<string, Origin>>;
 }
 
+/**
+ * A node without what names one machine: its role, phases, ports, modules and the like. Every
+ * file rendered from a NodeShape is the same for all nodes of that shape (typically every
+ * worker), so it is rendered once per shape; the machine's own values reach the scripts
+ * through /etc/kubeseed/node.env.
+ */
+export type NodeShape = Omit<NodePlan,
+  'name' | 'order' | 'ip' | 'prefix' | 'gateway' | 'dns' | 'searchDomains' | 'mac' | 'productUuid' | 'instanceId' | 'hosts' | 'secretFiles' | 'origins'>;
+
 export interface ClusterPlan {
   readonly name: string;
   /** Seconds since the epoch for every timestamp kubeseed writes (SOURCE_DATE_EPOCH style). */

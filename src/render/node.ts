@@ -2,7 +2,7 @@
  * Everything one node receives, as files, and the outputs that carry them. The file list is the
  * same whatever the output format; only the carrier differs (cloud-init or Ignition).
  */
-import type { ClusterPlan, NodePlan } from '../plan/types.js';
+import type { ClusterPlan, NodePlan, NodeShape } from '../plan/types.js';
 import { renderMetaData } from './cloud-init/meta-data.js';
 import { renderNetworkConfig } from './cloud-init/network-config.js';
 import { renderUserData } from './cloud-init/user-data.js';
@@ -11,7 +11,7 @@ import { containerdFiles } from './containerd/files.js';
 import { renderIgnition } from './ignition/v3_3.js';
 import { lbFiles } from './ipvs/files.js';
 import { osFiles } from './os/files.js';
-import { firstbootFiles } from './scripts/phases.js';
+import { firstbootFiles, identityFiles } from './scripts/phases.js';
 import { kubeadmFiles } from './kubeadm/files.js';
 import { artifactsFiles } from './artifacts/files.js';
 
@@ -22,8 +22,31 @@ export interface OutputFile {
   readonly mode: number;
 }
 
+/** The files rendered from the node's shape alone: the same for every node of that shape. */
+function shapeFiles(plan: ClusterPlan, node: NodeShape): NodeFile[] {
+  return [...firstbootFiles(plan, node), ...osFiles(plan, node), ...containerdFiles(plan), ...lbFiles(plan, node), ...artifactsFiles(plan, node)];
+}
+
+/**
+ * shapeFiles, rendered once per plan and shape: a thousand workers share one rendering (and
+ * the very same NodeFile objects, which lets user-data reuse their YAML too).
+ */
+const shapeCache = new WeakMap<ClusterPlan, Map<string, readonly NodeFile[]>>();
+
+function sharedFiles(plan: ClusterPlan, node: NodePlan): readonly NodeFile[] {
+  // Everything NodeShape leaves out; the rest of the node is the cache key. Leaving a field out
+  // here that NodeShape keeps is a type error, so the key can never miss an input.
+  const { name, order, ip, prefix, gateway, dns, searchDomains, mac, productUuid, instanceId, hosts, secretFiles, origins, ...shape } = node;
+  const key = JSON.stringify(shape satisfies NodeShape);
+  let byShape = shapeCache.get(plan);
+  if (!byShape) shapeCache.set(plan, (byShape = new Map()));
+  let files = byShape.get(key);
+  if (!files) byShape.set(key, (files = shapeFiles(plan, shape)));
+  return files;
+}
+
 export function nodeFiles(plan: ClusterPlan, node: NodePlan): NodeFile[] {
-  return sortFiles([...firstbootFiles(plan, node), ...osFiles(plan, node), ...containerdFiles(plan), ...lbFiles(plan, node), ...node.secretFiles, ...kubeadmFiles(plan, node), ...artifactsFiles(plan, node)]);
+  return sortFiles([...sharedFiles(plan, node), ...identityFiles(plan, node), ...node.secretFiles, ...kubeadmFiles(plan, node)]);
 }
 
 export function renderNodeOutputs(plan: ClusterPlan, node: NodePlan): OutputFile[] {

@@ -25,7 +25,7 @@ export function writeNodeFiles(plan: ClusterPlan): { dir: string; scripts: strin
       const p = join(dir, node.name, f.path);
       mkdirSync(dirname(p), { recursive: true });
       writeFileSync(p, f.content);
-      if (typeof f.content === 'string' && f.content.startsWith('#!/usr/bin/env bash')) scripts.push(p);
+      if (typeof f.content === 'string' && (f.content.startsWith('#!/usr/bin/env bash') || f.content.startsWith('# shellcheck shell=bash'))) scripts.push(p);
     }
   }
   return { dir, scripts };

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renderChecker } from '../../src/render/ipvs/files.js';
+import { NODE_ENV_FILE, renderNodeEnv } from '../../src/render/scripts/phases.js';
 import { planFromText } from '../builders/plan.js';
 import { requireTool, run } from '../helpers/tools.js';
 
@@ -63,6 +64,7 @@ describe('kubeseed-lb-checker in a VM with IPVS', () => {
     expect(plan.lb.timeoutSeconds).toBe(5);
     const w1 = plan.nodes.find((n) => n.name === 'w1')!;
     put(input, 'usr/local/sbin/kubeseed-lb-checker', renderChecker(plan, w1), 0o755);
+    put(input, NODE_ENV_FILE.slice(1), renderNodeEnv(plan, w1));
     put(input, 'etc/kubernetes/pki/ca.crt', readFileSync(join(pki, 'ca.crt'), 'utf8'));
     put(input, 'srv/pki/srv.crt', readFileSync(join(pki, 'srv.crt'), 'utf8'));
     put(input, 'srv/pki/srv.key', readFileSync(join(pki, 'srv.key'), 'utf8'), 0o600);

@@ -23,7 +23,7 @@ import { artifactsFiles, renderArtifactsPhase } from '../../src/render/artifacts
 import { parseBundleManifest, type BundleManifest } from '../../src/render/artifacts/bundle-manifest.js';
 import { containerdService, kubeadmDropIn, kubeletService } from '../../src/render/artifacts/units.js';
 import { renderUnit } from '../../src/render/systemd/unit.js';
-import { scriptCommon } from '../../src/render/scripts/phases.js';
+import { NODE_ENV_FILE, renderNodeEnv, scriptCommon } from '../../src/render/scripts/phases.js';
 import { renderScript } from '../../src/render/scripts/template.js';
 import { givenPaths } from '../../src/profile/given.js';
 import { FAKE_SECRETS, profileFrom } from '../builders/plan.js';
@@ -126,8 +126,9 @@ function rootFor(w: World, tar = w.tar): Root {
   const root = makeRoot();
   const node = w.plan.nodes[0]!;
   putNodeFiles(root, artifactsFiles(w.plan, node, w.table));
-  putFile(root, `${w.plan.os.libDir}/lib.sh`, renderScript('lib', scriptCommon(w.plan, node)));
-  putFile(root, `${w.plan.os.libDir}/phases/artifacts.sh`, renderArtifactsPhase(w.plan, node, w.table), 0o755);
+  putFile(root, `${w.plan.os.libDir}/lib.sh`, renderScript('lib', scriptCommon(w.plan)));
+  putFile(root, NODE_ENV_FILE, renderNodeEnv(w.plan, node));
+  putFile(root, `${w.plan.os.libDir}/phases/artifacts.sh`, renderArtifactsPhase(w.plan, w.table), 0o755);
   putFile(root, BUNDLE_AT, readFileSync(tar));
   return root;
 }
@@ -298,8 +299,9 @@ describe.skipIf(!asRoot)('artifacts phase, source mirror, from a server on 127.0
     const root = makeRoot();
     const node = plan.nodes[0]!;
     putNodeFiles(root, artifactsFiles(plan, node, w.table));
-    putFile(root, `${plan.os.libDir}/lib.sh`, renderScript('lib', scriptCommon(plan, node)));
-    putFile(root, `${plan.os.libDir}/phases/artifacts.sh`, renderArtifactsPhase(plan, node, w.table), 0o755);
+    putFile(root, `${plan.os.libDir}/lib.sh`, renderScript('lib', scriptCommon(plan)));
+    putFile(root, NODE_ENV_FILE, renderNodeEnv(plan, node));
+    putFile(root, `${plan.os.libDir}/phases/artifacts.sh`, renderArtifactsPhase(plan, w.table), 0o755);
     return root;
   }
 
@@ -380,8 +382,9 @@ describe.skipIf(!asRoot)('artifacts phase, source mirror over https with its own
       const rootWith = (ca: boolean) => {
         const root = makeRoot();
         putNodeFiles(root, artifactsFiles(plan, node, w.table));
-        putFile(root, `${plan.os.libDir}/lib.sh`, renderScript('lib', scriptCommon(plan, node)));
-        putFile(root, `${plan.os.libDir}/phases/artifacts.sh`, renderArtifactsPhase(plan, node, w.table), 0o755);
+        putFile(root, `${plan.os.libDir}/lib.sh`, renderScript('lib', scriptCommon(plan)));
+    putFile(root, NODE_ENV_FILE, renderNodeEnv(plan, node));
+        putFile(root, `${plan.os.libDir}/phases/artifacts.sh`, renderArtifactsPhase(plan, w.table), 0o755);
         putFile(root, caPath, readFileSync(join(pki, ca ? 'ca.crt' : 'other.crt')));
         return root;
       };

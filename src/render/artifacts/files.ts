@@ -4,9 +4,10 @@
  * start (staged under /etc/kubeseed/units, so a unit never points at a binary that is not there),
  * and /etc/crictl.yaml.
  */
-import type { ClusterPlan, NodePlan } from '../../plan/types.js';
+import type { ClusterPlan, NodeShape } from '../../plan/types.js';
 import type { VersionTable } from '../../plan/versions.js';
 import { textFile, type NodeFile } from '../files.js';
+import { scriptCommon } from '../scripts/phases.js';
 import { renderScript } from '../scripts/template.js';
 import { toYaml } from '../serialize.js';
 import { nodeArtifacts, type NodeArtifactList } from './list.js';
@@ -53,14 +54,12 @@ export function crictlConfig(plan: ClusterPlan): string {
   return toYaml({ 'runtime-endpoint': plan.containerd.socket, 'image-endpoint': plan.containerd.socket, timeout: 10 });
 }
 
-export function renderArtifactsPhase(plan: ClusterPlan, node: NodePlan, table?: VersionTable): string {
+export function renderArtifactsPhase(plan: ClusterPlan, table?: VersionTable): string {
   const list = nodeArtifacts(plan, plan.artifacts.bundle, table);
   const units = stagedUnits(plan, list);
   const installs = (name: string) => list.files.some((f) => f.name === name && f.kind !== 'package');
   return renderScript('phase-artifacts', {
-    node: node.name,
-    cluster: plan.name,
-    lib: `${plan.os.libDir}/lib.sh`,
+    ...scriptCommon(plan),
     source: plan.artifacts.source,
     bundlePath: plan.artifacts.source === 'bundle' ? (plan.artifacts.bundlePath ?? '') : '',
     caFile: plan.artifacts.source === 'mirror' ? (plan.artifacts.mirror?.caFile ?? '') : '',
@@ -77,7 +76,7 @@ export function renderArtifactsPhase(plan: ClusterPlan, node: NodePlan, table?: 
 }
 
 /** Files the artifacts phase reads (the phase script itself is registered in scripts/phases.ts). */
-export function artifactsFiles(plan: ClusterPlan, node: NodePlan, table?: VersionTable): NodeFile[] {
+export function artifactsFiles(plan: ClusterPlan, node: NodeShape, table?: VersionTable): NodeFile[] {
   if (!node.phases.includes('artifacts')) return [];
   const list = nodeArtifacts(plan, plan.artifacts.bundle, table);
   return [

@@ -7,14 +7,25 @@ import type { NodeFile } from '../files.js';
 import { toYaml } from '../serialize.js';
 import { firstbootPath } from '../scripts/phases.js';
 
-function writeFile(f: NodeFile): Record<string, unknown> {
+/**
+ * Each file's write_files entry, made once per NodeFile and frozen: nodes of one shape share
+ * their NodeFile objects (render/node.ts), and toYaml keeps a frozen entry's text, so a
+ * thousand workers have their scripts written out once.
+ */
+const entries = new WeakMap<NodeFile, Readonly<Record<string, string>>>();
+
+function writeFile(f: NodeFile): Readonly<Record<string, string>> {
+  let entry = entries.get(f);
+  if (entry) return entry;
   const binary = typeof f.content !== 'string';
-  return {
+  entry = Object.freeze({
     path: f.path,
     owner: 'root:root',
     permissions: `0${f.mode.toString(8)}`,
-    ...(binary ? { encoding: 'b64', content: Buffer.from(f.content).toString('base64') } : { content: f.content }),
-  };
+    ...(binary ? { encoding: 'b64', content: Buffer.from(f.content).toString('base64') } : { content: f.content as string }),
+  });
+  entries.set(f, entry);
+  return entry;
 }
 
 export function renderUserData(plan: ClusterPlan, node: NodePlan, files: readonly NodeFile[]): string {

@@ -1,11 +1,11 @@
 /** Renderer of the runtime phase script (template phase-runtime.sh.hbs). */
-import type { ClusterPlan, NodePlan } from '../../plan/types.js';
+import type { ClusterPlan } from '../../plan/types.js';
 import type { ScriptCommon } from '../os/phases.js';
 import { renderScript } from '../scripts/template.js';
 import { CONTAINERD_CONFIG } from './files.js';
 import { socketPath } from './v2.js';
 
-export function renderRuntimePhase(plan: ClusterPlan, _node: NodePlan, common: ScriptCommon): string {
+export function renderRuntimePhase(plan: ClusterPlan, common: ScriptCommon): string {
   return renderScript('phase-runtime', {
     ...common,
     config: CONTAINERD_CONFIG,

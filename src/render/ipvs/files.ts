@@ -2,12 +2,12 @@
  * The files of the IPVS load balancer on one node: the checker script, its systemd unit, and
  * the `lb` phase that starts them during first boot.
  */
-import type { ClusterPlan, NodePlan } from '../../plan/types.js';
+import type { ClusterPlan, NodeShape } from '../../plan/types.js';
 import { executable, textFile, type NodeFile } from '../files.js';
 import { scriptCommon } from '../scripts/phases.js';
 import { renderScript } from '../scripts/template.js';
 import { renderUnit } from '../systemd/unit.js';
-import { lbRuleSet, type LbRuleSet } from './rules.js';
+import { lbService, type LbService } from './rules.js';
 
 export const CHECKER_UNIT = 'kubeseed-lb-checker.service';
 /** kubeadm writes the cluster CA here; kubeseed places it before first boot (secret files). */
@@ -19,16 +19,16 @@ export function checkerPath(plan: ClusterPlan): string {
   return `${plan.os.sbinDir}/kubeseed-lb-checker`;
 }
 
-function ruleSetOf(plan: ClusterPlan, node: NodePlan): LbRuleSet {
-  const rules = lbRuleSet(plan, node);
-  if (!rules) throw new Error(`unreachable: node ${node.name} runs no load balancer`);
-  return rules;
+function serviceOf(plan: ClusterPlan, node: NodeShape): LbService {
+  const lb = lbService(plan, node);
+  if (!lb) throw new Error('unreachable: this node runs no load balancer');
+  return lb;
 }
 
-export function renderChecker(plan: ClusterPlan, node: NodePlan): string {
-  const rules = ruleSetOf(plan, node);
+export function renderChecker(plan: ClusterPlan, node: NodeShape): string {
+  const rules = serviceOf(plan, node);
   return renderScript('kubeseed-lb-checker', {
-    ...scriptCommon(plan, node),
+    ...scriptCommon(plan),
     vip: rules.vip,
     service: rules.service,
     scheduler: rules.scheduler,
@@ -37,16 +37,15 @@ export function renderChecker(plan: ClusterPlan, node: NodePlan): string {
     failuresToRemove: plan.lb.failuresToRemove,
     caFile: CLUSTER_CA_FILE,
     healthPath: HEALTH_PATH,
-    nodeIp: rules.route.src,
-    iface: rules.route.dev,
+    iface: node.interface,
     backends: rules.backends.map((b) => `${b.name}=${b.address}`),
   });
 }
 
-export function renderCheckerUnit(plan: ClusterPlan, node: NodePlan): string {
-  const rules = ruleSetOf(plan, node);
+export function renderCheckerUnit(plan: ClusterPlan, node: NodeShape): string {
+  const rules = serviceOf(plan, node);
   return renderUnit({
-    comment: [`kubeseed: IPVS load balancer for the apiservers at ${rules.service} (cluster ${plan.name}, node ${node.name}).`],
+    comment: [`kubeseed: IPVS load balancer for the apiservers at ${rules.service} (cluster ${plan.name}).`],
     Unit: {
       Description: `kubeseed apiserver load balancer health checker (${rules.service})`,
       Documentation: `file:${checkerPath(plan)}`,
@@ -71,10 +70,10 @@ export function renderCheckerUnit(plan: ClusterPlan, node: NodePlan): string {
   });
 }
 
-export function renderLbPhase(plan: ClusterPlan, node: NodePlan): string {
-  const rules = ruleSetOf(plan, node);
+export function renderLbPhase(plan: ClusterPlan, node: NodeShape): string {
+  const rules = serviceOf(plan, node);
   return renderScript('phase-lb', {
-    ...scriptCommon(plan, node),
+    ...scriptCommon(plan),
     checker: checkerPath(plan),
     unit: CHECKER_UNIT,
     service: rules.service,
@@ -83,8 +82,8 @@ export function renderLbPhase(plan: ClusterPlan, node: NodePlan): string {
 }
 
 /** The checker and its unit; empty for a node that runs no load balancer. */
-export function lbFiles(plan: ClusterPlan, node: NodePlan): NodeFile[] {
-  if (!lbRuleSet(plan, node)) return [];
+export function lbFiles(plan: ClusterPlan, node: NodeShape): NodeFile[] {
+  if (!lbService(plan, node)) return [];
   return [
     executable(checkerPath(plan), renderChecker(plan, node)),
     textFile(`/etc/systemd/system/${CHECKER_UNIT}`, renderCheckerUnit(plan, node)),

@@ -13,7 +13,7 @@
  *     members at once;
  *  4. workers wait for the endpoint and join with retries.
  */
-import type { ClusterPlan, NodePlan } from '../../plan/types.js';
+import type { ClusterPlan, NodeShape } from '../../plan/types.js';
 import { scriptCommon } from '../scripts/phases.js';
 import { renderScript } from '../scripts/template.js';
 import { ETCD_KUBELET_DROPIN, JOIN_WAIT_CONFIG, JOIN_WAIT_GROUP, JOIN_WAIT_RBAC } from './files.js';
@@ -35,13 +35,13 @@ export const TIMING = Object.freeze({
   uuidWatchIntervalSeconds: 60,
 });
 
-export function renderKubeadmPhase(plan: ClusterPlan, node: NodePlan): string {
+export function renderKubeadmPhase(plan: ClusterPlan, node: NodeShape): string {
   const external = plan.etcd.topology === 'external';
   const etcdClient = external
     ? { cert: `${PKI_DIR}/apiserver-etcd-client.crt`, key: `${PKI_DIR}/apiserver-etcd-client.key` }
     : { cert: '', key: '' };
   return renderScript('phase-kubeadm', {
-    ...scriptCommon(plan, node),
+    ...scriptCommon(plan),
     action: node.action,
     isInit: node.action === 'init',
     isJoinControlPlane: node.action === 'join-control-plane',
@@ -56,7 +56,6 @@ export function renderKubeadmPhase(plan: ClusterPlan, node: NodePlan): string {
     pki: PKI_DIR,
     endpointHost: plan.endpoint.host,
     endpointPort: plan.endpoint.port,
-    nodeIp: node.ip,
     readyIp: node.endpointIpWhenReady ?? '',
     waitFor: node.waitFor,
     joinWaitConfig: JOIN_WAIT_CONFIG,

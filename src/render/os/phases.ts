@@ -2,7 +2,7 @@
  * Renderers of the preflight and os phase scripts: everything the templates need, decided here
  * from the plan so the templates only branch on values.
  */
-import type { ClusterPlan, NodePlan } from '../../plan/types.js';
+import type { ClusterPlan, NodeShape } from '../../plan/types.js';
 import { renderScript } from '../scripts/template.js';
 import { CHRONY, CHRONY_SOURCES } from './chrony.js';
 import { ufwPorts } from './firewall.js';
@@ -12,16 +12,14 @@ import { SYSCTL_FILE, SYSCTL_SETTINGS } from './sysctl.js';
 
 /** What phases.ts's scriptCommon gives every template. */
 export interface ScriptCommon {
-  readonly node: string;
   readonly cluster: string;
   readonly lib: string;
+  readonly nodeEnv: string;
 }
 
-export function renderPreflightPhase(plan: ClusterPlan, node: NodePlan, common: ScriptCommon): string {
+export function renderPreflightPhase(plan: ClusterPlan, node: NodeShape, common: ScriptCommon): string {
   return renderScript('phase-preflight', {
     ...common,
-    mac: node.mac,
-    productUuid: node.productUuid ?? '',
     ports: node.requiredFreePorts.map(String),
     containerdSocket: CONTAINERD_SOCKET,
     conflictingSockets: CONFLICTING_SOCKETS.map((s) => s.path),
@@ -34,7 +32,7 @@ function usesIptablesAlternatives(plan: ClusterPlan): boolean {
   return plan.os.family === 'ubuntu' || plan.os.family === 'debian';
 }
 
-export function renderOsPhase(plan: ClusterPlan, node: NodePlan, common: ScriptCommon): string {
+export function renderOsPhase(plan: ClusterPlan, node: NodeShape, common: ScriptCommon): string {
   const chrony = CHRONY[plan.os.family];
   const ntp = plan.os.ntpServers.length > 0 && chrony !== null;
   return renderScript('phase-os', {

@@ -3,7 +3,7 @@
  * render function; the runner runs them in the order the plan lists.
  */
 import { executable, textFile, type NodeFile } from '../files.js';
-import type { ClusterPlan, NodePlan, Phase } from '../../plan/types.js';
+import type { ClusterPlan, NodePlan, NodeShape, Phase } from '../../plan/types.js';
 import { renderRuntimePhase } from '../containerd/phase.js';
 import { renderLbPhase } from '../ipvs/files.js';
 import { renderOsPhase, renderPreflightPhase } from '../os/phases.js';
@@ -15,18 +15,21 @@ export function firstbootPath(plan: ClusterPlan): string {
   return `${plan.os.sbinDir}/kubeseed-firstboot`;
 }
 
-/** Values every script template gets. */
-export function scriptCommon(plan: ClusterPlan, node: NodePlan): { node: string; cluster: string; lib: string } {
-  return { node: node.name, cluster: plan.name, lib: `${plan.os.libDir}/lib.sh` };
+/** The one file that names the machine: sourced by lib.sh and the load-balancer checker. */
+export const NODE_ENV_FILE = '/etc/kubeseed/node.env';
+
+/** Values every script template gets; none names a node, so scripts are shared by a node shape. */
+export function scriptCommon(plan: ClusterPlan): { cluster: string; lib: string; nodeEnv: string } {
+  return { cluster: plan.name, lib: `${plan.os.libDir}/lib.sh`, nodeEnv: NODE_ENV_FILE };
 }
 
-type PhaseRenderer = (plan: ClusterPlan, node: NodePlan) => string;
+type PhaseRenderer = (plan: ClusterPlan, node: NodeShape) => string;
 
 const PHASES: Partial<Record<Phase, PhaseRenderer>> = {
-  preflight: (plan, node) => renderPreflightPhase(plan, node, scriptCommon(plan, node)),
-  os: (plan, node) => renderOsPhase(plan, node, scriptCommon(plan, node)),
-  artifacts: (plan, node) => renderArtifactsPhase(plan, node),
-  runtime: (plan, node) => renderRuntimePhase(plan, node, scriptCommon(plan, node)),
+  preflight: (plan, node) => renderPreflightPhase(plan, node, scriptCommon(plan)),
+  os: (plan, node) => renderOsPhase(plan, node, scriptCommon(plan)),
+  artifacts: (plan) => renderArtifactsPhase(plan),
+  runtime: (plan) => renderRuntimePhase(plan, scriptCommon(plan)),
   // A wrapper, not the function itself: ipvs/files.ts imports this module too.
   lb: (plan, node) => renderLbPhase(plan, node),
   kubeadm: (plan, node) => renderKubeadmPhase(plan, node),
@@ -37,12 +40,25 @@ export function hostsFile(node: NodePlan): string {
   return node.hosts.map((h) => `${h.ip} ${h.names.join(' ')}\n`).join('');
 }
 
-export function firstbootFiles(plan: ClusterPlan, node: NodePlan): NodeFile[] {
-  const common = scriptCommon(plan, node);
+/** /etc/kubeseed/node.env: the machine's name and addresses, as shell assignments. */
+export function renderNodeEnv(plan: ClusterPlan, node: NodePlan): string {
+  return renderScript('node-env', { cluster: plan.name, node: node.name, ip: node.ip, mac: node.mac, productUuid: node.productUuid ?? '' });
+}
+
+/** The files only this machine receives: node.env and its /etc/hosts lines. */
+export function identityFiles(plan: ClusterPlan, node: NodePlan): NodeFile[] {
+  return [
+    textFile(NODE_ENV_FILE, renderNodeEnv(plan, node)),
+    textFile('/etc/kubeseed/hosts', hostsFile(node)),
+  ];
+}
+
+/** The runner, lib.sh and the phase scripts: the same for every node of a shape. */
+export function firstbootFiles(plan: ClusterPlan, node: NodeShape): NodeFile[] {
+  const common = scriptCommon(plan);
   return [
     executable(firstbootPath(plan), renderScript('firstboot', { ...common, phases: node.phases, phaseDir: `${plan.os.libDir}/phases` })),
     textFile(common.lib, renderScript('lib', common)),
-    textFile('/etc/kubeseed/hosts', hostsFile(node)),
     ...node.phases.map((phase) => {
       const render = PHASES[phase];
       if (!render) throw new Error(`unreachable: plan lists phase ${phase} with no renderer`);

@@ -11,15 +11,18 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderChecker } from '../../../src/render/ipvs/files.js';
 import { lbRuleSet } from '../../../src/render/ipvs/rules.js';
+import { NODE_ENV_FILE, renderNodeEnv } from '../../../src/render/scripts/phases.js';
 import type { ClusterPlan, NodePlan } from '../../../src/plan/types.js';
 import { EXAMPLE_PROFILES, planFromFile, planFromText } from '../../builders/plan.js';
 import { requireTool, run } from '../../helpers/tools.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kubeseed-checker-'));
 
+/** The checker and the node.env it sources, which lives beside it here instead of under /etc. */
 function writeChecker(plan: ClusterPlan, node: NodePlan): string {
   const p = join(dir, `${plan.name}-${node.name}-checker`);
-  writeFileSync(p, renderChecker(plan, node), { mode: 0o755 });
+  writeFileSync(`${p}.env`, renderNodeEnv(plan, node));
+  writeFileSync(p, renderChecker(plan, node).replace(`. '${NODE_ENV_FILE}'`, `. '${p}.env'`), { mode: 0o755 });
   return p;
 }
 
@@ -57,9 +60,11 @@ describe('--print-rules', () => {
     ].join('\n'));
   });
 
-  it('bakes in the values: one line each, single-quoted', () => {
+  it('bakes in the values: one line each, single-quoted; the node address comes from node.env', () => {
     const plan = planFromFile('profiles/external-etcd.yaml');
-    const lines = renderChecker(plan, plan.nodes.find((n) => n.name === 'w1')!).split('\n');
+    const w1 = plan.nodes.find((n) => n.name === 'w1')!;
+    const lines = renderChecker(plan, w1).split('\n');
+    expect(renderNodeEnv(plan, w1).split('\n')).toContain("KS_NODE_IP='10.20.1.31'");
     for (const line of [
       "VIP='10.103.97.2'",
       "SERVICE='10.103.97.2:6443'",
@@ -69,23 +74,25 @@ describe('--print-rules', () => {
       "FAILURES_TO_REMOVE='3'",
       "CA_FILE='/etc/kubernetes/pki/ca.crt'",
       "HEALTH_PATH='/healthz'",
-      "NODE_IP='10.20.1.31'",
+      "# shellcheck source=/dev/null",
+      ". '/etc/kubeseed/node.env'",
+      'NODE_IP=$KS_NODE_IP',
       "IFACE='eth0'",
       "BACKENDS=('cp1=10.20.1.11:6443' 'cp2=10.20.1.12:6443' 'cp3=10.20.1.13:6443')",
     ]) expect(lines).toContain(line);
   });
 
-  it('renders the same text twice and differs between two workers only in their own address', () => {
+  it('is the same for two workers; their node.env files differ only in name and addresses', () => {
     const plan = planFromFile('profiles/ha.yaml');
     const [w1, w2] = [plan.nodes.find((n) => n.name === 'w1')!, plan.nodes.find((n) => n.name === 'w2')!];
-    expect(renderChecker(plan, w1)).toBe(renderChecker(plan, w1));
-    const a = renderChecker(plan, w1).split('\n');
-    const b = renderChecker(plan, w2).split('\n');
+    expect(renderChecker(plan, w1)).toBe(renderChecker(plan, w2));
+    const a = renderNodeEnv(plan, w1).split('\n');
+    const b = renderNodeEnv(plan, w2).split('\n');
     const diff = a.map((line, i) => [line, b[i]]).filter(([x, y]) => x !== y);
     expect(diff).toEqual([
-      ["# 'ha', rendered by kubeseed for node 'w1' (re-render rather than edit here).",
-        "# 'ha', rendered by kubeseed for node 'w2' (re-render rather than edit here)."],
-      ["NODE_IP='192.168.10.21'", "NODE_IP='192.168.10.22'"],
+      ["KS_NODE='w1'", "KS_NODE='w2'"],
+      ["KS_NODE_IP='192.168.10.21'", "KS_NODE_IP='192.168.10.22'"],
+      [`KS_NODE_MAC='${w1.mac}'`, `KS_NODE_MAC='${w2.mac}'`],
     ]);
   });
 

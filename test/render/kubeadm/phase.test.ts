@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ClusterPlan, NodePlan } from '../../../src/plan/types.js';
 import { renderKubeadmPhase } from '../../../src/render/kubeadm/phase.js';
-import { scriptCommon } from '../../../src/render/scripts/phases.js';
+import { renderNodeEnv, scriptCommon } from '../../../src/render/scripts/phases.js';
 import { renderScript } from '../../../src/render/scripts/template.js';
 import { EXAMPLE_PROFILES, planFromFile } from '../../builders/plan.js';
 import { requireTool, run } from '../../helpers/tools.js';
@@ -47,8 +47,10 @@ function sandbox(plan: ClusterPlan, node: NodePlan, stubs: Record<string, string
   mkdirSync(bin);
   mkdirSync(join(dir, 'etc/kubernetes/pki'), { recursive: true });
   writeFileSync(join(dir, 'etc/hosts'), '127.0.0.1 localhost\n');
-  const common = scriptCommon(plan, node);
+  const common = scriptCommon(plan);
+  writeFileSync(join(dir, 'node.env'), renderNodeEnv(plan, node));
   const lib = renderScript('lib', common)
+    .replace(`. '${common.nodeEnv}'`, `. '${dir}/node.env'`)
     .replace('KS_LOG_DIR=/var/log/kubeseed', `KS_LOG_DIR=${dir}/log`)
     .replace('KS_STATE_DIR=/var/lib/kubeseed', `KS_STATE_DIR=${dir}/state`);
   writeFileSync(join(dir, 'lib.sh'), lib);

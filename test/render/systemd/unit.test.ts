@@ -56,7 +56,7 @@ describe('kubeseed-lb-checker.service', () => {
   it('is the unit the issue asks for', () => {
     const plan = planFromFile('profiles/ha.yaml');
     expect(renderCheckerUnit(plan, plan.nodes.find((n) => n.name === 'w1')!)).toBe(`\
-# kubeseed: IPVS load balancer for the apiservers at 10.103.97.2:6443 (cluster ha, node w1).
+# kubeseed: IPVS load balancer for the apiservers at 10.103.97.2:6443 (cluster ha).
 
 [Unit]
 Description=kubeseed apiserver load balancer health checker (10.103.97.2:6443)

@@ -6,8 +6,8 @@ set -euo pipefail
 # shellcheck source=/dev/null
 . '/usr/local/lib/kubeseed/lib.sh'
 
-EXPECTED_MAC='52:54:00:00:10:11'
-EXPECTED_UUID='4c4c4544-0031-3210-8052-b4c04f000111'
+EXPECTED_MAC=$KS_NODE_MAC
+EXPECTED_UUID=$KS_NODE_PRODUCT_UUID
 REQUIRED_PORTS=('6443' '2379' '2380' '10250' '10257' '10259')
 CONTAINERD_SOCKET='/var/run/containerd/containerd.sock'
 CONFLICTING_SOCKETS=('/var/run/crio/crio.sock' '/var/run/cri-dockerd.sock' '/var/run/docker.sock')

@@ -6,8 +6,8 @@ set -euo pipefail
 # shellcheck source=/dev/null
 . '/usr/local/lib/kubeseed/lib.sh'
 
-EXPECTED_MAC='52:54:00:00:10:21'
-EXPECTED_UUID=''
+EXPECTED_MAC=$KS_NODE_MAC
+EXPECTED_UUID=$KS_NODE_PRODUCT_UUID
 REQUIRED_PORTS=('10250')
 CONTAINERD_SOCKET='/var/run/containerd/containerd.sock'
 CONFLICTING_SOCKETS=('/var/run/crio/crio.sock' '/var/run/cri-dockerd.sock' '/var/run/docker.sock')

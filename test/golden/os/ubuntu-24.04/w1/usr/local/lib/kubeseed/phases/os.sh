@@ -21,7 +21,7 @@ ks_replace_if_changed() {
 }
 
 # --- hostname and /etc/hosts ----------------------------------------------------------------
-HOSTNAME_WANTED='w1'
+HOSTNAME_WANTED=$KS_NODE
 if [[ $(hostname) != "$HOSTNAME_WANTED" ]]; then
   hostnamectl set-hostname "$HOSTNAME_WANTED" 2>/dev/null || hostname "$HOSTNAME_WANTED"
   ks_log "hostname set to $HOSTNAME_WANTED"
