@@ -21,8 +21,10 @@ export function toYaml(value: unknown, opts: { header?: string } = {}): string {
 }
 
 /** One document, written whole by the library; toYaml gives the same bytes (tests hold it to that). */
-export function toYamlWhole(value: unknown): string {
+export function toYamlWhole(value: unknown, json?: string): string {
   const doc = new Document(value, YAML_DOCUMENT);
+  // A value whose JSON has no \n escape holds no multi-line string: nothing to mark.
+  if (json !== undefined && !json.includes('\\n')) return doc.toString(YAML_TEXT);
   // Marking multi-line strings as literal blocks up front also spares the stringifier testing
   // every script and certificate as a possible plain scalar, most of a user-data's cost.
   visit(doc, {
@@ -51,7 +53,7 @@ function mappingText(value: Record<string, unknown>): string {
     if (v === undefined) continue;
     text += Array.isArray(v) && v.length > 0
       ? sequencePairText(key, v)
-      : remembered(JSON.stringify([key, v]), () => toYamlWhole({ [key]: v }));
+      : remembered(JSON.stringify([key, v]), (json) => toYamlWhole({ [key]: v }, json));
   }
   return text === '' ? toYamlWhole(value) : text;
 }
@@ -66,7 +68,7 @@ function sequencePairText(key: string, items: readonly unknown[]): string {
     const frozen = isFrozenRecord(item) ? item : undefined;
     let itemText = frozen && frozenItems.get(frozen)?.get(key);
     if (itemText === undefined) {
-      itemText = remembered(JSON.stringify([key, [item]]), () => toYamlWhole({ [key]: [item] }).slice(keyLine.length));
+      itemText = remembered(JSON.stringify([key, [item]]), (json) => toYamlWhole({ [key]: [item] }, json).slice(keyLine.length));
       if (frozen) frozenItems.set(frozen, (frozenItems.get(frozen) ?? new Map()).set(key, itemText));
     }
     text += itemText;
@@ -97,10 +99,10 @@ let young = new Map<string, string>();
 let old = new Map<string, string>();
 let youngChars = 0;
 
-function remembered(key: string, make: () => string): string {
+function remembered(key: string, make: (key: string) => string): string {
   const hit = young.get(key);
   if (hit !== undefined) return hit;
-  const text = old.get(key) ?? make();
+  const text = old.get(key) ?? make(key);
   if (youngChars > REMEMBER_CHARS) {
     old = young;
     young = new Map();
