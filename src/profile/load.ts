@@ -5,7 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import { givenPaths } from './given.js';
-import { error, hasErrors, locate, type Diagnostic, type Located } from './diagnostics.js';
+import { error, hasErrors, type Diagnostic, type Located } from './diagnostics.js';
+import { locate } from './locate.js';
 import { ProfileSchema, type Profile } from './schema/v1alpha1.js';
 import { validateProfile } from './validate.js';
 import { zodIssuesToDiagnostics } from './zod-issues.js';
