@@ -23,8 +23,23 @@ const decline = (): never => {
 };
 
 /** YAML's white space here is the space alone (tabs are declined): String#trim knows more. */
-const trimStartSpaces = (s: string): string => s.replace(/^ +/, '');
-const trimEndSpaces = (s: string): string => s.replace(/ +$/, '');
+function trimStartSpaces(s: string): string {
+  let i = 0;
+  while (s.charCodeAt(i) === 32) i++;
+  return i === 0 ? s : s.slice(i);
+}
+
+function trimEndSpaces(s: string): string {
+  let i = s.length;
+  while (i > 0 && s.charCodeAt(i - 1) === 32) i--;
+  return i === s.length ? s : s.slice(0, i);
+}
+
+/** A letter other than n, t, f (either case): in the core schema it starts only strings. */
+function startsString(c: number): boolean {
+  const lower = c | 0x20;
+  return lower >= 97 && lower <= 122 && lower !== 110 && lower !== 116 && lower !== 102;
+}
 
 interface Line {
   readonly indent: number;
@@ -46,6 +61,7 @@ const UNSUPPORTED_CHARS = /[\t\r\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x85\u2028\u2029\u
 
 /** The core schema's reading of a plain scalar (the subset's part of it). */
 function plainValue(s: string): unknown {
+  if (startsString(s.charCodeAt(0))) return s;
   if (NULL.test(s)) return null;
   if (TRUE.test(s)) return true;
   if (FALSE.test(s)) return false;
