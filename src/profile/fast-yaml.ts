@@ -47,8 +47,44 @@ interface Line {
   readonly text: string;
 }
 
-/** Plain keys the subset accepts: names and registry hosts (`docker.io`, `registry.local:5000`). */
-const KEY = /^([A-Za-z0-9_][A-Za-z0-9_./-]*(?::[0-9]{1,5})?):(?: +|$)/;
+const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+const isKeyStart = (c: number): boolean => isDigit(c) || ((c | 0x20) >= 97 && (c | 0x20) <= 122) || c === 95;
+const isKeyChar = (c: number): boolean => isKeyStart(c) || c === 46 || c === 47 || c === 45; // . / -
+const COLON = 58;
+const SPACE = 32;
+
+interface KeyMatch {
+  readonly key: string;
+  /** Where the value starts: after the colon and the spaces that follow it. */
+  readonly value: number;
+  /** Whether at least one space followed the colon (else the colon ended the text). */
+  readonly spaced: boolean;
+}
+
+/**
+ * A plain key at `from` in `s` — a name or a registry host (`docker.io`, `registry.local:5000`),
+ * i.e. /[A-Za-z0-9_][A-Za-z0-9_./-]*(:[0-9]{1,5})?/ — followed by `:` and a space or the end.
+ * Scanned by hand: this runs once per line.
+ */
+function keyAt(s: string, from: number): KeyMatch | undefined {
+  const n = s.length;
+  if (!isKeyStart(s.charCodeAt(from))) return undefined;
+  let i = from + 1;
+  while (i < n && isKeyChar(s.charCodeAt(i))) i++;
+  if (s.charCodeAt(i) !== COLON) return undefined;
+  let colon = i;
+  if (i + 1 < n && s.charCodeAt(i + 1) !== SPACE) {
+    // Only `:port:` may follow: one to five digits, then the key's colon.
+    let j = i + 1;
+    while (j < n && isDigit(s.charCodeAt(j))) j++;
+    if (j - i - 1 < 1 || j - i - 1 > 5 || s.charCodeAt(j) !== COLON) return undefined;
+    if (j + 1 < n && s.charCodeAt(j + 1) !== SPACE) return undefined;
+    colon = j;
+  }
+  let value = colon + 1;
+  while (s.charCodeAt(value) === SPACE) value++;
+  return { key: s.slice(from, colon), value, spaced: value > colon + 1 };
+}
 /** Characters that change the meaning of a plain scalar's first position (YAML 1.2 c-indicator). */
 const INDICATOR = /^[-?:,[\]{}#&*!|>'"%@`]/;
 /** Core-schema scalars the subset leaves to the yaml package: floats, signed, octal and hex ints. */
@@ -166,10 +202,10 @@ class Flow {
     }
     for (;;) {
       this.spaces();
-      const m = KEY.exec(this.s.slice(this.i));
-      if (!m || !m[0].endsWith(' ')) decline(); // `{a:b}` and `{a:}` are left to yaml
-      this.i += m![0].length;
-      setKey(out, plainKey(m![1]!), this.value());
+      const m = keyAt(this.s, this.i);
+      if (!m || !m.spaced) return decline(); // `{a:b}` and `{a:}` are left to yaml
+      this.i = m.value;
+      setKey(out, plainKey(m.key), this.value());
       this.spaces();
       const c = this.s[this.i++];
       if (c === '}') return out;
@@ -237,9 +273,9 @@ class Block {
   private map(indent: number): Record<string, unknown> {
     const out: Record<string, unknown> = {};
     for (let line = this.peek(); line && line.indent === indent && !Block.isItem(line.text); line = this.peek()) {
-      const m = KEY.exec(line.text);
+      const m = keyAt(line.text, 0);
       if (!m) return decline();
-      const rest = line.text.slice(m[0].length);
+      const rest = line.text.slice(m.value);
       this.at++;
       let value: unknown;
       if (rest === '' || rest.startsWith('#')) {
@@ -248,7 +284,7 @@ class Block {
         value = inlineValue(rest);
         this.noDeeper(indent);
       }
-      setKey(out, plainKey(m[1]!), value);
+      setKey(out, plainKey(m.key), value);
     }
     const line = this.peek();
     if (line && line.indent > indent) decline();
@@ -265,7 +301,7 @@ class Block {
         out.push(this.nested(indent, false));
       } else if (Block.isItem(content)) {
         return decline(); // `- - x` is left to yaml
-      } else if (KEY.test(content)) {
+      } else if (keyAt(content, 0)) {
         // `- key: value` opens a mapping whose keys line up with `key`.
         const column = indent + 1 + (after.length - content.length);
         this.lines[this.at] = { indent: column, text: content };
