@@ -3,11 +3,6 @@
  * The CLI is the only place that prints and sets exit codes; the stages return data.
  */
 import { UsageError } from './args.js';
-import { bundleCommand } from './commands/bundle.js';
-import { compileCommand } from './commands/compile.js';
-import { explainCommand } from './commands/explain.js';
-import { stateCommand } from './commands/state.js';
-import { validateCommand } from './commands/validate.js';
 import { EXIT } from './exit.js';
 import { processIo, type Io } from './io.js';
 
@@ -23,12 +18,16 @@ Commands:
 Run "kubeseed COMMAND --help" for a command's options.
 Exit codes: 0 ok, 1 failure, 2 bad input.`;
 
-const COMMANDS: Record<string, (argv: string[], io: Io) => number | Promise<number>> = {
-  validate: validateCommand,
-  compile: compileCommand,
-  explain: explainCommand,
-  state: stateCommand,
-  bundle: bundleCommand,
+type Command = (argv: string[], io: Io) => number | Promise<number>;
+
+// Each command's module is imported only when that command runs: start-up time is mostly module
+// loading, and `compile` has no use for the bundle builder's archiver (nor `--help` for any of it).
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  validate: async () => (await import('./commands/validate.js')).validateCommand,
+  compile: async () => (await import('./commands/compile.js')).compileCommand,
+  explain: async () => (await import('./commands/explain.js')).explainCommand,
+  state: async () => (await import('./commands/state.js')).stateCommand,
+  bundle: async () => (await import('./commands/bundle.js')).bundleCommand,
 };
 
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
@@ -37,12 +36,13 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     io.out(USAGE);
     return name === undefined ? EXIT.badInput : EXIT.ok;
   }
-  const command = COMMANDS[name];
-  if (!command) {
+  const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!load) {
     io.err(`kubeseed: unknown command ${JSON.stringify(name)}\n\n${USAGE}`);
     return EXIT.badInput;
   }
   try {
+    const command = await load();
     return await command(rest, io);
   } catch (e) {
     if (e instanceof UsageError) {

@@ -14,7 +14,8 @@ import { X509Certificate } from 'node:crypto';
 import { generateKeyPair, keyAlgorithmOf, parsePrivateKeyPem, privateKeyPem, isKeyPair, type KeyAlgorithm } from './keys.js';
 import { defaultRandomBytes, type RandomBytes } from './random.js';
 import { randomSerial } from './serial.js';
-import { buildCertificate, certificateSubjectDer, certificateSubjectKeyId, derToPem, subjectKeyId } from './x509.js';
+import { certificateSubjectDer, certificateSubjectKeyId, subjectKeyId } from './certificate-fields.js';
+import { buildCertificate, derToPem } from './x509.js';
 
 /** A certificate and its private key, both PEM text exactly as stored on disk. */
 export interface CertKeyPem {

@@ -3,7 +3,7 @@
  * hex SHA-256 of the CA certificate's DER SubjectPublicKeyInfo (cmd/kubeadm/app/util/pubkeypin).
  */
 import { createHash, X509Certificate } from 'node:crypto';
-import { certificateSpkiDer } from './x509.js';
+import { certificateSpkiDer } from './certificate-fields.js';
 
 export function discoveryHash(caCertPem: string): string {
   const der = new X509Certificate(caCertPem).raw;

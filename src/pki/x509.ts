@@ -3,14 +3,28 @@
  * signs. node-forge cannot sign with ECDSA at all (it has no EC curves and no ecdsa-with-SHA256
  * signer), and node:crypto can sign but cannot build certificates, so the TBSCertificate is
  * assembled here from forge's own encoders and signed by node:crypto for both RSA and ECDSA
- * P-256 — one code path, checked with `openssl verify` for both algorithms.
+ * P-256 — one code path, checked with `openssl verify` for both algorithms. Reading certificates
+ * needs no forge (certificate-fields.ts).
  */
-import { createHash, createPublicKey, sign, type KeyObject } from 'node:crypto';
-import forge from 'node-forge';
+import { sign, type KeyObject } from 'node:crypto';
+import { createRequire } from 'node:module';
+import type Forge from 'node-forge';
+import { subjectKeyId } from './certificate-fields.js';
 import { keyAlgorithmOf, spkiDer } from './keys.js';
 
-const { asn1 } = forge;
-type Asn1 = forge.asn1.Asn1;
+type Asn1 = Forge.asn1.Asn1;
+
+let forgeModule: typeof Forge | undefined;
+
+/**
+ * node-forge is loaded on the first certificate made, not with this module: it takes ~50 ms to
+ * load, and a compile with an existing state makes no certificates. (A synchronous require, so
+ * creating a state stays synchronous.)
+ */
+function forge(): typeof Forge {
+  forgeModule ??= createRequire(import.meta.url)('node-forge') as typeof Forge;
+  return forgeModule;
+}
 
 /** Signature algorithms as kubeadm (Go's crypto/x509) picks them for RSA and P-256 keys. */
 const SHA256_WITH_RSA = '1.2.840.113549.1.1.11';
@@ -47,15 +61,18 @@ const bin = (b: Uint8Array): string => Buffer.from(b).toString('binary');
 const bytes = (s: string): Buffer => Buffer.from(s, 'binary');
 
 function seq(value: Asn1[]): Asn1 {
+  const { asn1 } = forge();
   return asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, value);
 }
 
 function oid(id: string): Asn1 {
+  const { asn1 } = forge();
   return asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OID, false, asn1.oidToDer(id).getBytes());
 }
 
 /** Go's rule: PrintableString when every character allows it, UTF8String otherwise. */
 function nameAttribute(type: string, value: string) {
+  const { asn1 } = forge();
   const printable = /^[A-Za-z0-9 '()+,\-./:=?]*$/.test(value);
   return { type, value, valueTagClass: printable ? asn1.Type.PRINTABLESTRING : asn1.Type.UTF8 };
 }
@@ -63,11 +80,12 @@ function nameAttribute(type: string, value: string) {
 /** Organization(s) before CN, one RDN each: the order Go's pkix.Name produces. */
 function nameToAsn1(name: Name): Asn1 {
   const attributes = [...(name.orgs ?? []).map((o) => nameAttribute(OID_O, o)), nameAttribute(OID_CN, name.cn)];
-  return forge.pki.distinguishedNameToAsn1({ attributes } as never);
+  return forge().pki.distinguishedNameToAsn1({ attributes } as never);
 }
 
 /** RFC 5280 4.1.2.5: UTCTime through 2049, GeneralizedTime from 2050. */
 function timeToAsn1(date: Date): Asn1 {
+  const { asn1 } = forge();
   return date.getUTCFullYear() < 2050
     ? asn1.create(asn1.Class.UNIVERSAL, asn1.Type.UTCTIME, false, asn1.dateToUtcTime(date))
     : asn1.create(asn1.Class.UNIVERSAL, asn1.Type.GENERALIZEDTIME, false, asn1.dateToGeneralizedTime(date));
@@ -75,30 +93,24 @@ function timeToAsn1(date: Date): Asn1 {
 
 /** Parses DER without forge's habit of decoding BIT STRING contents, so re-encoding is exact. */
 function parseDer(der: Uint8Array): Asn1 {
-  return asn1.fromDer(forge.util.createBuffer(bin(der)), { decodeBitStrings: false } as never);
+  const { asn1 } = forge();
+  return asn1.fromDer(forge().util.createBuffer(bin(der)), { decodeBitStrings: false } as never);
 }
 
 function toDer(node: Asn1): Buffer {
+  const { asn1 } = forge();
   return bytes(asn1.toDer(node).getBytes());
 }
 
-/**
- * Subject key identifier by RFC 5280 4.2.1.2 method (1), as Go computes it: SHA-1 over the
- * subjectPublicKey BIT STRING's bits.
- */
-export function subjectKeyId(publicKey: KeyObject): Buffer {
-  const spki = parseDer(spkiDer(publicKey));
-  const bitString = (spki.value as Asn1[])[1]!.value as string;
-  return createHash('sha1').update(bytes(bitString).subarray(1)).digest();
-}
-
 function signatureAlgorithm(signingKey: KeyObject): Asn1 {
+  const { asn1 } = forge();
   return keyAlgorithmOf(signingKey) === 'rsa'
     ? seq([oid(SHA256_WITH_RSA), asn1.create(asn1.Class.UNIVERSAL, asn1.Type.NULL, false, '')])
     : seq([oid(ECDSA_WITH_SHA256)]); // RFC 5758 3.2: parameters absent
 }
 
 function extensions(spec: CertificateSpec): Asn1 {
+  const { asn1 } = forge();
   const list: object[] = [
     {
       name: 'keyUsage',
@@ -129,10 +141,10 @@ function extensions(spec: CertificateSpec): Asn1 {
     list.push({ name: 'subjectAltName', altNames: spec.dnsNames.map((value) => ({ type: 2, value })) });
   }
   // forge fills in each extension's encoded value; only its certificate object exposes that step.
-  const holder = forge.pki.createCertificate();
+  const holder = forge().pki.createCertificate();
   holder.setExtensions(list as never);
   // Exported by node-forge's x509.js, absent from @types/node-forge.
-  const pki = forge.pki as unknown as { certificateExtensionsToAsn1(exts: unknown): Asn1 };
+  const pki = forge().pki as unknown as { certificateExtensionsToAsn1(exts: unknown): Asn1 };
   return pki.certificateExtensionsToAsn1(holder.extensions);
 }
 
@@ -142,6 +154,7 @@ function wholeSeconds(d: Date): Date {
 
 /** Builds and signs a certificate; returns its DER. */
 export function buildCertificate(spec: CertificateSpec): Buffer {
+  const { asn1 } = forge();
   const s = spec.serial;
   if (s.length === 0 || s.length > 20 || s[0]! === 0 || s[0]! > 0x7f) {
     throw new RangeError('serial must be 1..20 bytes, positive, without a leading zero byte');
@@ -174,53 +187,4 @@ export function derToPem(der: Uint8Array): string {
   const b64 = Buffer.from(der).toString('base64');
   const lines = b64.match(/.{1,64}/g) ?? [];
   return `-----BEGIN CERTIFICATE-----\n${lines.join('\n')}\n-----END CERTIFICATE-----\n`;
-}
-
-function tbsFields(certDer: Uint8Array): { fields: Asn1[]; offset: number } {
-  const cert = parseDer(certDer);
-  const fields = ((cert.value as Asn1[])[0]!.value as Asn1[]);
-  // A v3 certificate starts with the explicit [0] version; v1 ones have none.
-  const offset = fields[0]!.tagClass === asn1.Class.CONTEXT_SPECIFIC ? 1 : 0;
-  return { fields, offset };
-}
-
-/** The certificate's issuer Name, DER-encoded as it appears in the certificate. */
-export function certificateIssuerDer(certDer: Uint8Array): Buffer {
-  const { fields, offset } = tbsFields(certDer);
-  return toDer(fields[offset + 2]!);
-}
-
-/** The certificate's subject Name, DER-encoded as it appears in the certificate. */
-export function certificateSubjectDer(certDer: Uint8Array): Buffer {
-  const { fields, offset } = tbsFields(certDer);
-  return toDer(fields[offset + 4]!);
-}
-
-/**
- * The certificate's SubjectPublicKeyInfo exactly as encoded in it (what kubeadm hashes for
- * discovery-token-ca-cert-hash: x509.Certificate.RawSubjectPublicKeyInfo).
- */
-export function certificateSpkiDer(certDer: Uint8Array): Buffer {
-  const { fields, offset } = tbsFields(certDer);
-  return toDer(fields[offset + 5]!);
-}
-
-/** Public key of a certificate's subject (node:crypto parses both RSA and EC SPKIs). */
-export function certificatePublicKey(certDer: Uint8Array): KeyObject {
-  return createPublicKey({ key: certificateSpkiDer(certDer), format: 'der', type: 'spki' });
-}
-
-/** The subjectKeyIdentifier extension's key id, if the certificate has one. */
-export function certificateSubjectKeyId(certDer: Uint8Array): Buffer | undefined {
-  const { fields } = tbsFields(certDer);
-  const extsWrapper = fields.find((f) => f.tagClass === asn1.Class.CONTEXT_SPECIFIC && f.type === 3);
-  if (!extsWrapper) return undefined;
-  const exts = ((extsWrapper.value as Asn1[])[0]!.value as Asn1[]);
-  for (const ext of exts) {
-    const parts = ext.value as Asn1[];
-    if (asn1.derToOid(parts[0]!.value as string) !== '2.5.29.14') continue;
-    const inner = parseDer(bytes(parts[parts.length - 1]!.value as string));
-    return bytes(inner.value as string);
-  }
-  return undefined;
 }

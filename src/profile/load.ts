@@ -1,11 +1,14 @@
 /**
- * Reads a profile file: YAML with positions kept, then the schema, then the whole-profile checks.
- * Returns diagnostics already located at file:line:col; never throws for bad input.
+ * Reads a profile file: YAML, then the schema, then the whole-profile checks. Returns diagnostics
+ * already located at file:line:col (from the yaml package's document, made when there are any);
+ * never throws for bad input.
  */
 import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument, type Document } from 'yaml';
+import { readFastYaml } from './fast-yaml.js';
 import { givenPaths } from './given.js';
-import { error, hasErrors, locate, type Diagnostic, type Located } from './diagnostics.js';
+import { error, hasErrors, type Diagnostic, type Located } from './diagnostics.js';
+import { locate } from './locate.js';
 import { ProfileSchema, type Profile } from './schema/v1alpha1.js';
 import { validateProfile } from './validate.js';
 import { zodIssuesToDiagnostics } from './zod-issues.js';
@@ -18,31 +21,55 @@ export interface LoadResult {
   readonly diagnostics: readonly Located[];
 }
 
-/** Parses profile text; `file` only names it in diagnostics. */
-export function parseProfile(text: string, file: string): LoadResult {
+interface Parsed {
+  readonly doc: Document;
+  readonly lines: LineCounter;
+}
+
+function parseYaml(text: string): Parsed {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, version: '1.2' });
-  if (doc.errors.length > 0) {
-    return {
-      diagnostics: doc.errors.map((e) => {
-        const pos = lines.linePos(e.pos[0]);
-        const first = e.message.split('\n')[0] ?? e.message;
-        return { severity: 'error', code: 'yaml-syntax', path: [], message: `YAML: ${first}`, file, line: pos.line, col: pos.col };
-      }),
-    };
+  return { doc, lines };
+}
+
+/** Parses profile text; `file` only names it in diagnostics. */
+export function parseProfile(text: string, file: string): LoadResult {
+  // Most profiles are plain YAML that fast-yaml reads in a few milliseconds; the yaml package's
+  // document (node ranges for file:line:col) is built only when something must be located.
+  const fast = readFastYaml(text);
+  let parsed: Parsed | undefined;
+  let input: unknown;
+  if (fast) {
+    input = fast.value;
+  } else {
+    parsed = parseYaml(text);
+    const { doc, lines } = parsed;
+    if (doc.errors.length > 0) {
+      return {
+        diagnostics: doc.errors.map((e) => {
+          const pos = lines.linePos(e.pos[0]);
+          const first = e.message.split('\n')[0] ?? e.message;
+          return { severity: 'error', code: 'yaml-syntax', path: [], message: `YAML: ${first}`, file, line: pos.line, col: pos.col };
+        }),
+      };
+    }
+    input = doc.toJS({ maxAliasCount: 100 });
   }
-  const input: unknown = doc.toJS({ maxAliasCount: 100 });
-  const where = (ds: readonly Diagnostic[]): Located[] => ds.map((d) => locate(d, file, doc as Document, lines));
+  const where = (ds: readonly Diagnostic[]): Located[] => {
+    if (ds.length === 0) return [];
+    const { doc, lines } = (parsed ??= parseYaml(text));
+    return ds.map((d) => locate(d, file, doc, lines));
+  };
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     return { diagnostics: where([error('not-a-mapping', [], 'a profile is a YAML mapping with apiVersion, kind, metadata and spec')]) };
   }
-  const parsed = ProfileSchema.safeParse(input);
-  if (!parsed.success) {
-    return { diagnostics: where(zodIssuesToDiagnostics(ProfileSchema, parsed.error.issues, input)) };
+  const result = ProfileSchema.safeParse(input);
+  if (!result.success) {
+    return { diagnostics: where(zodIssuesToDiagnostics(ProfileSchema, result.error.issues, input)) };
   }
-  const semantic = validateProfile(parsed.data);
+  const semantic = validateProfile(result.data);
   if (hasErrors(semantic)) return { diagnostics: where(semantic) };
-  return { profile: parsed.data, given: givenPaths(input), diagnostics: where(semantic) };
+  return { profile: result.data, given: givenPaths(input), diagnostics: where(semantic) };
 }
 
 export function loadProfile(path: string): LoadResult {

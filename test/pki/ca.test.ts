@@ -2,7 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createCa, issueClientCert } from '../../src/pki/ca.js';
 import { createClusterState } from '../../src/pki/cluster-state.js';
-import { certificateIssuerDer, certificateSubjectDer } from '../../src/pki/x509.js';
+import { certificateIssuerDer, certificateSubjectDer } from '../../src/pki/certificate-fields.js';
 import { isEncodedAs } from './pem-encoding.js';
 
 const NOW = new Date('2026-03-01T12:00:00.000Z');
