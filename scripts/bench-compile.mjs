@@ -101,7 +101,7 @@ export function benchCompile(workers, runs, bases = outputBases()) {
         + `${(median(walls) / (workers + 3)).toFixed(3)} ms/node, peak RSS ${mb(Math.max(...rs.map((r) => r.maxRssKb)))} (max)`,
       `  medians: in-process ${ms(median(rs.map((r) => r.ms)))}, node startup and module loading ${ms(median(rs.map((r) => r.startupMs)))}, `
         + `CPU user ${ms(median(rs.map((r) => r.userMs)))}, system ${ms(median(rs.map((r) => r.sysMs)))}`,
-      `  in-process phases, median ms: ${phases.join(', ')}`,
+      phases.length > 0 ? `  in-process phases, median ms: ${phases.join(', ')}` : '  in-process phases: none marked by this build',
     );
   }
   return { name: `compile 3 control-plane + ${workers} workers`, lines, dirs };

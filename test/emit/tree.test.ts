@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -64,6 +64,38 @@ describe('staged tree', () => {
     expect(snapshot(out)).toEqual(before);
     expect(readdirSync(out)).toEqual(['c']);
     expect(existsSync(join(target, 'nodes/n0/user-data'))).toBe(true);
+  });
+
+  it('a re-compile links files whose bytes and mode are unchanged, and writes the others', async () => {
+    let target = await compileTree('a');
+    const ino = (p: string) => statSync(join(target, p)).ino;
+    const before = { same: ino('nodes/n1/meta-data'), edited: ino('nodes/n2/meta-data'), chmodded: ino('nodes/n3/meta-data') };
+    // Same size, other bytes; and other mode bits: neither may be reused.
+    writeFileSync(join(target, 'nodes/n2/meta-data'), 'instance-id: nX\n');
+    chmodSync(join(target, 'nodes/n3/meta-data'), 0o640);
+    target = await compileTree('a');
+    expect(ino('nodes/n1/meta-data')).toBe(before.same);
+    expect(ino('nodes/n2/meta-data')).not.toBe(before.edited);
+    expect(ino('nodes/n3/meta-data')).not.toBe(before.chmodded);
+    expect(readFileSync(join(target, 'nodes/n2/meta-data'), 'utf8')).toBe('instance-id: n2\n');
+    expect((statSync(join(target, 'nodes/n3/meta-data')).mode & 0o777).toString(8)).toBe('644');
+    expect(statSync(join(target, 'nodes/n1/meta-data')).nlink).toBe(1);
+    // Different content (same sizes): nothing is linked.
+    const old = ino('admin.conf');
+    target = await compileTree('b');
+    expect(ino('admin.conf')).not.toBe(old);
+    expect(readFileSync(join(target, 'admin.conf'), 'utf8')).toBe('admin b\n');
+  });
+
+  it('a failed re-compile leaves the previous files with one link each', async () => {
+    const target = await compileTree('a');
+    const tree = stageTree(out, 'c');
+    for (const f of files('a')) await writeStaged(tree, f);
+    await flushStaged(tree);
+    expect(statSync(join(target, 'nodes/n1/meta-data')).nlink).toBe(2);
+    await abandonTree(tree);
+    expect(statSync(join(target, 'nodes/n1/meta-data')).nlink).toBe(1);
+    expect(readdirSync(out)).toEqual(['c']);
   });
 
   it('removeTree removes a whole tree', async () => {
