@@ -3,11 +3,12 @@
  * target, and only a complete tree is renamed into place. A failure leaves the previous tree
  * exactly as it was.
  *
- * Files are written asynchronously on libuv's thread pool, a bounded number at a time, so the
- * kernel's side of creating thousands of files (inode allocation dominates on ext4) runs on
- * another CPU while the caller renders the next node. The caller hands files over with
- * `writeStaged`, lets completions run with `settleStaged` between nodes, and must call
- * `flushStaged` before anything reads the staging directory.
+ * The files are written by a worker thread, so creating thousands of inodes (the kernel's part
+ * dominates on ext4) and hashing them for the manifest run on another CPU while the caller
+ * renders the next node. The caller hands files over with `writeStaged`, sends each node's
+ * files with `settleStaged`, and `flushStaged` waits for all of them. At most MAX_IN_FLIGHT
+ * files and MAX_BYTES_IN_FLIGHT bytes are pending: past that the caller blocks until the
+ * worker catches up, so memory does not grow with the cluster.
  *
  * On a re-compile, a file whose bytes and mode equal the previous tree's file at the same path
  * is hard-linked from it instead of written. A new inode costs the kernel far more than a link
@@ -16,33 +17,137 @@
  * files. The previous tree is only read and linked from, never written: a failed compile still
  * leaves it as it was (its files' link counts go back when the staging directory is removed).
  */
-import {
-  chmod, chmodSync, close, constants, existsSync, fstat, link, lstatSync, mkdir, mkdirSync, mkdtempSync, open, read, renameSync, rmSync,
-  write, writeFileSync, type Stats,
-} from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { readdir, rmdir, unlink } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import type { OutputFile } from '../render/node.js';
-import { manifestEntry, renderManifest, type ManifestEntry } from './manifest.js';
+import { manifestEntryOf, renderManifest, type ManifestEntry } from './manifest.js';
 
-/** How many files may be between open and close at once. Past this the caller waits. */
-const MAX_IN_FLIGHT = 64;
-/** ... and how many bytes they may hold, so a few huge files cannot pile up in memory. */
-const MAX_BYTES_IN_FLIGHT = 32 << 20;
+interface WriterFile {
+  readonly path: string;
+  readonly content: Uint8Array;
+  readonly mode: number;
+  /** Whether content's ArrayBuffer is ours alone, so it may be transferred (never the caller's). */
+  readonly owned: boolean;
+}
+
+/** What the writer answers to a flush: the files written since the last one, and its first error. */
+interface WriterReport {
+  readonly entries: [path: string, sha256: string, size: number, mode: number][];
+  readonly error?: { message: string; code?: string };
+}
+
+/**
+ * The writer thread's program. It is plain JavaScript in a string (an eval worker) because it
+ * must run from the built dist/ and from the TypeScript sources under vitest alike; it uses
+ * only Node's own modules. Each message is one node's files; for each it makes the parent
+ * directory once, links the previous tree's identical file or creates the file with its mode
+ * given at open (chmod only when the umask took bits away), hashes it, and counts it done in
+ * the shared `progress` array. After the first failure it writes nothing more.
+ */
+const WRITER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const fs = require('node:fs');
+const { createHash } = require('node:crypto');
+const { dirname, join } = require('node:path');
+const { dir, previous, umask, uid, progress } = workerData;
+const CREATE = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL;
+const READ = fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW;
+const made = new Set([dir]);
+let entries = [];
+let error;
+// One read buffer, grown as needed, for comparing with the previous tree's files.
+let scratch = Buffer.allocUnsafe(64 * 1024);
+
+function mkdirs(d) {
+  if (made.has(d)) return;
+  mkdirs(dirname(d));
+  fs.mkdirSync(d, { mode: 0o755 });
+  made.add(d);
+}
+
+// Same bytes, same mode, ours, and no other name that could change it later.
+function holdsExactly(path, bytes, mode) {
+  let fd;
+  try { fd = fs.openSync(path, READ); } catch { return false; }
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile() || st.size !== bytes.byteLength || (st.mode & 0o7777) !== mode || st.nlink !== 1
+      || (uid !== undefined && st.uid !== uid)) return false;
+    if (scratch.byteLength < bytes.byteLength + 1) scratch = Buffer.allocUnsafe(Math.max(bytes.byteLength + 1, scratch.byteLength * 2));
+    const old = scratch.subarray(0, bytes.byteLength + 1);
+    let got = 0;
+    for (let n; (n = fs.readSync(fd, old, got, old.byteLength - got, got)) > 0;) {
+      got += n;
+      if (got === old.byteLength) return false;
+    }
+    return got === bytes.byteLength && old.subarray(0, got).equals(bytes);
+  } catch {
+    return false;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function writeOne(f) {
+  const bytes = Buffer.from(f.content.buffer, f.content.byteOffset, f.content.byteLength);
+  const target = join(dir, f.path);
+  mkdirs(dirname(target));
+  let linked = false;
+  if (previous !== undefined) {
+    const old = join(previous, f.path);
+    if (holdsExactly(old, bytes, f.mode)) {
+      try { fs.linkSync(old, target); linked = true; } catch { /* no hard links here: write it */ }
+    }
+  }
+  if (!linked) {
+    const fd = fs.openSync(target, CREATE, f.mode);
+    try {
+      for (let done = 0; done < bytes.byteLength;) done += fs.writeSync(fd, bytes, done, bytes.byteLength - done);
+    } finally {
+      fs.closeSync(fd);
+    }
+    if ((f.mode & ~umask) !== f.mode) fs.chmodSync(target, f.mode);
+  }
+  entries.push([f.path, createHash('sha256').update(bytes).digest('hex'), bytes.byteLength, f.mode]);
+}
+
+parentPort.on('message', (m) => {
+  if (m.flush) {
+    parentPort.postMessage({ entries, error });
+    entries = [];
+    return;
+  }
+  for (const f of m.files) {
+    if (error === undefined) {
+      try { writeOne(f); } catch (e) { error = { message: e.message, code: e.code }; Atomics.store(progress, 1, 1); }
+    }
+    Atomics.add(progress, 0, 1);
+    Atomics.notify(progress, 0);
+  }
+});
+`;
+
+const MAX_IN_FLIGHT = 128;
+const MAX_BYTES_IN_FLIGHT = 4 << 20;
 
 export interface StagedTree {
   readonly dir: string;
-  /** The tree this compile replaces, whose unchanged files are linked rather than rewritten. */
-  readonly previous: string | undefined;
   readonly entries: ManifestEntry[];
-  /** Directories made or being made (their mkdir), so each is made once. */
-  readonly made: Map<string, Promise<void>>;
-  inFlight: number;
-  bytesInFlight: number;
-  /** The first failed write: reported by the next settleStaged or flushStaged. */
-  error: unknown;
-  /** Resolved (and cleared) whenever a write finishes, for callers waiting for room. */
-  wake: (() => void) | undefined;
+  readonly writer: Worker;
+  /** [files the writer finished, 1 once a write failed], shared with the writer. */
+  readonly progress: Int32Array;
+  /** Sizes of the files sent and not yet known finished, oldest first. */
+  readonly pendingSizes: number[];
+  pendingBytes: number;
+  /** How many files were sent to the writer (the index of the oldest pending file is sent - pendingSizes.length). */
+  sent: number;
+  /** The current node's files, sent together by settleStaged. */
+  batch: WriterFile[];
+  closed: boolean;
+  /** Set when the writer thread itself failed (not a write: those come back in its report). */
+  crashed: Error | undefined;
 }
 
 /** The process umask, read once (process.umask() without an argument is deprecated). */
@@ -52,10 +157,6 @@ const UMASK = (() => {
   return old;
 })();
 
-const CREATE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL;
-const READ = constants.O_RDONLY | constants.O_NOFOLLOW;
-const UID = process.getuid?.();
-
 function isDirectory(path: string): boolean {
   try {
     return lstatSync(path).isDirectory();
@@ -64,140 +165,111 @@ function isDirectory(path: string): boolean {
   }
 }
 
-/** Makes the staging directory; callers add files, then commit or abandon it. */
+/** Makes the staging directory and starts its writer; callers add files, then commit or abandon it. */
 export function stageTree(outDir: string, cluster: string): StagedTree {
   mkdirSync(outDir, { recursive: true });
   const dir = mkdtempSync(join(outDir, `.${cluster}.staging-`));
   chmodSync(dir, 0o755);
   const target = join(outDir, cluster);
-  const previous = isDirectory(target) ? target : undefined;
-  return { dir, previous, entries: [], made: new Map([[dir, Promise.resolve()]]), inFlight: 0, bytesInFlight: 0, error: undefined, wake: undefined };
+  const progress = new Int32Array(new SharedArrayBuffer(8));
+  const writer = new Worker(WRITER_SOURCE, {
+    eval: true,
+    // A small young generation: the writer's garbage is per-file buffers and strings, and the
+    // default sizes would add tens of MB to the process's peak RSS.
+    resourceLimits: { maxYoungGenerationSizeMb: 2 },
+    workerData: { dir, previous: isDirectory(target) ? target : undefined, umask: UMASK, uid: process.getuid?.(), progress },
+  });
+  // The writer never keeps the process alive by itself; commit and abandon end it.
+  writer.unref();
+  const tree: StagedTree = { dir, entries: [], writer, progress, pendingSizes: [], pendingBytes: 0, sent: 0, batch: [], closed: false, crashed: undefined };
+  writer.on('error', (e) => { tree.crashed ??= e; });
+  writer.on('exit', () => { if (!tree.closed) tree.crashed ??= new Error('the tree writer stopped'); });
+  return tree;
 }
 
-const mkdirOnce = (tree: StagedTree, dir: string): Promise<void> => {
-  let made = tree.made.get(dir);
-  if (made === undefined) {
-    const parent = dirname(dir);
-    // Parents first, each once: `nodes/` is made by the first node, not a thousand times.
-    made = mkdirOnce(tree, parent).then(() => new Promise<void>((res, rej) => {
-      mkdir(dir, { mode: 0o755 }, (e) => (e ? rej(e) : res()));
-    }));
-    tree.made.set(dir, made);
-  }
-  return made;
-};
-
-const openP = (path: string, mode: number, flags = CREATE): Promise<number> =>
-  new Promise((res, rej) => open(path, flags, mode, (e, fd) => (e ? rej(e) : res(fd))));
-const closeP = (fd: number): Promise<void> => new Promise((res, rej) => close(fd, (e) => (e ? rej(e) : res())));
-const fstatP = (fd: number): Promise<Stats> => new Promise((res, rej) => fstat(fd, (e, st) => (e ? rej(e) : res(st))));
-const linkP = (from: string, to: string): Promise<void> => new Promise((res, rej) => link(from, to, (e) => (e ? rej(e) : res())));
-const chmodP = (path: string, mode: number): Promise<void> => new Promise((res, rej) => chmod(path, mode, (e) => (e ? rej(e) : res())));
-
-async function writeAll(fd: number, bytes: Uint8Array): Promise<void> {
-  let done = 0;
-  while (done < bytes.byteLength) {
-    done += await new Promise<number>((res, rej) => write(fd, bytes, done, bytes.byteLength - done, null, (e, n) => (e ? rej(e) : res(n))));
-  }
-}
-
-async function writeFileExact(path: string, bytes: Uint8Array, mode: number): Promise<void> {
-  // The mode is given at open, so most files need no chmod; the umask can only take bits away,
-  // and a chmod puts them back when it did.
-  const fd = await openP(path, mode);
-  try {
-    await writeAll(fd, bytes);
-  } finally {
-    await closeP(fd);
-  }
-  if ((mode & ~UMASK) !== mode) await chmodP(path, mode);
-}
-
-/**
- * Whether the file at path holds exactly these bytes with exactly this mode, belongs to us and
- * has no other name (a second name outside our tree could change what we would link).
- */
-async function holdsExactly(path: string, bytes: Uint8Array, mode: number): Promise<boolean> {
-  const fd = await openP(path, 0, READ).catch(() => undefined);
-  if (fd === undefined) return false;
-  try {
-    const st = await fstatP(fd);
-    if (!st.isFile() || st.size !== bytes.byteLength || (st.mode & 0o7777) !== mode || st.nlink !== 1 || (UID !== undefined && st.uid !== UID)) return false;
-    const old = Buffer.allocUnsafe(bytes.byteLength + 1);
-    let got = 0;
-    for (;;) {
-      const n = await new Promise<number>((res, rej) => read(fd, old, got, old.byteLength - got, got, (e, k) => (e ? rej(e) : res(k))));
-      if (n === 0) break;
-      got += n;
-      if (got === old.byteLength) return false; // grew since fstat
-    }
-    return got === bytes.byteLength && old.subarray(0, got).equals(bytes);
-  } finally {
-    await closeP(fd);
-  }
-}
-
-async function linkOrWrite(tree: StagedTree, file: OutputFile, bytes: Uint8Array, target: string): Promise<void> {
-  if (tree.previous !== undefined) {
-    const old = join(tree.previous, file.path);
-    if (await holdsExactly(old, bytes, file.mode).catch(() => false)) {
-      try {
-        await linkP(old, target);
-        return;
-      } catch {
-        // Linking is an optimisation (a filesystem without hard links, a protected_hardlinks
-        // refusal): write the file instead.
-      }
-    }
-  }
-  await writeFileExact(target, bytes, file.mode);
-}
-
-/**
- * Hands one file to the writer and records it for the manifest. Returns at once while fewer
- * than MAX_IN_FLIGHT files are pending, otherwise once there is room again.
- */
+/** Queues one file for the writer (sent by the next settleStaged, or now when many are queued). */
 export async function writeStaged(tree: StagedTree, file: OutputFile): Promise<void> {
-  throwIfFailed(tree);
-  const bytes = typeof file.content === 'string' ? Buffer.from(file.content, 'utf8') : file.content;
-  const target = join(tree.dir, file.path);
-  tree.inFlight++;
-  tree.bytesInFlight += bytes.byteLength;
-  mkdirOnce(tree, dirname(target))
-    .then(() => linkOrWrite(tree, file, bytes, target))
-    .catch((e: unknown) => { tree.error ??= e; })
-    .finally(() => {
-      tree.inFlight--;
-      tree.bytesInFlight -= bytes.byteLength;
-      const wake = tree.wake;
-      tree.wake = undefined;
-      wake?.();
-    });
-  // Hashed here, while the write is on the thread pool.
-  tree.entries.push(manifestEntry({ path: file.path, content: bytes, mode: file.mode }));
-  while (tree.inFlight >= MAX_IN_FLIGHT || tree.bytesInFlight >= MAX_BYTES_IN_FLIGHT) {
-    await new Promise<void>((res) => { tree.wake = res; });
-    throwIfFailed(tree);
+  if (typeof file.content === 'string') {
+    const bytes = Buffer.from(file.content, 'utf8');
+    // Large strings get an ArrayBuffer of their own, which can be moved to the writer; small
+    // ones share Node's pool and are copied.
+    const owned = bytes.byteOffset === 0 && bytes.buffer.byteLength === bytes.byteLength;
+    tree.batch.push({ path: file.path, content: bytes, mode: file.mode, owned });
+  } else {
+    tree.batch.push({ path: file.path, content: file.content, mode: file.mode, owned: false });
+  }
+  if (tree.batch.length >= 64) await settleStaged(tree);
+}
+
+/** Forgets the sizes of files the writer has finished. */
+function catchUp(tree: StagedTree): void {
+  const done = Atomics.load(tree.progress, 0);
+  while (tree.sent - tree.pendingSizes.length < done) tree.pendingBytes -= tree.pendingSizes.shift()!;
+}
+
+/** Sends the queued files to the writer; blocks while too many are pending. */
+async function send(tree: StagedTree): Promise<void> {
+  if (tree.closed) return;
+  if (tree.batch.length > 0) {
+    for (const f of tree.batch) {
+      const size = f.content.byteLength;
+      tree.pendingSizes.push(size);
+      tree.pendingBytes += size;
+    }
+    tree.sent += tree.batch.length;
+    // Strings were turned into buffers of their own by writeStaged; moving those costs nothing,
+    // while cloning strings into the worker costs more than encoding them.
+    const transfer = tree.batch.flatMap((f) => (f.owned ? [(f.content as Uint8Array).buffer as ArrayBuffer] : []));
+    tree.writer.postMessage({ files: tree.batch }, transfer);
+    tree.batch = [];
+  }
+  catchUp(tree);
+  while (tree.pendingSizes.length > MAX_IN_FLIGHT || tree.pendingBytes > MAX_BYTES_IN_FLIGHT) {
+    if (failed(tree)) return;
+    const done = Atomics.load(tree.progress, 0);
+    // Blocking is the point: nothing else should run until the writer has room again. Should
+    // the writer make no progress for a second, let the event loop report whether it died.
+    if (Atomics.wait(tree.progress, 0, done, 1000) === 'timed-out') await new Promise((res) => setImmediate(res));
+    catchUp(tree);
   }
 }
 
+const failed = (tree: StagedTree): boolean => Atomics.load(tree.progress, 1) !== 0 || tree.crashed !== undefined;
+
 /**
- * Lets finished writes run their next step (open → write → close each needs the event loop).
- * Cheap; call it between nodes, after the synchronous rendering of one node.
+ * Sends the current node's files to the writer (blocking while too many are pending) and
+ * reports a failed write early. Call it after each node.
  */
 export async function settleStaged(tree: StagedTree): Promise<void> {
-  if (tree.inFlight > 0) await new Promise<void>((res) => setImmediate(res));
-  throwIfFailed(tree);
+  await send(tree);
+  if (failed(tree)) await flushStaged(tree);
 }
 
-/** Waits until every handed-over file is on disk; throws the first write error. */
+/** Waits until every handed-over file is on disk and hashed; throws the first write error. */
 export async function flushStaged(tree: StagedTree): Promise<void> {
-  while (tree.inFlight > 0) await new Promise<void>((res) => { tree.wake = res; });
-  throwIfFailed(tree);
+  await send(tree);
+  if (tree.closed) return;
+  if (tree.crashed !== undefined) throw tree.crashed;
+  const report = await new Promise<WriterReport>((res, rej) => {
+    const onExit = (): void => rej(tree.crashed ?? new Error('the tree writer stopped'));
+    tree.writer.once('exit', onExit);
+    tree.writer.once('message', (m: WriterReport) => {
+      tree.writer.off('exit', onExit);
+      res(m);
+    });
+    tree.writer.postMessage({ flush: true });
+  });
+  for (const [path, sha256, size, mode] of report.entries) tree.entries.push(manifestEntryOf(path, sha256, size, mode));
+  catchUp(tree);
+  if (report.error) {
+    throw Object.assign(new Error(report.error.message), report.error.code ? { code: report.error.code } : {});
+  }
 }
 
-function throwIfFailed(tree: StagedTree): void {
-  if (tree.error !== undefined) throw tree.error;
+async function closeWriter(tree: StagedTree): Promise<void> {
+  if (tree.closed) return;
+  tree.closed = true;
+  await tree.writer.terminate();
 }
 
 /** Records a file that was streamed into the staging directory by someone else (ISOs). */
@@ -207,14 +279,14 @@ export function recordStaged(tree: StagedTree, entry: ManifestEntry): void {
 
 /**
  * Writes manifest.json and swaps the staging directory into place, then removes the previous
- * tree. The returned promise resolves when the old tree is gone; the new one is in place as
- * soon as `committed` is called.
+ * tree; `committed` is called once the new tree is in place, before that removal.
  */
 export async function commitTree(tree: StagedTree, outDir: string, cluster: string, committed?: (target: string) => void): Promise<string> {
   await flushStaged(tree);
+  await closeWriter(tree);
   writeFileSync(join(tree.dir, 'manifest.json'), renderManifest(cluster, tree.entries), { mode: 0o644 });
   const target = join(outDir, cluster);
-  if (!existsSync(target)) {
+  if (!isDirectory(target)) {
     renameSync(tree.dir, target);
     committed?.(target);
     return target;
@@ -232,16 +304,18 @@ export async function commitTree(tree: StagedTree, outDir: string, cluster: stri
   return target;
 }
 
-/** Removes the staging directory after waiting for writes still in flight (they would recreate files). */
+/** Removes the staging directory once the writer is idle (a write still running would recreate files). */
 export async function abandonTree(tree: StagedTree): Promise<void> {
-  while (tree.inFlight > 0) await new Promise<void>((res) => { tree.wake = res; });
+  tree.batch = [];
+  await flushStaged(tree).catch(() => undefined);
+  await closeWriter(tree);
   rmSync(tree.dir, { recursive: true, force: true });
 }
 
 /**
  * Removes a tree that kubeseed wrote (directories and regular files only), every directory's
- * entries at once. On ext4 each unlink frees an inode in the kernel; issued together they run
- * on the thread pool's threads in parallel instead of one after another as rmSync does.
+ * entries at once. Unlinks issued together run on the thread pool's threads in parallel
+ * instead of one after another as rmSync does.
  */
 export async function removeTree(dir: string): Promise<void> {
   const entries = await readdir(dir, { withFileTypes: true });
