@@ -12,12 +12,12 @@ export interface ManifestEntry {
 
 export function manifestEntry(f: OutputFile): ManifestEntry {
   const bytes = typeof f.content === 'string' ? Buffer.from(f.content, 'utf8') : f.content;
-  return {
-    path: f.path,
-    sha256: createHash('sha256').update(bytes).digest('hex'),
-    size: bytes.byteLength,
-    mode: `0${f.mode.toString(8)}`,
-  };
+  return manifestEntryOf(f.path, createHash('sha256').update(bytes).digest('hex'), bytes.byteLength, f.mode);
+}
+
+/** An entry for a file hashed elsewhere (the tree writer hashes on its own thread). */
+export function manifestEntryOf(path: string, sha256: string, size: number, mode: number): ManifestEntry {
+  return { path, sha256, size, mode: `0${mode.toString(8)}` };
 }
 
 export function renderManifest(cluster: string, entries: readonly ManifestEntry[]): string {

@@ -2,17 +2,152 @@
  * Writes out/<cluster>/ all at once: every file goes into a staging directory next to the
  * target, and only a complete tree is renamed into place. A failure leaves the previous tree
  * exactly as it was.
+ *
+ * The files are written by a worker thread, so creating thousands of inodes (the kernel's part
+ * dominates on ext4) and hashing them for the manifest run on another CPU while the caller
+ * renders the next node. The caller hands files over with `writeStaged`, sends each node's
+ * files with `settleStaged`, and `flushStaged` waits for all of them. At most MAX_IN_FLIGHT
+ * files and MAX_BYTES_IN_FLIGHT bytes are pending: past that the caller blocks until the
+ * worker catches up, so memory does not grow with the cluster.
+ *
+ * On a re-compile, a file whose bytes and mode equal the previous tree's file at the same path
+ * is hard-linked from it instead of written. A new inode costs the kernel far more than a link
+ * (on ext4 without a journal, allocation walks past every inode freed in the last ~30 s, and a
+ * re-compile frees a whole tree), and the old tree's removal then frees no inode for those
+ * files. The previous tree is only read and linked from, never written: a failed compile still
+ * leaves it as it was (its files' link counts go back when the staging directory is removed).
  */
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { chmodSync, lstatSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readdir, rmdir, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import type { OutputFile } from '../render/node.js';
-import { manifestEntry, renderManifest, type ManifestEntry } from './manifest.js';
+import { manifestEntryOf, renderManifest, type ManifestEntry } from './manifest.js';
+
+interface WriterFile {
+  readonly path: string;
+  readonly content: Uint8Array;
+  readonly mode: number;
+  /** Whether content's ArrayBuffer is ours alone, so it may be transferred (never the caller's). */
+  readonly owned: boolean;
+}
+
+/** What the writer answers to a flush: the files written since the last one, and its first error. */
+interface WriterReport {
+  readonly entries: [path: string, sha256: string, size: number, mode: number][];
+  readonly error?: { message: string; code?: string };
+}
+
+/**
+ * The writer thread's program. It is plain JavaScript in a string (an eval worker) because it
+ * must run from the built dist/ and from the TypeScript sources under vitest alike; it uses
+ * only Node's own modules. Each message is one node's files; for each it makes the parent
+ * directory once, links the previous tree's identical file or creates the file with its mode
+ * given at open (chmod only when the umask took bits away), hashes it, and counts it done in
+ * the shared `progress` array. After the first failure it writes nothing more.
+ */
+const WRITER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const fs = require('node:fs');
+const { createHash } = require('node:crypto');
+const { dirname, join } = require('node:path');
+const { dir, previous, umask, uid, progress } = workerData;
+const CREATE = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL;
+const READ = fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW;
+const made = new Set([dir]);
+let entries = [];
+let error;
+// One read buffer, grown as needed, for comparing with the previous tree's files.
+let scratch = Buffer.allocUnsafe(64 * 1024);
+
+function mkdirs(d) {
+  if (made.has(d)) return;
+  mkdirs(dirname(d));
+  fs.mkdirSync(d, { mode: 0o755 });
+  made.add(d);
+}
+
+// Same bytes, same mode, ours, and no other name that could change it later.
+function holdsExactly(path, bytes, mode) {
+  let fd;
+  try { fd = fs.openSync(path, READ); } catch { return false; }
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile() || st.size !== bytes.byteLength || (st.mode & 0o7777) !== mode || st.nlink !== 1
+      || (uid !== undefined && st.uid !== uid)) return false;
+    if (scratch.byteLength < bytes.byteLength + 1) scratch = Buffer.allocUnsafe(Math.max(bytes.byteLength + 1, scratch.byteLength * 2));
+    const old = scratch.subarray(0, bytes.byteLength + 1);
+    let got = 0;
+    for (let n; (n = fs.readSync(fd, old, got, old.byteLength - got, got)) > 0;) {
+      got += n;
+      if (got === old.byteLength) return false;
+    }
+    return got === bytes.byteLength && old.subarray(0, got).equals(bytes);
+  } catch {
+    return false;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function writeOne(f) {
+  const bytes = Buffer.from(f.content.buffer, f.content.byteOffset, f.content.byteLength);
+  const target = join(dir, f.path);
+  mkdirs(dirname(target));
+  let linked = false;
+  if (previous !== undefined) {
+    const old = join(previous, f.path);
+    if (holdsExactly(old, bytes, f.mode)) {
+      try { fs.linkSync(old, target); linked = true; } catch { /* no hard links here: write it */ }
+    }
+  }
+  if (!linked) {
+    const fd = fs.openSync(target, CREATE, f.mode);
+    try {
+      for (let done = 0; done < bytes.byteLength;) done += fs.writeSync(fd, bytes, done, bytes.byteLength - done);
+    } finally {
+      fs.closeSync(fd);
+    }
+    if ((f.mode & ~umask) !== f.mode) fs.chmodSync(target, f.mode);
+  }
+  entries.push([f.path, createHash('sha256').update(bytes).digest('hex'), bytes.byteLength, f.mode]);
+}
+
+parentPort.on('message', (m) => {
+  if (m.flush) {
+    parentPort.postMessage({ entries, error });
+    entries = [];
+    return;
+  }
+  for (const f of m.files) {
+    if (error === undefined) {
+      try { writeOne(f); } catch (e) { error = { message: e.message, code: e.code }; Atomics.store(progress, 1, 1); }
+    }
+    Atomics.add(progress, 0, 1);
+    Atomics.notify(progress, 0);
+  }
+});
+`;
+
+const MAX_IN_FLIGHT = 128;
+const MAX_BYTES_IN_FLIGHT = 4 << 20;
 
 export interface StagedTree {
   readonly dir: string;
   readonly entries: ManifestEntry[];
-  /** Directories already made, so a thousand nodes do not mean thousands of mkdir calls. */
-  readonly made: Set<string>;
+  readonly writer: Worker;
+  /** [files the writer finished, 1 once a write failed], shared with the writer. */
+  readonly progress: Int32Array;
+  /** Sizes of the files sent and not yet known finished, oldest first. */
+  readonly pendingSizes: number[];
+  pendingBytes: number;
+  /** How many files were sent to the writer (the index of the oldest pending file is sent - pendingSizes.length). */
+  sent: number;
+  /** The current node's files, sent together by settleStaged. */
+  batch: WriterFile[];
+  closed: boolean;
+  /** Set when the writer thread itself failed (not a write: those come back in its report). */
+  crashed: Error | undefined;
 }
 
 /** The process umask, read once (process.umask() without an argument is deprecated). */
@@ -22,25 +157,119 @@ const UMASK = (() => {
   return old;
 })();
 
-/** Makes the staging directory; callers add files, then commit or abandon it. */
+function isDirectory(path: string): boolean {
+  try {
+    return lstatSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** Makes the staging directory and starts its writer; callers add files, then commit or abandon it. */
 export function stageTree(outDir: string, cluster: string): StagedTree {
   mkdirSync(outDir, { recursive: true });
   const dir = mkdtempSync(join(outDir, `.${cluster}.staging-`));
   chmodSync(dir, 0o755);
-  return { dir, entries: [], made: new Set([dir]) };
+  const target = join(outDir, cluster);
+  const progress = new Int32Array(new SharedArrayBuffer(8));
+  const writer = new Worker(WRITER_SOURCE, {
+    eval: true,
+    // A small young generation: the writer's garbage is per-file buffers and strings, and the
+    // default sizes would add tens of MB to the process's peak RSS.
+    resourceLimits: { maxYoungGenerationSizeMb: 2 },
+    workerData: { dir, previous: isDirectory(target) ? target : undefined, umask: UMASK, uid: process.getuid?.(), progress },
+  });
+  // The writer never keeps the process alive by itself; commit and abandon end it.
+  writer.unref();
+  const tree: StagedTree = { dir, entries: [], writer, progress, pendingSizes: [], pendingBytes: 0, sent: 0, batch: [], closed: false, crashed: undefined };
+  writer.on('error', (e) => { tree.crashed ??= e; });
+  writer.on('exit', () => { if (!tree.closed) tree.crashed ??= new Error('the tree writer stopped'); });
+  return tree;
 }
 
-export function writeStaged(tree: StagedTree, file: OutputFile): void {
-  const target = join(tree.dir, file.path);
-  const parent = dirname(target);
-  if (!tree.made.has(parent)) {
-    mkdirSync(parent, { recursive: true, mode: 0o755 });
-    tree.made.add(parent);
+/** Queues one file for the writer (sent by the next settleStaged, or now when many are queued). */
+export async function writeStaged(tree: StagedTree, file: OutputFile): Promise<void> {
+  if (typeof file.content === 'string') {
+    const bytes = Buffer.from(file.content, 'utf8');
+    // Large strings get an ArrayBuffer of their own, which can be moved to the writer; small
+    // ones share Node's pool and are copied.
+    const owned = bytes.byteOffset === 0 && bytes.buffer.byteLength === bytes.byteLength;
+    tree.batch.push({ path: file.path, content: bytes, mode: file.mode, owned });
+  } else {
+    tree.batch.push({ path: file.path, content: file.content, mode: file.mode, owned: false });
   }
-  writeFileSync(target, file.content, { mode: file.mode });
-  // The mode passed to writeFileSync is filtered by the umask; chmod makes it exact when needed.
-  if ((file.mode & ~UMASK) !== file.mode) chmodSync(target, file.mode);
-  tree.entries.push(manifestEntry(file));
+  if (tree.batch.length >= 64) await settleStaged(tree);
+}
+
+/** Forgets the sizes of files the writer has finished. */
+function catchUp(tree: StagedTree): void {
+  const done = Atomics.load(tree.progress, 0);
+  while (tree.sent - tree.pendingSizes.length < done) tree.pendingBytes -= tree.pendingSizes.shift()!;
+}
+
+/** Sends the queued files to the writer; blocks while too many are pending. */
+async function send(tree: StagedTree): Promise<void> {
+  if (tree.closed) return;
+  if (tree.batch.length > 0) {
+    for (const f of tree.batch) {
+      const size = f.content.byteLength;
+      tree.pendingSizes.push(size);
+      tree.pendingBytes += size;
+    }
+    tree.sent += tree.batch.length;
+    // Strings were turned into buffers of their own by writeStaged; moving those costs nothing,
+    // while cloning strings into the worker costs more than encoding them.
+    const transfer = tree.batch.flatMap((f) => (f.owned ? [(f.content as Uint8Array).buffer as ArrayBuffer] : []));
+    tree.writer.postMessage({ files: tree.batch }, transfer);
+    tree.batch = [];
+  }
+  catchUp(tree);
+  while (tree.pendingSizes.length > MAX_IN_FLIGHT || tree.pendingBytes > MAX_BYTES_IN_FLIGHT) {
+    if (failed(tree)) return;
+    const done = Atomics.load(tree.progress, 0);
+    // Blocking is the point: nothing else should run until the writer has room again. Should
+    // the writer make no progress for a second, let the event loop report whether it died.
+    if (Atomics.wait(tree.progress, 0, done, 1000) === 'timed-out') await new Promise((res) => setImmediate(res));
+    catchUp(tree);
+  }
+}
+
+const failed = (tree: StagedTree): boolean => Atomics.load(tree.progress, 1) !== 0 || tree.crashed !== undefined;
+
+/**
+ * Sends the current node's files to the writer (blocking while too many are pending) and
+ * reports a failed write early. Call it after each node.
+ */
+export async function settleStaged(tree: StagedTree): Promise<void> {
+  await send(tree);
+  if (failed(tree)) await flushStaged(tree);
+}
+
+/** Waits until every handed-over file is on disk and hashed; throws the first write error. */
+export async function flushStaged(tree: StagedTree): Promise<void> {
+  await send(tree);
+  if (tree.closed) return;
+  if (tree.crashed !== undefined) throw tree.crashed;
+  const report = await new Promise<WriterReport>((res, rej) => {
+    const onExit = (): void => rej(tree.crashed ?? new Error('the tree writer stopped'));
+    tree.writer.once('exit', onExit);
+    tree.writer.once('message', (m: WriterReport) => {
+      tree.writer.off('exit', onExit);
+      res(m);
+    });
+    tree.writer.postMessage({ flush: true });
+  });
+  for (const [path, sha256, size, mode] of report.entries) tree.entries.push(manifestEntryOf(path, sha256, size, mode));
+  catchUp(tree);
+  if (report.error) {
+    throw Object.assign(new Error(report.error.message), report.error.code ? { code: report.error.code } : {});
+  }
+}
+
+async function closeWriter(tree: StagedTree): Promise<void> {
+  if (tree.closed) return;
+  tree.closed = true;
+  await tree.writer.terminate();
 }
 
 /** Records a file that was streamed into the staging directory by someone else (ISOs). */
@@ -48,12 +277,18 @@ export function recordStaged(tree: StagedTree, entry: ManifestEntry): void {
   tree.entries.push(entry);
 }
 
-/** Writes manifest.json and swaps the staging directory into place. */
-export function commitTree(tree: StagedTree, outDir: string, cluster: string): string {
+/**
+ * Writes manifest.json and swaps the staging directory into place, then removes the previous
+ * tree; `committed` is called once the new tree is in place, before that removal.
+ */
+export async function commitTree(tree: StagedTree, outDir: string, cluster: string, committed?: (target: string) => void): Promise<string> {
+  await flushStaged(tree);
+  await closeWriter(tree);
   writeFileSync(join(tree.dir, 'manifest.json'), renderManifest(cluster, tree.entries), { mode: 0o644 });
   const target = join(outDir, cluster);
-  if (!existsSync(target)) {
+  if (!isDirectory(target)) {
     renameSync(tree.dir, target);
+    committed?.(target);
     return target;
   }
   const old = `${tree.dir}.old`;
@@ -64,10 +299,26 @@ export function commitTree(tree: StagedTree, outDir: string, cluster: string): s
     renameSync(old, target);
     throw e;
   }
-  rmSync(old, { recursive: true, force: true });
+  committed?.(target);
+  await removeTree(old);
   return target;
 }
 
-export function abandonTree(tree: StagedTree): void {
+/** Removes the staging directory once the writer is idle (a write still running would recreate files). */
+export async function abandonTree(tree: StagedTree): Promise<void> {
+  tree.batch = [];
+  await flushStaged(tree).catch(() => undefined);
+  await closeWriter(tree);
   rmSync(tree.dir, { recursive: true, force: true });
+}
+
+/**
+ * Removes a tree that kubeseed wrote (directories and regular files only), every directory's
+ * entries at once. Unlinks issued together run on the thread pool's threads in parallel
+ * instead of one after another as rmSync does.
+ */
+export async function removeTree(dir: string): Promise<void> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  await Promise.all(entries.map((e) => (e.isDirectory() ? removeTree(join(dir, e.name)) : unlink(join(dir, e.name)))));
+  await rmdir(dir);
 }
