@@ -7,7 +7,7 @@ import { onePositional, parse, UsageError } from '../args.js';
 import { EXIT } from '../exit.js';
 import type { Io } from '../io.js';
 import { mib, progressLine } from '../progress.js';
-import { profileOrExit } from './pipeline.js';
+import { defaultBundleDir, profileOrExit } from './pipeline.js';
 
 const USAGE = `usage: kubeseed bundle PROFILE [--from DIR] [--mirror URL [--mirror-ca FILE]] [--out DIR] [--cache DIR]
        kubeseed bundle PROFILE --list
@@ -33,10 +33,6 @@ export function artifactsFor(profile: Profile) {
     source: spec.artifacts.source,
     imageRepository: spec.kubernetes.imageRepository,
   });
-}
-
-export function defaultBundleDir(outDir: string, cluster: string): string {
-  return join(outDir, `${cluster}.bundle`);
 }
 
 export async function bundleCommand(argv: string[], io: Io): Promise<number> {

@@ -11,8 +11,7 @@ import { onePositional, parse, UsageError } from '../args.js';
 import { EXIT } from '../exit.js';
 import type { Io } from '../io.js';
 import { mib, progressLine } from '../progress.js';
-import { defaultBundleDir } from './bundle.js';
-import { builtBundle, defaultStateDir, outputEpoch, planFor, profileOrExit, stateOptions } from './pipeline.js';
+import { builtBundle, defaultBundleDir, defaultStateDir, outputEpoch, planFor, profileOrExit, stateOptions } from './pipeline.js';
 
 const USAGE = `usage: kubeseed compile PROFILE [--out DIR] [--state DIR] [--format cloud-init|ignition] [--iso]
                         [--platform nocloud|ec2|openstack|vsphere|proxmox|libvirt] [--gzip]

@@ -8,8 +8,7 @@ import { goDuration, durationSeconds } from '../../plan/duration.js';
 import { onePositional, parse, UsageError } from '../args.js';
 import { EXIT } from '../exit.js';
 import type { Io } from '../io.js';
-import { defaultBundleDir } from './bundle.js';
-import { builtBundle, defaultStateDir, outputEpoch, planFor, profileOrExit } from './pipeline.js';
+import { builtBundle, defaultBundleDir, defaultStateDir, outputEpoch, planFor, profileOrExit } from './pipeline.js';
 
 const USAGE = `usage: kubeseed explain PROFILE [--node NAME] [--out DIR] [--state DIR]
 

@@ -52,6 +52,11 @@ export function outputEpoch(createdAt: string): number {
   return Math.floor(Date.parse(createdAt) / 1000);
 }
 
+/** `kubeseed bundle` writes beside the output tree, as the state does. */
+export function defaultBundleDir(outDir: string, cluster: string): string {
+  return join(outDir, `${cluster}.bundle`);
+}
+
 /**
  * For artifacts.source bundle: the bundle.json `kubeseed bundle` wrote, when it exists; nodes
  * then expect exactly the files that bundle carries.
