@@ -14,6 +14,7 @@ import { osFiles } from './os/files.js';
 import { firstbootFiles, identityFiles } from './scripts/phases.js';
 import { kubeadmFiles } from './kubeadm/files.js';
 import { artifactsFiles } from './artifacts/files.js';
+import { metaDataGuestinfo, platformFiles, type Platform, type PlatformResult } from './platforms.js';
 
 /** A file kubeseed writes into out/<cluster>/, relative to that directory. */
 export interface OutputFile {
@@ -61,4 +62,15 @@ export function renderNodeOutputs(plan: ClusterPlan, node: NodePlan): OutputFile
     { path: `${dir}/meta-data`, content: renderMetaData(node), mode: 0o644 },
     { path: `${dir}/network-config`, content: renderNetworkConfig(node), mode: 0o644 },
   ];
+}
+
+/** Everything compile writes for one node: its outputs, then the platform's files and size check. */
+export function renderForPlatform(plan: ClusterPlan, node: NodePlan, platform: Platform, gzip: boolean): PlatformResult {
+  const files = renderNodeOutputs(plan, node);
+  const userData = files.find((f) => f.path.endsWith('/user-data'));
+  if (!userData) return { files };
+  const metaData = files.find((f) => f.path.endsWith('/meta-data'));
+  const r = platformFiles(platform, userData, gzip);
+  files.push(...r.files, ...(platform === 'vsphere' && metaData ? [metaDataGuestinfo(metaData)] : []));
+  return r.error ? { files, error: r.error } : { files };
 }

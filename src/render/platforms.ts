@@ -52,15 +52,17 @@ export interface PlatformResult {
 export function platformFiles(platform: Platform, userData: OutputFile, gzip: boolean): PlatformResult {
   const facts = FACTS[platform];
   const dir = userData.path.slice(0, userData.path.lastIndexOf('/'));
-  const payload = gzip ? gzipUserData(userData.content) : Buffer.from(userData.content);
+  const payload = gzip ? gzipUserData(userData.content) : userData.content;
   const files: OutputFile[] = [];
   if (gzip) files.push({ path: `${dir}/user-data.gz`, content: payload, mode: userData.mode });
   if (platform === 'vsphere') {
     const enc = gzip ? 'gzip+base64' : 'base64';
-    files.push({ path: `${dir}/guestinfo.userdata.${enc}`, content: `${payload.toString('base64')}\n`, mode: userData.mode });
+    files.push({ path: `${dir}/guestinfo.userdata.${enc}`, content: `${Buffer.from(payload).toString('base64')}\n`, mode: userData.mode });
   }
-  const size = facts.countsBase64 ? base64Length(payload.length) : payload.length;
-  if (facts.limit !== undefined && size > facts.limit) {
+  if (facts.limit === undefined) return { files };
+  const bytes = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.byteLength;
+  const size = facts.countsBase64 ? base64Length(bytes) : bytes;
+  if (size > facts.limit) {
     const what = `${dir}/user-data${gzip ? ' (gzip)' : ''} is ${size} bytes${facts.countsBase64 ? ' base64-encoded' : ''}`;
     const way = gzip ? 'boot from the seed ISO instead (--iso, or --platform nocloud)' : 'compile with --gzip (cloud-init reads gzip user-data), or boot from the seed ISO (--iso)';
     return { files, error: `${what}, over ${facts.label}'s ${facts.limit}-byte user-data limit; ${way}` };
@@ -72,3 +74,4 @@ export function metaDataGuestinfo(metaData: OutputFile): OutputFile {
   const dir = metaData.path.slice(0, metaData.path.lastIndexOf('/'));
   return { path: `${dir}/guestinfo.metadata.base64`, content: `${Buffer.from(metaData.content).toString('base64')}\n`, mode: 0o644 };
 }
+

@@ -1,7 +1,8 @@
+import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { durationSeconds, goDuration } from '../../plan/duration.js';
-import { renderNodeOutputs, type OutputFile } from '../../render/node.js';
-import { metaDataGuestinfo, platformFiles, PLATFORMS, type Platform } from '../../render/platforms.js';
+import type { OutputFile } from '../../render/node.js';
+import { PLATFORMS, type Platform } from '../../render/platforms.js';
 import { abandonTree, commitTree, flushStaged, recordStaged, settleStaged, stageTree, writeStaged } from '../../emit/tree.js';
 import { writeSeedIso } from '../../emit/seed-iso.js';
 import { loadOrCreateState } from '../../state/load.js';
@@ -10,6 +11,7 @@ import { tokenTtlWarning } from '../../pki/token.js';
 import { onePositional, parse, UsageError } from '../args.js';
 import { EXIT } from '../exit.js';
 import type { Io } from '../io.js';
+import { renderNodes, startRenderer, stopRenderer, type Renderer } from '../node-renderer.js';
 import { mib, progressLine } from '../progress.js';
 import { builtBundle, defaultBundleDir, defaultStateDir, outputEpoch, planFor, profileOrExit, stateOptions } from './pipeline.js';
 
@@ -53,6 +55,34 @@ export async function compileCommand(argv: string[], io: Io): Promise<number> {
   const platform = values.platform as Platform;
   if (!PLATFORMS.includes(platform)) throw new UsageError(`--platform must be one of ${PLATFORMS.join(', ')}`);
   phase('start');
+  // A large profile's second rendering thread starts now, to load while the profile is read.
+  const renderer = startRenderer(sizeOf(file));
+  try {
+    return await compileProfile(file, { ...values, format, platform }, io, renderer);
+  } finally {
+    await stopRenderer(renderer);
+  }
+}
+
+function sizeOf(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
+interface CompileOptions {
+  readonly out: string;
+  readonly state?: string | undefined;
+  readonly format?: 'cloud-init' | 'ignition' | undefined;
+  readonly platform: Platform;
+  readonly iso: boolean;
+  readonly gzip: boolean;
+}
+
+async function compileProfile(file: string, values: CompileOptions, io: Io, renderer: Renderer | undefined): Promise<number> {
+  const { format, platform } = values;
   const loaded = profileOrExit(file, io);
   if (typeof loaded === 'number') return loaded;
   const cluster = loaded.profile.metadata.name;
@@ -81,31 +111,24 @@ export async function compileCommand(argv: string[], io: Io): Promise<number> {
   // node succeeded.
   const tree = stageTree(outDir, cluster);
   let count = 1;
+  // By node index: nodes may finish in any order, messages and seeds keep the plan's.
   const tooLarge: string[] = [];
   const seeds: { node: string; files: OutputFile[] }[] = [];
   try {
     await writeStaged(tree, { path: 'admin.conf', content: st.state.adminConf, mode: 0o600 });
-    for (const node of plan.nodes) {
-      const files = renderNodeOutputs(plan, node);
-      const userData = files.find((f) => f.path.endsWith('/user-data'));
-      const metaData = files.find((f) => f.path.endsWith('/meta-data'));
-      const extra: OutputFile[] = [];
-      if (userData) {
-        const r = platformFiles(platform, userData, values.gzip);
-        extra.push(...r.files, ...(platform === 'vsphere' && metaData ? [metaDataGuestinfo(metaData)] : []));
-        if (r.error) tooLarge.push(r.error);
-      }
-      for (const f of [...files, ...extra]) await writeStaged(tree, f);
+    for await (const { index, files, error } of renderNodes(plan, platform, values.gzip, renderer)) {
+      for (const f of files) await writeStaged(tree, f);
       await settleStaged(tree);
-      count += files.length + extra.length;
-      if (values.iso) seeds.push({ node: node.name, files: files.filter((f) => /\/(user-data|meta-data|network-config)$/.test(f.path)) });
+      count += files.length;
+      if (error) tooLarge[index] = error;
+      if (values.iso) seeds[index] = { node: plan.nodes[index]!.name, files: files.filter((f) => /\/(user-data|meta-data|network-config)$/.test(f.path)) };
     }
     phase('render');
     await flushStaged(tree);
     phase('write');
     if (tooLarge.length > 0) {
       await abandonTree(tree);
-      for (const e of tooLarge) io.err(`error: ${e}`);
+      for (const e of tooLarge.filter((x) => x !== undefined)) io.err(`error: ${e}`);
       return EXIT.badInput;
     }
     if (values.iso) {

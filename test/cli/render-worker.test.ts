@@ -1,0 +1,42 @@
+/**
+ * A large cluster renders on two threads in the built CLI (src/cli/node-renderer.ts). Its tree
+ * must be byte-identical to the one rendered on one thread, which is what the CLI does when run
+ * from the TypeScript sources (as here, in-process).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { WORKER_MIN_BYTES, WORKER_MIN_NODES } from '../../src/cli/node-renderer.js';
+import { cli, snapshot } from '../helpers/cli.js';
+// @ts-expect-error: the benchmark's profile generator is plain JavaScript.
+import { generatedProfile } from '../../scripts/bench-compile.mjs';
+
+const BIN = fileURLToPath(new URL('../../dist/cli/bin.js', import.meta.url));
+const WORKER = fileURLToPath(new URL('../../dist/cli/render-worker.js', import.meta.url));
+
+describe('compile of a large cluster on two threads', () => {
+  it('writes the same tree as one thread', { timeout: 180_000 }, async () => {
+    expect(existsSync(BIN) && existsSync(WORKER), 'dist/ is built (npm run build)').toBe(true);
+    expect(availableParallelism()).toBeGreaterThan(1);
+    const dir = mkdtempSync(join(tmpdir(), 'kubeseed-threads-'));
+    const profile = join(dir, 'profile.yaml');
+    const workers = WORKER_MIN_NODES + 100;
+    writeFileSync(profile, stringify(generatedProfile(workers)));
+    expect(statSync(profile).size).toBeGreaterThanOrEqual(WORKER_MIN_BYTES);
+
+    const one = await cli('compile', profile, '--out', join(dir, 'one'));
+    expect(one.code, one.err).toBe(0);
+    const state = join(dir, 'one', `bench${workers}.state`);
+    const two = spawnSync(process.execPath, [BIN, 'compile', profile, '--out', join(dir, 'two'), '--state', state], { encoding: 'utf8' });
+    expect(two.status, two.stderr).toBe(0);
+
+    const a = snapshot(join(dir, 'one', `bench${workers}`));
+    const b = snapshot(join(dir, 'two', `bench${workers}`));
+    expect(Object.keys(a).length).toBe(3 * (workers + 3) + 2);
+    expect(b).toEqual(a);
+  });
+});
