@@ -140,10 +140,12 @@ export function buildPlan(profile: Profile, secrets: ClusterSecrets, opts: PlanO
   const firstCp = order.find((o) => o.action === 'init')!.node;
   const firstCpIp = firstCp.ip.split('/')[0]!;
   // /etc/hosts names the control-plane and etcd nodes (kubeadm, etcd peers and the LB checker
-  // reach them by name) and the node itself; listing every worker on every node would make the
-  // output grow with the square of the cluster, and workers are reached by IP.
-  const hostEntry = (n: { name: string; ip: string }) => ({ ip: n.ip.split('/')[0]!, names: [n.name] });
-  const infraHosts = spec.nodes.filter((n) => n.role !== 'worker').map(hostEntry);
+  // reach them by name); a worker adds itself from node.env. Listing every worker on every node
+  // would make the output grow with the square of the cluster, and workers are reached by IP.
+  const hosts = spec.nodes
+    .filter((n) => n.role !== 'worker')
+    .map((n) => ({ ip: n.ip.split('/')[0]!, names: [n.name] }))
+    .sort((a, b) => a.names[0]!.localeCompare(b.names[0]!));
 
   const nodes: NodePlan[] = order.map(({ node, action, waitFor }, index) => {
     const ip = node.ip.split('/')[0]!;
@@ -170,7 +172,6 @@ export function buildPlan(profile: Profile, secrets: ClusterSecrets, opts: PlanO
       interface: node.interface ?? 'eth0',
       ...(node.productUuid ? { productUuid: node.productUuid } : {}),
       instanceId: `kubeseed-${profile.metadata.name}-${node.name}`,
-      hosts: [...infraHosts, ...(node.role === 'worker' ? [hostEntry(node)] : [])].sort((a, b) => a.names[0]!.localeCompare(b.names[0]!)),
       endpointIp,
       ...(isCp ? { endpointIpWhenReady: ip } : {}),
       runsLb,
@@ -226,6 +227,7 @@ export function buildPlan(profile: Profile, secrets: ClusterSecrets, opts: PlanO
     },
     access: spec.access,
     secrets,
+    hosts,
     nodes,
     origins: {
       'kubernetes.version': origin('spec.kubernetes.version'),

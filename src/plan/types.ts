@@ -168,8 +168,6 @@ export interface NodePlan {
   readonly productUuid?: string;
   /** cloud-init instance-id: stable across re-compiles, so cloud-init does not run twice. */
   readonly instanceId: string;
-  /** /etc/hosts entries: control-plane and etcd nodes and this node (the endpoint has its own block). */
-  readonly hosts: readonly HostEntry[];
   /**
    * What the endpoint name resolves to on this node at first boot: the first control-plane
    * node's IP on control-plane nodes while they come up, the VIP on workers.
@@ -204,7 +202,7 @@ export interface NodePlan {
  * through /etc/kubeseed/node.env.
  */
 export type NodeShape = Omit<NodePlan,
-  'name' | 'order' | 'ip' | 'prefix' | 'gateway' | 'dns' | 'searchDomains' | 'mac' | 'productUuid' | 'instanceId' | 'hosts' | 'secretFiles' | 'origins'>;
+  'name' | 'order' | 'ip' | 'prefix' | 'gateway' | 'dns' | 'searchDomains' | 'mac' | 'productUuid' | 'instanceId' | 'secretFiles' | 'origins'>;
 
 export interface ClusterPlan {
   readonly name: string;
@@ -219,6 +217,11 @@ export interface ClusterPlan {
   readonly artifacts: ArtifactsPlan;
   readonly access: { readonly user: string; readonly sshAuthorizedKeys: readonly string[] };
   readonly secrets: ClusterSecrets;
+  /**
+   * /etc/hosts entries on every node: the control-plane and etcd nodes. A worker adds itself
+   * from node.env; the endpoint name has its own block.
+   */
+  readonly hosts: readonly HostEntry[];
   /** Nodes in bring-up order. */
   readonly nodes: readonly NodePlan[];
   readonly origins: Readonly<Record<string, Origin>>;

@@ -64,9 +64,11 @@ if (phases.includes('kubeadm')) {
   fact('section-re', 'firstboot-log', '\\[kubeadm\\] FATAL: kubeadm binary missing from bundle: ');
   fact('section-re', 'firstboot-log', '\\[firstboot\\] phase kubeadm: FAILED with status 1 ');
 }
-for (const line of (file('/etc/kubeseed/hosts') ?? '').split('\n')) {
-  if (line.trim() && !line.startsWith('#')) fact('hosts-entry', ...line.trim().split(/\s+/));
-}
+const hostLines = (file('/etc/kubeseed/hosts') ?? '').split('\n').filter((l) => l.trim() && !l.startsWith('#'));
+for (const line of hostLines) fact('hosts-entry', ...line.trim().split(/\s+/));
+// A worker is not in that file: the os phase adds its line from node.env.
+const env = Object.fromEntries([...(file('/etc/kubeseed/node.env') ?? '').matchAll(/^(KS_NODE|KS_NODE_IP)='([^']*)'$/gm)].map((m) => [m[1], m[2]]));
+if (env.KS_NODE && !hostLines.some((l) => l.trim().split(/\s+/).slice(1).includes(env.KS_NODE))) fact('hosts-entry', env.KS_NODE_IP, env.KS_NODE);
 for (const f of userData.write_files ?? []) {
   if (f.path.startsWith('/etc/sysctl.d/')) {
     for (const line of f.content.split('\n')) {

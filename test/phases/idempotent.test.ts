@@ -74,6 +74,18 @@ describe.each(CASES)('preflight and os phases of $id in a throw-away root', ({ i
   const node = plan.nodes.find((n) => n.name === 'cp1')!;
   const files = nodeFiles(plan, node);
 
+  it("a worker's os phase adds the worker's own line to the kubeseed hosts block", () => {
+    if (!canRun()) return;
+    const w1 = plan.nodes.find((n) => n.name === 'w1')!;
+    const root = new ThrowawayRoot(nodeFiles(plan, w1), machine(w1.mac, w1.productUuid ?? '4c4c4544-0000-0000-0000-000000000001'));
+    const r = root.run([...setup, ...PHASES]);
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    const lines = root.read('/etc/hosts').split('\n');
+    expect(lines.slice(lines.indexOf('# BEGIN kubeseed hosts'), lines.indexOf('# END kubeseed hosts') + 1)).toEqual([
+      '# BEGIN kubeseed hosts', ...plan.hosts.map((h) => `${h.ip} ${h.names.join(' ')}`), `${w1.ip} w1`, '# END kubeseed hosts',
+    ]);
+  });
+
   it('the second run changes nothing', () => {
     if (!canRun()) return;
     const root = new ThrowawayRoot(files, machine(node.mac, node.productUuid!));

@@ -35,9 +35,9 @@ const PHASES: Partial<Record<Phase, PhaseRenderer>> = {
   kubeadm: (plan, node) => renderKubeadmPhase(plan, node),
 };
 
-/** /etc/kubeseed/hosts: the lines the os phase keeps in /etc/hosts. */
-export function hostsFile(node: NodePlan): string {
-  return node.hosts.map((h) => `${h.ip} ${h.names.join(' ')}\n`).join('');
+/** /etc/kubeseed/hosts: the lines the os phase keeps in /etc/hosts (with the node's own, from node.env). */
+export function hostsFile(plan: ClusterPlan): string {
+  return plan.hosts.map((h) => `${h.ip} ${h.names.join(' ')}\n`).join('');
 }
 
 /** /etc/kubeseed/node.env: the machine's name and addresses, as shell assignments. */
@@ -45,20 +45,18 @@ export function renderNodeEnv(plan: ClusterPlan, node: NodePlan): string {
   return renderScript('node-env', { cluster: plan.name, node: node.name, ip: node.ip, mac: node.mac, productUuid: node.productUuid ?? '' });
 }
 
-/** The files only this machine receives: node.env and its /etc/hosts lines. */
+/** The one file only this machine receives. */
 export function identityFiles(plan: ClusterPlan, node: NodePlan): NodeFile[] {
-  return [
-    textFile(NODE_ENV_FILE, renderNodeEnv(plan, node)),
-    textFile('/etc/kubeseed/hosts', hostsFile(node)),
-  ];
+  return [textFile(NODE_ENV_FILE, renderNodeEnv(plan, node))];
 }
 
-/** The runner, lib.sh and the phase scripts: the same for every node of a shape. */
+/** The runner, lib.sh, the phase scripts and the hosts lines: the same for every node of a shape. */
 export function firstbootFiles(plan: ClusterPlan, node: NodeShape): NodeFile[] {
   const common = scriptCommon(plan);
   return [
     executable(firstbootPath(plan), renderScript('firstboot', { ...common, phases: node.phases, phaseDir: `${plan.os.libDir}/phases` })),
     textFile(common.lib, renderScript('lib', common)),
+    textFile('/etc/kubeseed/hosts', hostsFile(plan)),
     ...node.phases.map((phase) => {
       const render = PHASES[phase];
       if (!render) throw new Error(`unreachable: plan lists phase ${phase} with no renderer`);
