@@ -24,7 +24,8 @@ if ((${#missing[@]})); then
   fi
 fi
 
-[[ -f dist/cli/main.js ]] || npm run --silent build
+# The built CLI is tested too (test/cli/built-cli.test.ts, the e2e): build it from these sources.
+npm run --silent build
 
 # The IPVS checker's VM test boots Debian's kernel: fetch its package once (cached in .cache/lb).
 if command -v apt-get >/dev/null; then
