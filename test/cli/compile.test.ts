@@ -4,11 +4,32 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { EXAMPLE_PROFILES } from '../builders/plan.js';
 import { cli, snapshot } from '../helpers/cli.js';
+import { requireTool, run } from '../helpers/tools.js';
 import { BAD_CASES } from '../profile/bad-profiles.js';
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'kubeseed-cli-'));
 
 describe('kubeseed compile', () => {
+  it('--iso: every node gets a seed ISO holding exactly its user-data, meta-data and network-config, listed in manifest.json', async () => {
+    if (!requireTool('xorriso', 'xorriso')) return;
+    const out = tmp();
+    const r = await cli('compile', 'profiles/ha.yaml', '--out', out, '--iso');
+    expect(r.code, r.err).toBe(0);
+    const snap = snapshot(join(out, 'ha'));
+    const manifest = JSON.parse(readFileSync(join(out, 'ha', 'manifest.json'), 'utf8'));
+    const nodes = ['cp1', 'cp2', 'cp3', 'w1', 'w2', 'w3'];
+    for (const node of nodes) {
+      const iso = join(out, 'ha', 'nodes', node, 'seed.iso');
+      const entry = manifest.files.find((f: { path: string }) => f.path === `nodes/${node}/seed.iso`);
+      expect(entry.sha256).toBe(snap[`nodes/${node}/seed.iso`]!.split(' ')[1]);
+      const dir = join(out, `extract-${node}`);
+      const x = run('xorriso', ['-osirrox', 'on', '-indev', iso, '-extract', '/', dir]);
+      expect(x.status, x.stderr).toBe(0);
+      expect(snapshot(dir)).toEqual(Object.fromEntries(['meta-data', 'network-config', 'user-data'].map((f) => [f, snap[`nodes/${node}/${f}`]])));
+    }
+    rmSync(out, { recursive: true, force: true });
+  });
+
   it.each(EXAMPLE_PROFILES)('%s: compiling twice gives byte-identical trees', async (profile) => {
     const out = tmp();
     const first = await cli('compile', profile, '--out', out);

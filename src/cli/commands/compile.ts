@@ -1,5 +1,5 @@
-import { statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { durationSeconds, goDuration } from '../../plan/duration.js';
 import type { OutputFile } from '../../render/node.js';
 import { PLATFORMS, type Platform } from '../../render/platforms.js';
@@ -113,7 +113,9 @@ async function compileProfile(file: string, values: CompileOptions, io: Io, rend
   let count = 1;
   // By node index: nodes may finish in any order, messages and seeds keep the plan's.
   const tooLarge: string[] = [];
-  const seeds: { node: string; files: OutputFile[] }[] = [];
+  // Only the seed files' names and modes are kept: their bytes are read back from the staging
+  // tree when the ISOs are written, so memory does not grow with the cluster.
+  const seeds: { node: string; files: Omit<OutputFile, 'content'>[] }[] = [];
   try {
     await writeStaged(tree, { path: 'admin.conf', content: st.state.adminConf, mode: 0o600 });
     for await (const { index, files, error } of renderNodes(plan, platform, values.gzip, renderer)) {
@@ -121,7 +123,7 @@ async function compileProfile(file: string, values: CompileOptions, io: Io, rend
       await settleStaged(tree);
       count += files.length;
       if (error) tooLarge[index] = error;
-      if (values.iso) seeds[index] = { node: plan.nodes[index]!.name, files: files.filter((f) => /\/(user-data|meta-data|network-config)$/.test(f.path)) };
+      if (values.iso) seeds[index] = { node: plan.nodes[index]!.name, files: files.filter((f) => /\/(user-data|meta-data|network-config)$/.test(f.path)).map(({ path, mode }) => ({ path, mode })) };
     }
     phase('render');
     await flushStaged(tree);
@@ -138,7 +140,7 @@ async function compileProfile(file: string, values: CompileOptions, io: Io, rend
       for (const { node, files } of seeds) {
         recordStaged(tree, await writeSeedIso(tree, {
           node,
-          seed: files,
+          seed: files.map((f) => ({ ...f, content: readFileSync(join(tree.dir, f.path)) })),
           ...(bundleDir ? { bundleDir } : {}),
           epochSeconds: plan.epoch,
           onProgress: (w, t) => progress.update(`seed.iso ${node}: ${mib(w)} of ${mib(t)}`),
