@@ -4,7 +4,7 @@
  * never throws for bad input.
  */
 import { readFileSync } from 'node:fs';
-import { LineCounter, parseDocument, type Document } from 'yaml';
+import { isAlias, LineCounter, parseDocument, visit, type Document } from 'yaml';
 import { readFastYaml } from './fast-yaml.js';
 import { givenPaths } from './given.js';
 import { error, hasErrors, type Diagnostic, type Located } from './diagnostics.js';
@@ -32,6 +32,25 @@ function parseYaml(text: string): Parsed {
   return { doc, lines };
 }
 
+/** Where the first alias that resolves to nothing is, else the first alias (0 when there is none). */
+function aliasAt(doc: Document): number {
+  let first: number | undefined;
+  let unresolved: number | undefined;
+  visit(doc, {
+    Alias(_key, node) {
+      if (!isAlias(node)) return undefined;
+      const at = node.range?.[0] ?? 0;
+      first ??= at;
+      if (node.resolve(doc) === undefined) {
+        unresolved = at;
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  return unresolved ?? first ?? 0;
+}
+
 /** Parses profile text; `file` only names it in diagnostics. */
 export function parseProfile(text: string, file: string): LoadResult {
   // Most profiles are plain YAML that fast-yaml reads in a few milliseconds; the yaml package's
@@ -53,7 +72,14 @@ export function parseProfile(text: string, file: string): LoadResult {
         }),
       };
     }
-    input = doc.toJS({ maxAliasCount: 100 });
+    try {
+      input = doc.toJS({ maxAliasCount: 100 });
+    } catch (e) {
+      // An alias before its anchor, or aliases multiplied beyond the limit: name the alias.
+      const pos = lines.linePos(aliasAt(doc));
+      const first = (e as Error).message.split('\n')[0]!;
+      return { diagnostics: [{ severity: 'error', code: 'yaml-alias', path: [], message: `YAML: ${first}`, file, line: pos.line, col: pos.col }] };
+    }
   }
   const where = (ds: readonly Diagnostic[]): Located[] => {
     if (ds.length === 0) return [];

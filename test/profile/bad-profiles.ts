@@ -44,6 +44,7 @@ const node = (lines: string): string => `${BASE}${lines}`;
 
 export const BAD_CASES: readonly BadCase[] = [
   { name: 'malformed YAML', text: replace('  os:\n', '  os: [\n'), expected: '12:13 error (document): YAML: Implicit keys need to be on a single line' },
+  { name: 'alias before its anchor', text: replace('kind: ClusterProfile\n', 'kind: *k\n'), expected: '2:7 error (document): YAML: Unresolved alias (the anchor must be set before the alias): k' },
   { name: 'duplicate key', text: replace('    family: ubuntu\n', '    family: ubuntu\n    family: debian\n'), expected: '13:5 error (document): YAML: Map keys must be unique' },
   { name: 'not a mapping', text: '- just\n- a list\n', expected: '1:1 error (document): a profile is a YAML mapping with apiVersion, kind, metadata and spec' },
   { name: 'wrong apiVersion', text: replace('kubeseed.io/v1alpha1', 'kubeseed.io/v2'), expected: '1:13 error apiVersion: must be one of "kubeseed.io/v1alpha1", got string "kubeseed.io/v2"' },
