@@ -47,6 +47,15 @@ describe('toYaml keeps the texts of recurring pairs and items, and gives the who
     expect(parse(whole, { version: '1.1' })).toEqual(doc);
   });
 
+  it('values whose JSON is the same but whose YAML is not are never confused', () => {
+    const pairs: unknown[] = [
+      { a: null }, { a: Number.NaN }, { a: Number.POSITIVE_INFINITY }, { a: 0 }, { a: -0 },
+      { a: '2020-01-02T03:04:05.000Z' }, { a: new Date('2020-01-02T03:04:05Z') },
+      { l: [null] }, { l: [undefined] }, { a: {} }, { a: new Map() },
+    ];
+    for (const v of [...pairs, ...pairs]) expect(toYaml(v), String(JSON.stringify(v))).toBe(toYamlWhole(v));
+  });
+
   it('a frozen item is written once and reused by identity, and still matches its contents', () => {
     const frozen = Object.freeze(item('script\n', 1));
     const a = toYaml({ list: [frozen] });

@@ -16,8 +16,38 @@ const YAML_TEXT = { lineWidth: 0, minContentWidth: 0, indentSeq: true, blockQuot
  * written twice, never as an anchor and alias.
  */
 export function toYaml(value: unknown, opts: { header?: string } = {}): string {
-  const body = isMapping(value) ? mappingText(value) : toYamlWhole(value);
+  let body: string;
+  try {
+    body = isMapping(value) ? mappingText(value) : toYamlWhole(value);
+  } catch (e) {
+    // Not plain JSON data (a date, NaN, a Map...): its JSON is no faithful key, so write it whole.
+    if (!(e instanceof NotPlainData)) throw e;
+    body = toYamlWhole(value);
+  }
   return opts.header ? `${opts.header}\n${body}` : body;
+}
+
+class NotPlainData extends Error {}
+
+/**
+ * The key of a kept text: the value's JSON, which tells apart exactly the values YAML writes
+ * differently as long as they are plain data (strings, finite numbers, booleans, null, arrays,
+ * plain objects). Anything else (NaN and null share a JSON, a Date and its string too) throws
+ * NotPlainData.
+ */
+function keyOf(value: unknown): string {
+  return JSON.stringify(value, plainOnly);
+}
+
+function plainOnly(this: unknown, key: string, v: unknown): unknown {
+  const original = (this as Record<string, unknown>)[key];
+  if (typeof original === 'object' && original !== null) {
+    const proto = Object.getPrototypeOf(original);
+    if (proto !== Object.prototype && proto !== Array.prototype && proto !== null) throw new NotPlainData();
+  } else if (typeof original === 'number' ? !Number.isFinite(original) || Object.is(original, -0) : original === undefined ? Array.isArray(this) : typeof original !== 'string' && typeof original !== 'boolean' && original !== null) {
+    throw new NotPlainData();
+  }
+  return v;
 }
 
 /** One document, written whole by the library; toYaml gives the same bytes (tests hold it to that). */
@@ -53,13 +83,13 @@ function mappingText(value: Record<string, unknown>): string {
     if (v === undefined) continue;
     text += Array.isArray(v) && v.length > 0
       ? sequencePairText(key, v)
-      : remembered(JSON.stringify([key, v]), (json) => toYamlWhole({ [key]: v }, json));
+      : remembered(keyOf([key, v]), (json) => toYamlWhole({ [key]: v }, json));
   }
   return text === '' ? toYamlWhole(value) : text;
 }
 
 function sequencePairText(key: string, items: readonly unknown[]): string {
-  const keyLine = remembered(JSON.stringify([key]), () => {
+  const keyLine = remembered(keyOf([key]), () => {
     const t = toYamlWhole({ [key]: [null] });
     return t.slice(0, t.indexOf('\n') + 1);
   });
@@ -68,7 +98,7 @@ function sequencePairText(key: string, items: readonly unknown[]): string {
     const frozen = isFrozenRecord(item) ? item : undefined;
     let itemText = frozen && frozenItems.get(frozen)?.get(key);
     if (itemText === undefined) {
-      itemText = remembered(JSON.stringify([key, [item]]), (json) => toYamlWhole({ [key]: [item] }, json).slice(keyLine.length));
+      itemText = remembered(keyOf([key, [item]]), (json) => toYamlWhole({ [key]: [item] }, json).slice(keyLine.length));
       if (frozen) frozenItems.set(frozen, (frozenItems.get(frozen) ?? new Map()).set(key, itemText));
     }
     text += itemText;
