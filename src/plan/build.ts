@@ -175,6 +175,7 @@ export function buildPlan(profile: Profile, secrets: ClusterSecrets, opts: PlanO
       endpointIp,
       ...(isCp ? { endpointIpWhenReady: ip } : {}),
       runsLb,
+      hostsSelf: !hosts.some((h) => h.names.includes(node.name)),
       firewallPorts: FIREWALL[node.role](endpoint.port),
       requiredFreePorts: FREE_PORTS[node.role](endpoint.port),
       phases,

@@ -177,6 +177,8 @@ export interface NodePlan {
   readonly endpointIpWhenReady?: string;
   /** Whether this node runs the IPVS virtual server and its checker. */
   readonly runsLb: boolean;
+  /** Whether the os phase adds the node's own line to /etc/hosts: it is not in ClusterPlan.hosts (workers). */
+  readonly hostsSelf: boolean;
   /** Ports opened in the firewall (`6443/tcp`, `30000-32767/tcp`). */
   readonly firewallPorts: readonly string[];
   /** Ports that must be free before kubeadm runs. */

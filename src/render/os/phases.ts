@@ -44,6 +44,7 @@ export function renderOsPhase(plan: ClusterPlan, node: NodeShape, common: Script
     sysctlKeys: SYSCTL_SETTINGS.map((s) => s.key),
     sysctlValues: SYSCTL_SETTINGS.map((s) => s.value),
     modules: node.kernelModules,
+    hostsSelf: node.hostsSelf,
     iptablesAlternatives: usesIptablesAlternatives(plan),
     iptablesMode: plan.os.iptables,
     hasSelinux: plan.os.hasSelinux,

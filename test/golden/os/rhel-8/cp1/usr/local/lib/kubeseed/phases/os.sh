@@ -27,11 +27,8 @@ if [[ $(hostname) != "$HOSTNAME_WANTED" ]]; then
   ks_log "hostname set to $HOSTNAME_WANTED"
 fi
 
-# /etc/kubeseed/hosts names the control-plane and etcd nodes; a node not among them adds itself.
+# /etc/kubeseed/hosts names the control-plane and etcd nodes.
 hosts_lines="$(cat /etc/kubeseed/hosts)"
-if ! awk -v n="$KS_NODE" '{ for (i = 2; i <= NF; i++) if ($i == n) found = 1 } END { exit !found }' /etc/kubeseed/hosts; then
-  hosts_lines+=$'\n'"$KS_NODE_IP $KS_NODE"
-fi
 ks_block_replace /etc/hosts hosts "$hosts_lines"
 ks_log "/etc/hosts carries $(grep -vc '^#' <<<"$hosts_lines") kubeseed node entries"
 
