@@ -53,7 +53,7 @@ const CHUNK = 16;
 /** Requests outstanding, so the worker never waits for this thread to hand out the next range. */
 const IN_FLIGHT = 2;
 
-export const WORKER_MODULE = new URL('./render-worker.js', import.meta.url);
+const WORKER_MODULE = new URL('./render-worker.js', import.meta.url);
 
 export interface Renderer {
   readonly worker: Worker;

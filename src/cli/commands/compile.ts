@@ -110,7 +110,6 @@ async function compileProfile(file: string, values: CompileOptions, io: Io, rend
   // disk work overlaps the next node's rendering; nothing reaches out/<cluster> unless every
   // node succeeded.
   const tree = stageTree(outDir, cluster);
-  let count = 1;
   // By node index: nodes may finish in any order, messages and seeds keep the plan's.
   const tooLarge: string[] = [];
   // Only the seed files' names and modes are kept: their bytes are read back from the staging
@@ -121,7 +120,6 @@ async function compileProfile(file: string, values: CompileOptions, io: Io, rend
     for await (const { index, files, error } of renderNodes(plan, platform, values.gzip, renderer)) {
       for (const f of files) await writeStaged(tree, f);
       await settleStaged(tree);
-      count += files.length;
       if (error) tooLarge[index] = error;
       if (values.iso) seeds[index] = { node: plan.nodes[index]!.name, files: files.filter((f) => /\/(user-data|meta-data|network-config)$/.test(f.path)).map(({ path, mode }) => ({ path, mode })) };
     }
@@ -145,14 +143,14 @@ async function compileProfile(file: string, values: CompileOptions, io: Io, rend
           epochSeconds: plan.epoch,
           onProgress: (w, t) => progress.update(`seed.iso ${node}: ${mib(w)} of ${mib(t)}`),
         }));
-        count++;
       }
       progress.done();
       phase('iso');
     }
     const target = await commitTree(tree, outDir, cluster, () => phase('commit'));
     phase('remove');
-    io.out(`${target}: ${plan.nodes.length} nodes, ${count + 1} files`);
+    // Every file the manifest lists, and the manifest itself.
+    io.out(`${target}: ${plan.nodes.length} nodes, ${tree.entries.length + 1} files`);
     return EXIT.ok;
   } catch (e) {
     await abandonTree(tree);
