@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { ClusterPlan } from '../../src/plan/types.js';
 import { nodeFiles, renderNodeOutputs } from '../../src/render/node.js';
+import { run } from './tools.js';
 
 export function writeOutputs(plan: ClusterPlan): string {
   const dir = mkdtempSync(join(tmpdir(), 'kubeseed-out-'));
@@ -29,4 +30,10 @@ export function writeNodeFiles(plan: ClusterPlan): { dir: string; scripts: strin
     }
   }
   return { dir, scripts };
+}
+
+/** What the real shellcheck says of the scripts at every severity: '' when they pass with no warning. */
+export function shellcheckFindings(scripts: readonly string[]): string {
+  const r = run('shellcheck', ['--severity=style', '--shell=bash', '--external-sources', ...scripts]);
+  return `${r.stdout}${r.stderr}${r.status === 0 ? '' : `shellcheck exit ${r.status}`}`;
 }
