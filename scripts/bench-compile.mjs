@@ -115,7 +115,7 @@ const PHASE_LABELS = {
   write: 'finish writes',
   iso: 'seed ISOs',
   commit: 'manifest+rename',
-  remove: 'remove old tree',
+  remove: 'remove a leftover tree',
 };
 
 /** Runs every size (runs each: [workers, runs]), printing as it goes; removes temporaries at the end. */

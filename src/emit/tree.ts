@@ -1,21 +1,21 @@
 /**
  * Writes out/<cluster>/ all at once: every file goes into a staging directory next to the
- * target, and only a complete tree is renamed into place. A failure leaves the previous tree
+ * target, and only a complete tree is renamed into place. A failure leaves the current tree
  * exactly as it was.
  *
- * The files are written by a worker thread, so creating thousands of inodes (the kernel's part
- * dominates on ext4) and hashing them for the manifest run on another CPU while the caller
- * renders the next node. The caller hands files over with `writeStaged`, sends each node's
- * files with `settleStaged`, and `flushStaged` waits for all of them. At most MAX_IN_FLIGHT
- * files and MAX_BYTES_IN_FLIGHT bytes are pending: past that the caller blocks until the
- * worker catches up, so memory does not grow with the cluster.
+ * The files are written by a worker thread, so the kernel's part and hashing for the manifest
+ * run on another CPU while the caller renders the next node. The caller hands files over with
+ * `writeStaged`, sends each node's files with `settleStaged`, and `flushStaged` waits for all
+ * of them. At most MAX_IN_FLIGHT files and MAX_BYTES_IN_FLIGHT bytes are pending: past that the
+ * caller blocks until the worker catches up, so memory does not grow with the cluster.
  *
- * On a re-compile, a file whose bytes and mode equal the previous tree's file at the same path
- * is hard-linked from it instead of written. A new inode costs the kernel far more than a link
- * (on ext4 without a journal, allocation walks past every inode freed in the last ~30 s, and a
- * re-compile frees a whole tree), and the old tree's removal then frees no inode for those
- * files. The previous tree is only read and linked from, never written: a failed compile still
- * leaves it as it was (its files' link counts go back when the staging directory is removed).
+ * A re-compile mostly writes what it wrote last time, and making and freeing inodes is what costs
+ * (on ext4 without a journal, allocation walks past every inode freed in the last ~30 s). So the
+ * tree a commit replaces is not deleted: it stays as out/.<cluster>.previous, and the next
+ * compile stages into it, keeping each file that already holds the right bytes and mode,
+ * replacing the others and removing whatever else it holds. A file absent there but unchanged
+ * in the current tree is hard-linked from it. Files are never written in place, only created
+ * or unlinked, so the current tree, which shares those inodes, never changes until the rename.
  */
 import { chmodSync, lstatSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { readdir, rmdir, unlink } from 'node:fs/promises';
@@ -51,29 +51,50 @@ const { parentPort, workerData } = require('node:worker_threads');
 const fs = require('node:fs');
 const { createHash } = require('node:crypto');
 const { dirname, join } = require('node:path');
-const { dir, previous, umask, uid, progress } = workerData;
+const { dir, reclaimed, current, umask, uid, progress } = workerData;
 const CREATE = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL;
 const READ = fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW;
+// Directories made or checked, and files written, in this compile.
 const made = new Set([dir]);
+const written = new Set();
 let entries = [];
 let error;
-// One read buffer, grown as needed, for comparing with the previous tree's files.
+let swept = false;
+// One read buffer, grown as needed, for comparing with files already on disk.
 let scratch = Buffer.allocUnsafe(64 * 1024);
+
+const exists = (path) => Object.assign(new Error('EEXIST: written twice in one compile, ' + path), { code: 'EEXIST' });
+
+function lstatOrUndefined(path) {
+  try { return fs.lstatSync(path); } catch (e) { if (e.code === 'ENOENT') return undefined; throw e; }
+}
+
+// Whatever a reclaimed tree holds at path (a file, a symlink, a directory) goes.
+function removeStale(path) {
+  if (made.has(path) || written.has(path)) throw exists(path);
+  fs.rmSync(path, { recursive: true, force: true });
+}
 
 function mkdirs(d) {
   if (made.has(d)) return;
   mkdirs(dirname(d));
-  fs.mkdirSync(d, { mode: 0o755 });
+  const st = reclaimed ? lstatOrUndefined(d) : undefined;
+  if (st !== undefined && st.isDirectory()) {
+    if ((st.mode & 0o7777) !== 0o755) fs.chmodSync(d, 0o755);
+  } else {
+    if (st !== undefined) removeStale(d);
+    fs.mkdirSync(d, { mode: 0o755 });
+  }
   made.add(d);
 }
 
-// Same bytes, same mode, ours, and no other name that could change it later.
-function holdsExactly(path, bytes, mode) {
+// Same bytes, same mode, ours, and no other name than links() allows that could change it later.
+function holdsExactly(path, bytes, mode, links) {
   let fd;
   try { fd = fs.openSync(path, READ); } catch { return false; }
   try {
     const st = fs.fstatSync(fd);
-    if (!st.isFile() || st.size !== bytes.byteLength || (st.mode & 0o7777) !== mode || st.nlink !== 1
+    if (!st.isFile() || st.size !== bytes.byteLength || (st.mode & 0o7777) !== mode || !links(st)
       || (uid !== undefined && st.uid !== uid)) return false;
     if (scratch.byteLength < bytes.byteLength + 1) scratch = Buffer.allocUnsafe(Math.max(bytes.byteLength + 1, scratch.byteLength * 2));
     const old = scratch.subarray(0, bytes.byteLength + 1);
@@ -90,31 +111,56 @@ function holdsExactly(path, bytes, mode) {
   }
 }
 
+const alone = (st) => st.nlink === 1;
+
 function writeOne(f) {
   const bytes = Buffer.from(f.content.buffer, f.content.byteOffset, f.content.byteLength);
   const target = join(dir, f.path);
+  if (made.has(target) || written.has(target)) throw exists(target);
   mkdirs(dirname(target));
-  let linked = false;
-  if (previous !== undefined) {
-    const old = join(previous, f.path);
-    if (holdsExactly(old, bytes, f.mode)) {
-      try { fs.linkSync(old, target); linked = true; } catch { /* no hard links here: write it */ }
+  const inCurrent = current === undefined ? undefined : join(current, f.path);
+  // A reclaimed tree's file is kept as it is when it holds the bytes already. Its second name,
+  // if any, must be the same file in the current tree (linked there by the previous compile).
+  const kept = reclaimed && holdsExactly(target, bytes, f.mode, (st) => st.nlink === 1
+    || (st.nlink === 2 && inCurrent !== undefined && sameFile(st, lstatOrUndefined(inCurrent))));
+  if (!kept) {
+    if (reclaimed && lstatOrUndefined(target) !== undefined) removeStale(target);
+    let linked = false;
+    if (inCurrent !== undefined && holdsExactly(inCurrent, bytes, f.mode, alone)) {
+      try { fs.linkSync(inCurrent, target); linked = true; } catch { /* no hard links here: write it */ }
+    }
+    if (!linked) {
+      const fd = fs.openSync(target, CREATE, f.mode);
+      try {
+        for (let done = 0; done < bytes.byteLength;) done += fs.writeSync(fd, bytes, done, bytes.byteLength - done);
+      } finally {
+        fs.closeSync(fd);
+      }
+      if ((f.mode & ~umask) !== f.mode) fs.chmodSync(target, f.mode);
     }
   }
-  if (!linked) {
-    const fd = fs.openSync(target, CREATE, f.mode);
-    try {
-      for (let done = 0; done < bytes.byteLength;) done += fs.writeSync(fd, bytes, done, bytes.byteLength - done);
-    } finally {
-      fs.closeSync(fd);
-    }
-    if ((f.mode & ~umask) !== f.mode) fs.chmodSync(target, f.mode);
-  }
+  written.add(target);
   entries.push([f.path, createHash('sha256').update(bytes).digest('hex'), bytes.byteLength, f.mode]);
+}
+
+const sameFile = (a, b) => b !== undefined && a.ino === b.ino && a.dev === b.dev;
+
+// Removes from a reclaimed tree everything this compile did not write: nodes that left the
+// profile, files that no longer exist, anything else put there.
+function sweep(d) {
+  for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+    const p = join(d, e.name);
+    if (e.isDirectory() && made.has(p)) sweep(p);
+    else if (!written.has(p)) fs.rmSync(p, { recursive: true, force: true });
+  }
 }
 
 parentPort.on('message', (m) => {
   if (m.flush) {
+    if (m.sweep && reclaimed && !swept && error === undefined) {
+      swept = true;
+      try { sweep(dir); } catch (e) { error = { message: e.message, code: e.code }; }
+    }
     parentPort.postMessage({ entries, error });
     entries = [];
     return;
@@ -165,10 +211,24 @@ function isDirectory(path: string): boolean {
   }
 }
 
-/** Makes the staging directory and starts its writer; callers add files, then commit or abandon it. */
+/** Where a committed tree's predecessor waits to become the next compile's staging directory. */
+export const previousTreeDir = (outDir: string, cluster: string): string => join(outDir, `.${cluster}.previous`);
+
+/**
+ * Makes the staging directory and starts its writer; callers add files, then commit or abandon
+ * it. The staging directory is the tree before the current one when there is one (claimed by
+ * renaming it over a fresh empty directory, so two compiles never share it), else empty.
+ */
 export function stageTree(outDir: string, cluster: string): StagedTree {
   mkdirSync(outDir, { recursive: true });
   const dir = mkdtempSync(join(outDir, `.${cluster}.staging-`));
+  let reclaimed = true;
+  try {
+    renameSync(previousTreeDir(outDir, cluster), dir);
+  } catch {
+    // None (ENOENT), or not a directory of ours: start empty.
+    reclaimed = false;
+  }
   chmodSync(dir, 0o755);
   const target = join(outDir, cluster);
   const progress = new Int32Array(new SharedArrayBuffer(8));
@@ -177,7 +237,7 @@ export function stageTree(outDir: string, cluster: string): StagedTree {
     // A small young generation: the writer's garbage is per-file buffers and strings, and the
     // default sizes would add tens of MB to the process's peak RSS.
     resourceLimits: { maxYoungGenerationSizeMb: 2 },
-    workerData: { dir, previous: isDirectory(target) ? target : undefined, umask: UMASK, uid: process.getuid?.(), progress },
+    workerData: { dir, reclaimed, current: isDirectory(target) ? target : undefined, umask: UMASK, uid: process.getuid?.(), progress },
   });
   // The writer never keeps the process alive by itself; commit and abandon end it.
   writer.unref();
@@ -245,8 +305,12 @@ export async function settleStaged(tree: StagedTree): Promise<void> {
   if (failed(tree)) await flushStaged(tree);
 }
 
-/** Waits until every handed-over file is on disk and hashed; throws the first write error. */
-export async function flushStaged(tree: StagedTree): Promise<void> {
+/**
+ * Waits until every handed-over file is on disk and hashed; throws the first write error.
+ * `last` says no more files come from the writer: whatever a reclaimed staging directory holds
+ * beyond them is removed, before anyone else (the ISO writer, the manifest) adds files.
+ */
+export async function flushStaged(tree: StagedTree, last = false): Promise<void> {
   await send(tree);
   if (tree.closed) return;
   if (tree.crashed !== undefined) throw tree.crashed;
@@ -257,7 +321,7 @@ export async function flushStaged(tree: StagedTree): Promise<void> {
       tree.writer.off('exit', onExit);
       res(m);
     });
-    tree.writer.postMessage({ flush: true });
+    tree.writer.postMessage({ flush: true, sweep: last });
   });
   for (const [path, sha256, size, mode] of report.entries) tree.entries.push(manifestEntryOf(path, sha256, size, mode));
   catchUp(tree);
@@ -278,21 +342,27 @@ export function recordStaged(tree: StagedTree, entry: ManifestEntry): void {
 }
 
 /**
- * Writes manifest.json and swaps the staging directory into place, then removes the previous
- * tree; `committed` is called once the new tree is in place, before that removal.
+ * Writes manifest.json and swaps the staging directory into place; the tree it replaces is kept
+ * as the next compile's staging directory. `committed` is called once the new tree is in place.
  */
 export async function commitTree(tree: StagedTree, outDir: string, cluster: string, committed?: (target: string) => void): Promise<string> {
-  await flushStaged(tree);
+  await flushStaged(tree, true);
   await closeWriter(tree);
-  writeFileSync(join(tree.dir, 'manifest.json'), renderManifest(cluster, tree.entries), { mode: 0o644 });
+  writeFileSync(join(tree.dir, 'manifest.json'), renderManifest(cluster, tree.entries), { mode: 0o644, flag: 'wx' });
   const target = join(outDir, cluster);
   if (!isDirectory(target)) {
     renameSync(tree.dir, target);
     committed?.(target);
     return target;
   }
-  const old = `${tree.dir}.old`;
-  renameSync(target, old);
+  // Another compile of the same cluster may have left a previous tree meanwhile: then ours goes.
+  let old = previousTreeDir(outDir, cluster);
+  try {
+    renameSync(target, old);
+  } catch {
+    old = `${tree.dir}.old`;
+    renameSync(target, old);
+  }
   try {
     renameSync(tree.dir, target);
   } catch (e) {
@@ -300,7 +370,7 @@ export async function commitTree(tree: StagedTree, outDir: string, cluster: stri
     throw e;
   }
   committed?.(target);
-  await removeTree(old);
+  if (old !== previousTreeDir(outDir, cluster)) await removeTree(old);
   return target;
 }
 

@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -20,11 +20,27 @@ const files = (tag: string) => [
   ]).flat(),
 ];
 
-async function compileTree(tag: string): Promise<string> {
-  const tree = stageTree(out, 'c');
-  for (const f of files(tag)) await writeStaged(tree, f);
+async function compileTree(tag: string, list = files(tag), into = out): Promise<string> {
+  const tree = stageTree(into, 'c');
+  for (const f of list) await writeStaged(tree, f);
   await settleStaged(tree);
-  return commitTree(tree, out, 'c');
+  return commitTree(tree, into, 'c');
+}
+
+/** Every entry under dir, not following symlinks: type, mode, and a file's bytes. */
+function layout(dir: string): Record<string, string> {
+  const found: Record<string, string> = {};
+  const walk = (d: string): void => {
+    for (const name of readdirSync(d).sort()) {
+      const p = join(d, name);
+      const st = lstatSync(p);
+      const kind = st.isDirectory() ? 'dir' : st.isFile() ? 'file' : 'other';
+      found[p.slice(dir.length + 1)] = `${kind} ${(st.mode & 0o7777).toString(8)}${st.isFile() ? ` ${readFileSync(p, 'utf8')}` : ''}`;
+      if (st.isDirectory()) walk(p);
+    }
+  };
+  walk(dir);
+  return found;
 }
 
 describe('staged tree', () => {
@@ -43,10 +59,11 @@ describe('staged tree', () => {
     expect(readdirSync(out)).toEqual(['c']);
   });
 
-  it('a re-compile replaces the tree and leaves no staging or old directory behind', async () => {
-    await compileTree('a');
+  it('a re-compile replaces the tree, keeps the one it replaced as .c.previous, and leaves no staging directory behind', async () => {
+    const first = layout(await compileTree('a'));
     const target = await compileTree('b');
-    expect(readdirSync(out)).toEqual(['c']);
+    expect(readdirSync(out).sort()).toEqual(['.c.previous', 'c']);
+    expect(layout(join(out, '.c.previous'))).toEqual(first);
     expect(readFileSync(join(target, 'admin.conf'), 'utf8')).toBe('admin b\n');
     expect(readFileSync(join(target, 'nodes/n3/user-data'), 'utf8')).toBe('#cloud-config b 3\n'.repeat(200));
   });
@@ -79,7 +96,9 @@ describe('staged tree', () => {
     expect(ino('nodes/n3/meta-data')).not.toBe(before.chmodded);
     expect(readFileSync(join(target, 'nodes/n2/meta-data'), 'utf8')).toBe('instance-id: n2\n');
     expect((statSync(join(target, 'nodes/n3/meta-data')).mode & 0o777).toString(8)).toBe('644');
-    expect(statSync(join(target, 'nodes/n1/meta-data')).nlink).toBe(1);
+    // Its other name is the previous tree's.
+    expect(statSync(join(target, 'nodes/n1/meta-data')).nlink).toBe(2);
+    expect(statSync(join(out, '.c.previous', 'nodes/n1/meta-data')).ino).toBe(before.same);
     // Different content (same sizes): nothing is linked.
     const old = ino('admin.conf');
     target = await compileTree('b');
@@ -95,6 +114,71 @@ describe('staged tree', () => {
     expect(statSync(join(target, 'nodes/n1/meta-data')).nlink).toBe(2);
     await abandonTree(tree);
     expect(statSync(join(target, 'nodes/n1/meta-data')).nlink).toBe(1);
+    expect(readdirSync(out)).toEqual(['c']);
+  });
+
+  it('a third compile stages into the first one\'s tree: unchanged files and directories keep their inodes', async () => {
+    const first = await compileTree('a');
+    const ino = (root: string, p: string) => statSync(join(root, p)).ino;
+    const firstDirs = { nodes: ino(first, 'nodes'), n5: ino(first, 'nodes/n5') };
+    const file = ino(first, 'nodes/n5/user-data');
+    await compileTree('a');
+    const secondDirs = { nodes: ino(out, 'c/nodes'), n5: ino(out, 'c/nodes/n5') };
+    const third = await compileTree('a');
+    expect({ nodes: ino(third, 'nodes'), n5: ino(third, 'nodes/n5') }).toEqual(firstDirs);
+    expect({ nodes: ino(out, '.c.previous/nodes'), n5: ino(out, '.c.previous/nodes/n5') }).toEqual(secondDirs);
+    expect(ino(third, 'nodes/n5/user-data')).toBe(file);
+    expect(statSync(join(third, 'nodes/n5/user-data')).nlink).toBe(2);
+  });
+
+  it('staging into the previous tree removes what is no longer compiled and anything put there, and follows no symlink', async () => {
+    await compileTree('a');
+    await compileTree('a');
+    const prev = join(out, '.c.previous');
+    const elsewhere = mkdtempSync(join(tmpdir(), 'kubeseed-elsewhere-'));
+    try {
+      writeFileSync(join(prev, 'nodes/n1/junk'), 'x');
+      mkdirSync(join(prev, 'nodes/zz/deep'), { recursive: true });
+      rmSync(join(prev, 'nodes/n2'), { recursive: true });
+      symlinkSync(elsewhere, join(prev, 'nodes/n2'));
+      // A file replaced (not edited in place: that would change the current tree's file too),
+      // a file turned into a directory, a changed mode on a directory and on a file.
+      unlinkSync(join(prev, 'nodes/n3/user-data'));
+      writeFileSync(join(prev, 'nodes/n3/user-data'), 'edited', { mode: 0o600 });
+      unlinkSync(join(prev, 'nodes/n4/meta-data'));
+      mkdirSync(join(prev, 'nodes/n4/meta-data'));
+      chmodSync(join(prev, 'nodes/n6'), 0o700);
+      unlinkSync(join(prev, 'nodes/n7/run.sh'));
+      writeFileSync(join(prev, 'nodes/n7/run.sh'), '#!/bin/sh\n', { mode: 0o777 });
+      chmodSync(join(prev, 'nodes/n7/run.sh'), 0o777);
+      // One node fewer than before.
+      const fewer = files('b').filter((f) => !f.path.startsWith(`nodes/n${NODES - 1}/`));
+      const target = await compileTree('b', fewer);
+      const fresh = mkdtempSync(join(tmpdir(), 'kubeseed-fresh-'));
+      try {
+        expect(layout(target)).toEqual(layout(await compileTree('b', fewer, fresh)));
+      } finally {
+        rmSync(fresh, { recursive: true, force: true });
+      }
+      expect(readdirSync(elsewhere)).toEqual([]);
+      expect(lstatSync(join(target, 'nodes/n2')).isDirectory()).toBe(true);
+    } finally {
+      rmSync(elsewhere, { recursive: true, force: true });
+    }
+  });
+
+  it('a failed compile that staged into the previous tree leaves the current tree exactly as it was', async () => {
+    await compileTree('a');
+    await compileTree('b');
+    const before = layout(join(out, 'c'));
+    const tree = stageTree(out, 'c');
+    expect(existsSync(join(out, '.c.previous'))).toBe(false);
+    for (const f of files('a')) await writeStaged(tree, f);
+    await writeStaged(tree, { path: 'nodes/n0/user-data/x', content: 'x', mode: 0o644 });
+    const failed = await flushStaged(tree).then(() => undefined, (e: NodeJS.ErrnoException) => e.code);
+    expect(failed).toBe('EEXIST');
+    await abandonTree(tree);
+    expect(layout(join(out, 'c'))).toEqual(before);
     expect(readdirSync(out)).toEqual(['c']);
   });
 

@@ -124,7 +124,7 @@ async function compileProfile(file: string, values: CompileOptions, io: Io, rend
       if (values.iso) seeds[index] = { node: plan.nodes[index]!.name, files: files.filter((f) => /\/(user-data|meta-data|network-config)$/.test(f.path)).map(({ path, mode }) => ({ path, mode })) };
     }
     phase('render');
-    await flushStaged(tree);
+    await flushStaged(tree, true);
     phase('write');
     if (tooLarge.length > 0) {
       await abandonTree(tree);
