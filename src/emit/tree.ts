@@ -26,10 +26,9 @@ import { manifestEntryOf, renderManifest, type ManifestEntry } from './manifest.
 
 interface WriterFile {
   readonly path: string;
-  readonly content: Uint8Array;
+  /** A string is encoded (UTF-8) by the writer, off the rendering thread. */
+  readonly content: string | Uint8Array;
   readonly mode: number;
-  /** Whether content's ArrayBuffer is ours alone, so it may be transferred (never the caller's). */
-  readonly owned: boolean;
 }
 
 /** What the writer answers to a flush: the files written since the last one, and its first error. */
@@ -114,7 +113,7 @@ function holdsExactly(path, bytes, mode, links) {
 const alone = (st) => st.nlink === 1;
 
 function writeOne(f) {
-  const bytes = Buffer.from(f.content.buffer, f.content.byteOffset, f.content.byteLength);
+  const bytes = typeof f.content === 'string' ? Buffer.from(f.content, 'utf8') : Buffer.from(f.content.buffer, f.content.byteOffset, f.content.byteLength);
   const target = join(dir, f.path);
   if (made.has(target) || written.has(target)) throw exists(target);
   mkdirs(dirname(target));
@@ -249,15 +248,7 @@ export function stageTree(outDir: string, cluster: string): StagedTree {
 
 /** Queues one file for the writer (sent by the next settleStaged, or now when many are queued). */
 export async function writeStaged(tree: StagedTree, file: OutputFile): Promise<void> {
-  if (typeof file.content === 'string') {
-    const bytes = Buffer.from(file.content, 'utf8');
-    // Large strings get an ArrayBuffer of their own, which can be moved to the writer; small
-    // ones share Node's pool and are copied.
-    const owned = bytes.byteOffset === 0 && bytes.buffer.byteLength === bytes.byteLength;
-    tree.batch.push({ path: file.path, content: bytes, mode: file.mode, owned });
-  } else {
-    tree.batch.push({ path: file.path, content: file.content, mode: file.mode, owned: false });
-  }
+  tree.batch.push({ path: file.path, content: file.content, mode: file.mode });
   if (tree.batch.length >= 64) await settleStaged(tree);
 }
 
@@ -272,15 +263,15 @@ async function send(tree: StagedTree): Promise<void> {
   if (tree.closed) return;
   if (tree.batch.length > 0) {
     for (const f of tree.batch) {
-      const size = f.content.byteLength;
+      // A string's length bounds its UTF-8 size within a factor of three: close enough for a limit.
+      const size = typeof f.content === 'string' ? f.content.length : f.content.byteLength;
       tree.pendingSizes.push(size);
       tree.pendingBytes += size;
     }
     tree.sent += tree.batch.length;
-    // Strings were turned into buffers of their own by writeStaged; moving those costs nothing,
-    // while cloning strings into the worker costs more than encoding them.
-    const transfer = tree.batch.flatMap((f) => (f.owned ? [(f.content as Uint8Array).buffer as ArrayBuffer] : []));
-    tree.writer.postMessage({ files: tree.batch }, transfer);
+    // Strings are cloned as they are: a copy of one-byte characters costs less than encoding
+    // them here and moving the buffer.
+    tree.writer.postMessage({ files: tree.batch });
     tree.batch = [];
   }
   catchUp(tree);
