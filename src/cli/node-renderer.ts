@@ -1,8 +1,8 @@
 /**
- * Renders every node of a plan, on this thread and, for a large cluster, on one more thread:
- * rendering is most of a compile's CPU time, and the second core otherwise only serves the tree
- * writer. Nodes come back in completion order with their index; the output does not depend on
- * that order (every node's files are its own, and the manifest is sorted).
+ * Renders every node of a plan and writes its files into the staging tree, on this thread and,
+ * for a large cluster, on one more thread. Each thread writes the nodes it rendered, so no
+ * file's bytes cross threads. Nodes come back in completion order with their index; the output
+ * does not depend on that order (every node's files are its own, and the manifest is sorted).
  *
  * The worker starts before the plan exists (startRenderer, from the profile's size), so that it
  * loads the renderers while this thread reads the profile and the state. It runs the compiled
@@ -13,11 +13,22 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import type { ManifestEntry } from '../emit/manifest.js';
+import type { StagingPlace } from '../emit/stage-writer.js';
+import { adoptStaged, writeStaged, type StagedTree } from '../emit/tree.js';
 import type { ClusterPlan } from '../plan/types.js';
-import type { Platform, PlatformResult } from '../render/platforms.js';
+import type { Platform } from '../render/platforms.js';
 
-export interface RenderedNode extends PlatformResult {
+/** A node whose files are written: their names and modes, and the platform's size error if any. */
+export interface WrittenNode {
   readonly index: number;
+  readonly files: readonly { readonly path: string; readonly mode: number }[];
+  readonly error?: string;
+}
+
+/** The worker's answer for one node: also the manifest entries of the files it wrote. */
+export interface WorkerNode extends WrittenNode {
+  readonly entries: readonly ManifestEntry[];
 }
 
 export interface RenderRequest {
@@ -25,11 +36,12 @@ export interface RenderRequest {
   readonly to: number;
 }
 
-/** The worker's first message: what to render. */
+/** The worker's first message: what to render, and where to write it. */
 export interface RenderJob {
   readonly plan: ClusterPlan;
   readonly platform: Platform;
   readonly gzip: boolean;
+  readonly place: StagingPlace;
 }
 
 export interface RendererData {
@@ -38,7 +50,7 @@ export interface RendererData {
   readonly signal: Int32Array;
 }
 
-type Answer = { done: RenderedNode[] } | { failed: string };
+type Answer = { done: WorkerNode[] } | { failed: string; code?: string };
 
 /**
  * Below this many nodes the worker costs more than it saves: it loads and warms up the renderers
@@ -82,14 +94,20 @@ export async function stopRenderer(renderer: Renderer | undefined): Promise<void
   await renderer.worker.terminate();
 }
 
-/** Renders every node, with `renderer`'s help when there is one and the cluster is large. */
-export async function* renderNodes(plan: ClusterPlan, platform: Platform, gzip: boolean, renderer?: Renderer): AsyncGenerator<RenderedNode> {
+/**
+ * Renders every node and writes its files into `tree`, with `renderer`'s help when there is one
+ * and the cluster is large.
+ */
+export async function* renderNodes(plan: ClusterPlan, platform: Platform, gzip: boolean, tree: StagedTree, renderer?: Renderer): AsyncGenerator<WrittenNode> {
   const { renderForPlatform } = await import('../render/node.js');
   const count = plan.nodes.length;
   let next = 0;
-  const here = (): RenderedNode => {
+  const here = (): WrittenNode => {
     const index = next++;
-    return { index, ...renderForPlatform(plan, plan.nodes[index]!, platform, gzip) };
+    const { files, error } = renderForPlatform(plan, plan.nodes[index]!, platform, gzip);
+    for (const f of files) writeStaged(tree, f);
+    const written = files.map(({ path, mode }) => ({ path, mode }));
+    return error === undefined ? { index, files: written } : { index, files: written, error };
   };
   if (!renderer || count < WORKER_MIN_NODES) {
     await stopRenderer(renderer);
@@ -98,7 +116,7 @@ export async function* renderNodes(plan: ClusterPlan, platform: Platform, gzip: 
   }
 
   const { port, signal } = renderer;
-  port.postMessage({ plan, platform, gzip } satisfies RenderJob);
+  port.postMessage({ plan, platform, gzip, place: tree.place } satisfies RenderJob);
   let inFlight = 0;
   try {
     for (;;) {
@@ -113,8 +131,11 @@ export async function* renderNodes(plan: ClusterPlan, platform: Platform, gzip: 
       if (m) {
         inFlight--;
         const answer = m.message as Answer;
-        if ('failed' in answer) throw new Error(answer.failed);
-        yield* answer.done;
+        if ('failed' in answer) throw Object.assign(new Error(answer.failed), answer.code ? { code: answer.code } : {});
+        for (const { entries, ...node } of answer.done) {
+          adoptStaged(tree, entries);
+          yield node;
+        }
         continue;
       }
       if (next < count) {

@@ -1,30 +1,36 @@
 /**
  * The second rendering thread of a large compile (see node-renderer.ts). It loads the renderers
- * while the main thread reads the profile and the state, receives the plan once, then ranges of
- * node indexes, and answers each range with those nodes' files. Rendering is pure, so a node
- * renders to the same bytes here as on the main thread.
+ * while the main thread reads the profile and the state, receives the plan and the staging place
+ * once, then ranges of node indexes; it renders and writes those nodes and answers with their
+ * manifest entries. Rendering is pure, so a node renders to the same bytes here as on the main
+ * thread.
  */
 import { workerData } from 'node:worker_threads';
-import type { ClusterPlan } from '../plan/types.js';
+import { StageWriter } from '../emit/stage-writer.js';
 import { renderForPlatform } from '../render/node.js';
-import type { Platform } from '../render/platforms.js';
-import type { RenderedNode, RendererData, RenderJob, RenderRequest } from './node-renderer.js';
+import type { RendererData, RenderJob, RenderRequest, WorkerNode } from './node-renderer.js';
 
 const { port, signal } = workerData as RendererData;
-let job: { plan: ClusterPlan; platform: Platform; gzip: boolean } | undefined;
+let job: (RenderJob & { writer: StageWriter }) | undefined;
 
 port.on('message', (m: RenderJob | RenderRequest) => {
   if ('plan' in m) {
-    job = m;
+    job = { ...m, writer: new StageWriter(m.place) };
     return;
   }
-  const done: RenderedNode[] = [];
+  const done: WorkerNode[] = [];
   try {
     if (!job) throw new Error('render worker: a range came before the plan');
-    for (let index = m.from; index < m.to; index++) done.push({ index, ...renderForPlatform(job.plan, job.plan.nodes[index]!, job.platform, job.gzip) });
+    for (let index = m.from; index < m.to; index++) {
+      const { files, error } = renderForPlatform(job.plan, job.plan.nodes[index]!, job.platform, job.gzip);
+      const entries = files.map((f) => job!.writer.write(f));
+      const written = files.map(({ path, mode }) => ({ path, mode }));
+      done.push(error === undefined ? { index, files: written, entries } : { index, files: written, entries, error });
+    }
     port.postMessage({ done });
   } catch (e) {
-    port.postMessage({ failed: (e as Error).message });
+    const code = (e as NodeJS.ErrnoException).code;
+    port.postMessage(code === undefined ? { failed: (e as Error).message } : { failed: (e as Error).message, code });
   }
   // The main thread may be blocked in Atomics.wait rather than in its event loop.
   Atomics.add(signal, 0, 1);

@@ -8,7 +8,7 @@ export interface ManifestEntry {
   readonly mode: string;
 }
 
-/** An entry for a file the tree writer hashed on its own thread. */
+/** An entry for a file a StageWriter hashed as it wrote it. */
 export function manifestEntryOf(path: string, sha256: string, size: number, mode: number): ManifestEntry {
   return { path, sha256, size, mode: `0${mode.toString(8)}` };
 }

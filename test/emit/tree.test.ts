@@ -2,7 +2,7 @@ import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { abandonTree, commitTree, flushStaged, removeTree, settleStaged, stageTree, writeStaged } from '../../src/emit/tree.js';
+import { abandonTree, commitTree, finishStaged, removeTree, stageTree, writeStaged } from '../../src/emit/tree.js';
 import { snapshot } from '../helpers/cli.js';
 
 let out: string;
@@ -22,8 +22,7 @@ const files = (tag: string) => [
 
 async function compileTree(tag: string, list = files(tag), into = out): Promise<string> {
   const tree = stageTree(into, 'c');
-  for (const f of list) await writeStaged(tree, f);
-  await settleStaged(tree);
+  for (const f of list) writeStaged(tree, f);
   return commitTree(tree, into, 'c');
 }
 
@@ -72,12 +71,10 @@ describe('staged tree', () => {
     const target = await compileTree('a');
     const before = snapshot(out);
     const tree = stageTree(out, 'c');
-    for (const f of files('b')) await writeStaged(tree, f);
-    // A file where a directory must go: mkdir of nodes/n0/user-data/ fails with ENOTDIR or EEXIST.
-    await writeStaged(tree, { path: 'nodes/n0/user-data/x', content: 'x', mode: 0o644 });
-    const failed = await flushStaged(tree).then(() => undefined, (e: NodeJS.ErrnoException) => e.code);
-    expect(['ENOTDIR', 'EEXIST']).toContain(failed);
-    await abandonTree(tree);
+    for (const f of files('b')) writeStaged(tree, f);
+    // A file where a directory must go: mkdir of nodes/n0/user-data/ fails with EEXIST.
+    expect(() => writeStaged(tree, { path: 'nodes/n0/user-data/x', content: 'x', mode: 0o644 })).toThrow(expect.objectContaining({ code: 'EEXIST' }));
+    abandonTree(tree);
     expect(snapshot(out)).toEqual(before);
     expect(readdirSync(out)).toEqual(['c']);
     expect(existsSync(join(target, 'nodes/n0/user-data'))).toBe(true);
@@ -109,10 +106,9 @@ describe('staged tree', () => {
   it('a failed re-compile leaves the previous files with one link each', async () => {
     const target = await compileTree('a');
     const tree = stageTree(out, 'c');
-    for (const f of files('a')) await writeStaged(tree, f);
-    await flushStaged(tree);
+    for (const f of files('a')) writeStaged(tree, f);
     expect(statSync(join(target, 'nodes/n1/meta-data')).nlink).toBe(2);
-    await abandonTree(tree);
+    abandonTree(tree);
     expect(statSync(join(target, 'nodes/n1/meta-data')).nlink).toBe(1);
     expect(readdirSync(out)).toEqual(['c']);
   });
@@ -173,13 +169,27 @@ describe('staged tree', () => {
     const before = layout(join(out, 'c'));
     const tree = stageTree(out, 'c');
     expect(existsSync(join(out, '.c.previous'))).toBe(false);
-    for (const f of files('a')) await writeStaged(tree, f);
-    await writeStaged(tree, { path: 'nodes/n0/user-data/x', content: 'x', mode: 0o644 });
-    const failed = await flushStaged(tree).then(() => undefined, (e: NodeJS.ErrnoException) => e.code);
-    expect(failed).toBe('EEXIST');
-    await abandonTree(tree);
+    for (const f of files('a')) writeStaged(tree, f);
+    expect(() => writeStaged(tree, { path: 'nodes/n0/user-data/x', content: 'x', mode: 0o644 })).toThrow(expect.objectContaining({ code: 'EEXIST' }));
+    abandonTree(tree);
     expect(layout(join(out, 'c'))).toEqual(before);
     expect(readdirSync(out)).toEqual(['c']);
+  });
+
+  it('a file written by two writers of one tree (two threads) is refused before the commit', async () => {
+    const { StageWriter } = await import('../../src/emit/stage-writer.js');
+    const tree = stageTree(out, 'c');
+    const other = new StageWriter(tree.place);
+    writeStaged(tree, { path: 'nodes/n0/meta-data', content: 'a', mode: 0o644 });
+    other.write({ path: 'nodes/n1/meta-data', content: 'b', mode: 0o644 });
+    const entry = other.write({ path: 'nodes/n2/meta-data', content: 'c', mode: 0o644 });
+    tree.entries.push(entry);
+    // The same path again from the second writer (it cannot see the first one's files).
+    expect(() => new StageWriter(tree.place).write({ path: 'nodes/n0/meta-data', content: 'a', mode: 0o644 })).toThrow(expect.objectContaining({ code: 'EEXIST' }));
+    tree.entries.push(entry);
+    expect(() => finishStaged(tree)).toThrow(expect.objectContaining({ code: 'EEXIST' }));
+    abandonTree(tree);
+    expect(readdirSync(out)).toEqual([]);
   });
 
   it('removeTree removes a whole tree', async () => {

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { durationSeconds, goDuration } from '../../plan/duration.js';
 import type { OutputFile } from '../../render/node.js';
 import { PLATFORMS, type Platform } from '../../render/platforms.js';
-import { abandonTree, commitTree, flushStaged, recordStaged, settleStaged, stageTree, writeStaged } from '../../emit/tree.js';
+import { abandonTree, commitTree, finishStaged, recordStaged, stageTree, writeStaged } from '../../emit/tree.js';
 import { writeSeedIso } from '../../emit/seed-iso.js';
 import { loadOrCreateState } from '../../state/load.js';
 import { secretsFromState } from '../../state/plan-secrets.js';
@@ -105,10 +105,9 @@ async function compileProfile(file: string, values: CompileOptions, io: Io, rend
   const plan = planFor(loaded, secrets, outputEpoch(st.state.createdAt), format, bundle);
   if (values.iso && plan.os.format !== 'cloud-init') throw new UsageError('--iso makes NoCloud seeds for cloud-init; Ignition nodes take ignition.json');
   phase('plan');
-  // Nodes are rendered one at a time and their files handed to the staging tree's writer, which
-  // keeps a bounded number of writes in flight, so memory does not grow with the cluster and the
-  // disk work overlaps the next node's rendering; nothing reaches out/<cluster> unless every
-  // node succeeded.
+  // Nodes are rendered one at a time and their files written into the staging tree by the thread
+  // that rendered them, so memory does not grow with the cluster; nothing reaches out/<cluster>
+  // unless every node succeeded.
   const tree = stageTree(outDir, cluster);
   // By node index: nodes may finish in any order, messages and seeds keep the plan's.
   const tooLarge: string[] = [];
@@ -116,18 +115,16 @@ async function compileProfile(file: string, values: CompileOptions, io: Io, rend
   // tree when the ISOs are written, so memory does not grow with the cluster.
   const seeds: { node: string; files: Omit<OutputFile, 'content'>[] }[] = [];
   try {
-    await writeStaged(tree, { path: 'admin.conf', content: st.state.adminConf, mode: 0o600 });
-    for await (const { index, files, error } of renderNodes(plan, platform, values.gzip, renderer)) {
-      for (const f of files) await writeStaged(tree, f);
-      await settleStaged(tree);
+    writeStaged(tree, { path: 'admin.conf', content: st.state.adminConf, mode: 0o600 });
+    for await (const { index, files, error } of renderNodes(plan, platform, values.gzip, tree, renderer)) {
       if (error) tooLarge[index] = error;
-      if (values.iso) seeds[index] = { node: plan.nodes[index]!.name, files: files.filter((f) => /\/(user-data|meta-data|network-config)$/.test(f.path)).map(({ path, mode }) => ({ path, mode })) };
+      if (values.iso) seeds[index] = { node: plan.nodes[index]!.name, files: files.filter((f) => /\/(user-data|meta-data|network-config)$/.test(f.path)) };
     }
     phase('render');
-    await flushStaged(tree, true);
+    finishStaged(tree);
     phase('write');
     if (tooLarge.length > 0) {
-      await abandonTree(tree);
+      abandonTree(tree);
       for (const e of tooLarge.filter((x) => x !== undefined)) io.err(`error: ${e}`);
       return EXIT.badInput;
     }
@@ -153,7 +150,8 @@ async function compileProfile(file: string, values: CompileOptions, io: Io, rend
     io.out(`${target}: ${plan.nodes.length} nodes, ${tree.entries.length + 1} files`);
     return EXIT.ok;
   } catch (e) {
-    await abandonTree(tree);
+    // Both rendering threads have stopped writing: renderNodes ends the worker before it returns.
+    abandonTree(tree);
     throw e;
   }
 }
