@@ -1,10 +1,10 @@
 /**
- * The one version table (versions.json), checked with zod when this module loads, and the
- * lookups the rest of kubeseed uses. The JSON is data copied from upstream sources (each fact
+ * The one version table (versions.json) and the lookups the rest of kubeseed uses; its shape
+ * is version-table-schema.ts. The JSON is data copied from upstream sources (each fact
  * names its source); this file holds only its shape and the lookups.
  */
-import { z } from 'zod';
 import raw from './versions.json' with { type: 'json' };
+import type { ComponentSpec, ImageSpec, VersionTable } from './version-table-schema.js';
 
 export const ARCHES = ['amd64', 'arm64'] as const;
 export type Arch = (typeof ARCHES)[number];
@@ -29,109 +29,7 @@ export const IMAGE_NAMES = [
 ] as const;
 export type ImageName = (typeof IMAGE_NAMES)[number];
 
-const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'a lowercase hex sha256 digest');
-const semver = z.string().regex(/^\d+\.\d+\.\d+$/, 'MAJOR.MINOR.PATCH without a leading v');
-const kubeVersion = z.string().regex(/^v\d+\.\d+\.\d+$/, 'vMAJOR.MINOR.PATCH');
-const octalMode = z.string().regex(/^0[0-7]{3}$/, 'an octal mode such as 0755');
-const source = z.string().min(1);
-
-const componentSchema = z.strictObject({
-  kind: z.enum(['binary', 'archive']),
-  url: z.string().startsWith('https://'),
-  checksumUrl: z.string().startsWith('https://'),
-  // A plain file name: it is joined onto --from and bundle paths, so no directories or '..'.
-  fileName: z.string().regex(/^[A-Za-z0-9_{}-][A-Za-z0-9._{}-]*$/, 'a file name without directories'),
-  installTo: z.string().startsWith('/'),
-  mode: octalMode.optional(),
-  sources: z.strictObject({ url: source, checksumUrl: source }),
-});
-
-const digestEntrySchema = z.strictObject({ amd64: sha256Hex, arm64: sha256Hex, source });
-
-const imageSchema = z.strictObject({
-  path: z.string().regex(/^[a-z0-9][a-z0-9./-]*$/),
-  tag: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/),
-  /** Optional image index digest; when present a supplied image tarball is checked against the per-arch digests. */
-  digests: z.strictObject({ amd64: sha256Hex, arm64: sha256Hex }).optional(),
-});
-
-const kubernetesEntrySchema = z.strictObject({
-  version: kubeVersion,
-  kubeadmApiVersion: z.enum(['v1beta3', 'v1beta4']),
-  crictl: semver,
-  cniPlugins: semver,
-  runc: semver,
-  containerd: z.strictObject({ default: semver, supported: z.array(semver).min(1) }),
-  images: z.strictObject(Object.fromEntries(IMAGE_NAMES.map((n) => [n, imageSchema])) as Record<ImageName, typeof imageSchema>),
-  sources: z.record(z.string(), source),
-});
-
-const osFamilySchema = z.strictObject({
-  manager: z.enum(['apt', 'dnf', 'rpm-ostree', 'none']),
-  packages: z.strictObject(
-    Object.fromEntries(OS_TOOLS.map((t) => [t, z.string().min(1).nullable()])) as Record<OsTool, z.ZodNullable<z.ZodString>>,
-  ),
-  source,
-});
-
-export const versionTableSchema = z
-  .strictObject({
-    schemaVersion: z.literal(1),
-    description: z.string(),
-    imageRegistry: z.string().min(1),
-    components: z.strictObject(
-      Object.fromEntries(COMPONENTS.map((c) => [c, componentSchema])) as Record<ComponentName, typeof componentSchema>,
-    ),
-    digests: z.strictObject(
-      Object.fromEntries(COMPONENTS.map((c) => [c, z.record(z.string(), digestEntrySchema)])) as Record<
-        ComponentName,
-        z.ZodRecord<z.ZodString, typeof digestEntrySchema>
-      >,
-    ),
-    kubernetes: z.record(z.string().regex(/^\d+\.\d+$/), kubernetesEntrySchema),
-    osPackages: z.strictObject({
-      tools: z.strictObject(
-        Object.fromEntries(OS_TOOLS.map((t) => [t, z.strictObject({ preflight: z.string() })])) as Record<
-          OsTool,
-          z.ZodObject<{ preflight: z.ZodString }>
-        >,
-      ),
-      families: z.strictObject(
-        Object.fromEntries(OS_FAMILIES.map((f) => [f, osFamilySchema])) as Record<OsFamily, typeof osFamilySchema>,
-      ),
-      source,
-    }),
-    sources: z.record(z.string(), source),
-  })
-  .superRefine((t, ctx) => {
-    // Every version a minor entry names must have digests; a gap would only show at bundle time.
-    for (const [minor, e] of Object.entries(t.kubernetes)) {
-      if (!e.version.startsWith(`v${minor}.`)) {
-        ctx.addIssue({ code: 'custom', path: ['kubernetes', minor, 'version'], message: `${e.version} is not a ${minor} release` });
-      }
-      const need: [ComponentName, string][] = [
-        ['kubeadm', e.version],
-        ['kubelet', e.version],
-        ['kubectl', e.version],
-        ['crictl', e.crictl],
-        ['cni-plugins', e.cniPlugins],
-        ['runc', e.runc],
-        ...e.containerd.supported.map((v): [ComponentName, string] => ['containerd', v]),
-      ];
-      for (const [c, v] of need) {
-        if (!t.digests[c][v]) {
-          ctx.addIssue({ code: 'custom', path: ['kubernetes', minor], message: `no digests for ${c} ${v}` });
-        }
-      }
-      if (!e.containerd.supported.includes(e.containerd.default)) {
-        ctx.addIssue({ code: 'custom', path: ['kubernetes', minor, 'containerd'], message: 'default is not in supported' });
-      }
-    }
-  });
-
-export type VersionTable = z.infer<typeof versionTableSchema>;
-export type ComponentSpec = VersionTable['components'][ComponentName];
-export type ImageSpec = z.infer<typeof imageSchema>;
+export type { ComponentSpec, ImageSpec, VersionTable } from './version-table-schema.js';
 
 /** One supported Kubernetes release with everything the table knows about it. */
 export interface VersionEntry {
@@ -148,17 +46,8 @@ export interface VersionEntry {
   sources: Readonly<Record<string, string>>;
 }
 
-/** Validates a table (the shipped one, or a test's own); throws with every zod issue's path. */
-export function parseVersionTable(input: unknown): VersionTable {
-  const r = versionTableSchema.safeParse(input);
-  if (!r.success) {
-    const lines = r.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`);
-    throw new Error(`invalid version table:\n${lines.join('\n')}`);
-  }
-  return deepFreeze(r.data);
-}
-
-function deepFreeze<T>(v: T): T {
+/** Freezes a table so no caller can change what every other caller reads. */
+export function deepFreeze<T>(v: T): T {
   if (v && typeof v === 'object') {
     for (const x of Object.values(v)) deepFreeze(x);
     Object.freeze(v);
@@ -166,9 +55,11 @@ function deepFreeze<T>(v: T): T {
   return v;
 }
 
-const shipped: VersionTable = parseVersionTable(raw);
+// Not parsed here: test/bundle/versions.test.ts holds the shipped JSON to versionTableSchema, and
+// leaving zod out of this module keeps it out of the rendering thread, which only reads the table.
+const shipped = deepFreeze(raw as unknown as VersionTable);
 
-/** The shipped table (validated and frozen at load). */
+/** The shipped table (frozen at load). */
 export function versionTable(): VersionTable {
   return shipped;
 }

@@ -6,7 +6,8 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { neededArtifacts, type Artifact, type ArtifactFacts } from '../../src/plan/artifacts.js';
-import { COMPONENTS, parseVersionTable, versionTable, type VersionTable } from '../../src/plan/versions.js';
+import { COMPONENTS, versionTable, type VersionTable } from '../../src/plan/versions.js';
+import { parseVersionTable } from '../../src/plan/version-table-schema.js';
 
 export const FACTS: ArtifactFacts = { kubernetesVersion: 'v1.31.13', arch: 'amd64', osFamily: 'ubuntu', source: 'bundle' };
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import raw from '../../src/plan/versions.json' with { type: 'json' };
+import { parseVersionTable } from '../../src/plan/version-table-schema.js';
 import {
   componentDigest,
-  parseVersionTable,
   supportedVersions,
   versionEntry,
   versionTable,
@@ -9,6 +10,11 @@ import {
 } from '../../src/plan/versions.js';
 
 describe('version table', () => {
+  it('the shipped table fits its schema, and is what versionTable() gives', () => {
+    expect(parseVersionTable(structuredClone(raw))).toEqual(versionTable());
+    expect(Object.isFrozen(versionTable().kubernetes)).toBe(true);
+  });
+
   it('lists the supported releases, oldest first', () => {
     expect(supportedVersions()).toEqual(['v1.29.12', 'v1.30.13', 'v1.31.13', 'v1.32.11', 'v1.33.11']);
   });
