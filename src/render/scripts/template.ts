@@ -13,7 +13,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
-const TEMPLATE_DIR = fileURLToPath(new URL('./templates/', import.meta.url));
+/** Set by scripts/bundle.mjs: bundled, this module's code sits in dist/cli/, not beside the templates. */
+declare const KUBESEED_TEMPLATE_DIR: string | undefined;
+const TEMPLATE_DIR = fileURLToPath(new URL(typeof KUBESEED_TEMPLATE_DIR === 'string' ? KUBESEED_TEMPLATE_DIR : './templates/', import.meta.url));
 const require = createRequire(import.meta.url);
 const PRECOMPILED = existsSync(`${TEMPLATE_DIR}firstboot.sh.cjs`);
 
