@@ -6,8 +6,9 @@
 //
 // Disk figures depend on recent deletions: ext4 without a journal skips inodes freed in the
 // last ~30 s when it allocates new ones, and each skip costs a lookup, so creating files right
-// after deleting many is slow. Back-to-back re-compiles are that case (each deletes the tree
-// before it); the temporary directories are therefore removed only after every size has run.
+// after deleting many is slow. A re-compile stages into the tree two compiles back and frees
+// almost nothing, but deleting the temporary directories would: they are removed only after
+// every size has run.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
