@@ -93,8 +93,9 @@ function isFilled(value: unknown): value is Record<string, unknown> | readonly u
  *   Keys like that, multi-line keys (written `? |` explicitly) and long ones (explicit past 1024
  *   characters) are not moved: the top-level pair or item holding them is written whole.
  * test/serialize.test.ts holds the result byte-identical to toYamlWhole.
- * Texts are kept at their final indent, keyed by indent and JSON, so what recurs from node to
- * node (scripts in write_files, criSocket, routes) is written once per compile, not per node.
+ * Leaves' texts are kept at their final indent, keyed by indent and JSON, so what recurs from
+ * node to node (scripts in write_files, criSocket, routes) is written once per compile, not per
+ * node, and only what differs (a hostname, an address) is written per node.
  */
 class NotMovable extends Error {}
 
@@ -123,32 +124,32 @@ function sequenceText(items: readonly unknown[], indent: string): string {
 
 /** A pair of a block mapping whose keys stand at `indent`. */
 function pairText(key: string, v: unknown, indent: string): string {
-  if (!isMovableKey(key) && indent !== '') throw new NotMovable();
-  // A sequence's pair is not kept whole: its JSON (every script of write_files) costs too much.
-  if (Array.isArray(v) && v.length > 0 && isMovableKey(key)) {
-    return wholeIfTop(indent, () => keyLine(key, indent) + sequenceText(v, `${indent}  `), () => toYamlWhole({ [key]: v }));
+  if (isFilled(v) && isMovableKey(key)) {
+    const inner = `${indent}  `;
+    const compose = () => keyLine(key, indent) + (Array.isArray(v) ? sequenceText(v, inner) : mappingText(v as Record<string, unknown>, inner));
+    // Only a top-level pair is kept whole, and not a sequence's (its JSON, every script of
+    // write_files, costs too much): keeping nested ones too would take the JSON of what differs
+    // per node once per level, and they recur only where their top-level pair does.
+    if (indent !== '') return compose();
+    if (Array.isArray(v)) return wholeIfTop(indent, compose, () => toYamlWhole({ [key]: v }));
+    return remembered(`0${keyOf([key, v])}`, (json) => wholeIfTop(indent, compose, () => toYamlWhole({ [key]: v }, json)));
   }
-  return remembered(indent.length + keyOf([key, v]), (json) =>
-    isFilled(v) && isMovableKey(key)
-      ? wholeIfTop(indent, () => keyLine(key, indent) + mappingText(v as Record<string, unknown>, `${indent}  `), () => toYamlWhole({ [key]: v }, json))
-      : shifted(toYamlWhole({ [key]: v }, json), indent),
-  );
+  if (indent !== '' && !isMovableKey(key)) throw new NotMovable();
+  return remembered(indent.length + keyOf([key, v]), (json) => shifted(toYamlWhole({ [key]: v }, json), indent));
 }
 
 /** An item of a block sequence whose `- ` stands at `indent`. */
 function itemText(item: unknown, indent: string): string {
+  if (!isFilled(item)) return remembered(indent.length + keyOf([item]), (json) => shifted(toYamlWhole([item], json), indent));
   const frozen = isFrozenRecord(item) ? item : undefined;
   let text = frozen && frozenItems.get(frozen)?.get(indent.length);
   if (text !== undefined) return text;
-  text = remembered(indent.length + keyOf([item]), (json) => {
-    if (!isFilled(item)) return shifted(toYamlWhole([item], json), indent);
-    const inner = `${indent}  `;
-    return wholeIfTop(
-      indent,
-      () => `${indent}- ${(isMapping(item) ? mappingText(item, inner) : sequenceText(item as unknown[], inner)).slice(inner.length)}`,
-      () => toYamlWhole([item], json),
-    );
-  });
+  const inner = `${indent}  `;
+  text = wholeIfTop(
+    indent,
+    () => `${indent}- ${(Array.isArray(item) ? sequenceText(item, inner) : mappingText(item as Record<string, unknown>, inner)).slice(inner.length)}`,
+    () => toYamlWhole([item]),
+  );
   if (frozen) frozenItems.set(frozen, (frozenItems.get(frozen) ?? new Map()).set(indent.length, text));
   return text;
 }
