@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
+import { Scalar, parse } from 'yaml';
 import { toToml, toYaml, toYamlWhole } from '../src/render/serialize.js';
 import { renderNodeOutputs } from '../src/render/node.js';
 import { kubeadmDocuments } from '../src/render/kubeadm/files.js';
@@ -104,6 +104,18 @@ describe('toYaml writes nested collections part by part, and gives the whole-doc
       for (const doc of [{ [k]: v }, { a: { [k]: v } }, { l: [{ [k]: v, z: 1 }] }, [{ [k]: v }], { a: [[{ b: { [k]: v } }]] }]) {
         expect(toYaml(doc), JSON.stringify(doc)).toBe(toYamlWhole(doc));
         expect(toYaml(doc), JSON.stringify(doc)).toBe(toYamlWhole(doc));
+      }
+    }
+  });
+
+  it('what is not plain data deep inside (a date, NaN, a yaml node with a comment) is never taken for its JSON twin', () => {
+    const commented = new Scalar('x');
+    commented.comment = ' why';
+    const twins: [unknown, unknown][] = [[new Date('2020-01-02T03:04:05Z'), '2020-01-02T03:04:05.000Z'], [Number.NaN, null], [-0, 0], [commented, 'x'], [new Map([['m', 1]]), {}]];
+    for (const [odd, twin] of twins) {
+      for (const at of [(v: unknown) => ({ a: { b: [{ c: v }] } }), (v: unknown) => ({ l: [[v]], z: 1 }), (v: unknown) => [{ a: v }]]) {
+        expect(toYaml(at(twin))).toBe(toYamlWhole(at(twin)));
+        expect(toYaml(at(odd))).toBe(toYamlWhole(at(odd)));
       }
     }
   });
