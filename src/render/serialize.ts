@@ -18,7 +18,7 @@ const YAML_TEXT = { lineWidth: 0, minContentWidth: 0, indentSeq: true, blockQuot
 export function toYaml(value: unknown, opts: { header?: string } = {}): string {
   let body: string;
   try {
-    body = isMapping(value) ? mappingText(value) : toYamlWhole(value);
+    body = isMapping(value) ? mappingText(value, '') : Array.isArray(value) && value.length > 0 ? sequenceText(value, '') : toYamlWhole(value);
   } catch (e) {
     // Not plain JSON data (a date, NaN, a Map...): its JSON is no faithful key, so write it whole.
     if (!(e instanceof NotPlainData)) throw e;
@@ -69,49 +69,116 @@ function isMapping(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype;
 }
 
-/**
- * A top-level mapping, written pair by pair, and a sequence under a top-level key item by item.
- * The library writes the pairs of a block mapping and the items of a block sequence each on
- * its own and joins them with newlines, so each one's text is independent of its neighbours.
- * The texts are kept, keyed by their JSON, so what recurs from node to node (scripts in
- * write_files, the kubeadm discovery block, the access user) is written once per compile, not
- * once per node. test/serialize.test.ts holds the result byte-identical to toYamlWhole.
+/** A value the library writes as a block collection (an empty one is flow `{}`/`[]`, a leaf). */
+function isFilled(value: unknown): value is Record<string, unknown> | readonly unknown[] {
+  if (Array.isArray(value)) return value.length > 0;
+  return isMapping(value) && Object.values(value).some((v) => v !== undefined);
+}
+
+/*
+ * A block mapping or sequence, written pair by pair and item by item at any depth; only leaves
+ * (scalars, empty collections) are written by the library, each as a one-pair or one-item
+ * document at the top level, then shifted right to where it stands. That gives the bytes of the
+ * whole document because, in the library's block writer (yaml 2, lineWidth 0):
+ * - a collection's text is its pairs' or items' texts joined by a newline and the collection's
+ *   indent, items prefixed by `- ` (YAMLMap/YAMLSeq → stringifyBlockCollection); nothing else in
+ *   a pair's text depends on its neighbours;
+ * - within a pair or item, every line after the first starts with the indent of the node it
+ *   belongs to, which grows by the same prefix when the pair moves right; the only lines written
+ *   without it are empty ones (runs of newlines in block, single- and double-quoted scalars get
+ *   the indent only after the run), so the shift prefixes exactly the non-empty lines;
+ * - nothing is folded (lineWidth 0) and a block scalar's indentation indicator is `2` at every
+ *   depth below the root, so no choice depends on the column;
+ * - except one: a key starting a line with `%`, `---` or `...` is quoted at the top level only.
+ *   Keys like that, multi-line keys (written `? |` explicitly) and long ones (explicit past 1024
+ *   characters) are not moved: the top-level pair or item holding them is written whole.
+ * test/serialize.test.ts holds the result byte-identical to toYamlWhole.
+ * Leaves' texts are kept at their final indent, keyed by indent and JSON, so what recurs from
+ * node to node (scripts in write_files, criSocket, routes) is written once per compile, not per
+ * node, and only what differs (a hostname, an address) is written per node.
  */
-function mappingText(value: Record<string, unknown>): string {
+class NotMovable extends Error {}
+
+const DOCUMENT_MARKER = /^(%|---|\.\.\.)/m;
+
+function isMovableKey(key: string): boolean {
+  return key.length <= 128 && !key.includes('\n') && !DOCUMENT_MARKER.test(key);
+}
+
+/** Prefixes the non-empty lines of a text written at column 0. */
+function shifted(text: string, indent: string): string {
+  return indent === '' ? text : indent + text.replace(/\n(?!\n|$)/g, `\n${indent}`);
+}
+
+function mappingText(value: Record<string, unknown>, indent: string): string {
   let text = '';
-  for (const [key, v] of Object.entries(value)) {
-    if (v === undefined) continue;
-    text += Array.isArray(v) && v.length > 0
-      ? sequencePairText(key, v)
-      : remembered(keyOf([key, v]), (json) => toYamlWhole({ [key]: v }, json));
-  }
+  for (const [key, v] of Object.entries(value)) if (v !== undefined) text += pairText(key, v, indent);
   return text === '' ? toYamlWhole(value) : text;
 }
 
-function sequencePairText(key: string, items: readonly unknown[]): string {
-  const keyLine = remembered(keyOf([key]), () => {
-    const t = toYamlWhole({ [key]: [null] });
-    return t.slice(0, t.indexOf('\n') + 1);
-  });
-  let text = keyLine;
-  for (const item of items) {
-    const frozen = isFrozenRecord(item) ? item : undefined;
-    let itemText = frozen && frozenItems.get(frozen)?.get(key);
-    if (itemText === undefined) {
-      itemText = remembered(keyOf([key, [item]]), (json) => toYamlWhole({ [key]: [item] }, json).slice(keyLine.length));
-      if (frozen) frozenItems.set(frozen, (frozenItems.get(frozen) ?? new Map()).set(key, itemText));
-    }
-    text += itemText;
-  }
+function sequenceText(items: readonly unknown[], indent: string): string {
+  let text = '';
+  for (const item of items) text += itemText(item, indent);
   return text;
 }
 
+/** A pair of a block mapping whose keys stand at `indent`. */
+function pairText(key: string, v: unknown, indent: string): string {
+  if (isFilled(v) && isMovableKey(key)) {
+    const inner = `${indent}  `;
+    const compose = () => keyLine(key, indent) + (Array.isArray(v) ? sequenceText(v, inner) : mappingText(v as Record<string, unknown>, inner));
+    // Only a top-level pair is kept whole, and not a sequence's (its JSON, every script of
+    // write_files, costs too much): keeping nested ones too would take the JSON of what differs
+    // per node once per level, and they recur only where their top-level pair does.
+    if (indent !== '') return compose();
+    if (Array.isArray(v)) return wholeIfTop(indent, compose, () => toYamlWhole({ [key]: v }));
+    return remembered(`0${keyOf([key, v])}`, (json) => wholeIfTop(indent, compose, () => toYamlWhole({ [key]: v }, json)));
+  }
+  if (indent !== '' && !isMovableKey(key)) throw new NotMovable();
+  return remembered(indent.length + keyOf([key, v]), (json) => shifted(toYamlWhole({ [key]: v }, json), indent));
+}
+
+/** An item of a block sequence whose `- ` stands at `indent`. */
+function itemText(item: unknown, indent: string): string {
+  if (!isFilled(item)) return remembered(indent.length + keyOf([item]), (json) => shifted(toYamlWhole([item], json), indent));
+  const frozen = isFrozenRecord(item) ? item : undefined;
+  let text = frozen && frozenItems.get(frozen)?.get(indent.length);
+  if (text !== undefined) return text;
+  const inner = `${indent}  `;
+  text = wholeIfTop(
+    indent,
+    () => `${indent}- ${(Array.isArray(item) ? sequenceText(item, inner) : mappingText(item as Record<string, unknown>, inner)).slice(inner.length)}`,
+    () => toYamlWhole([item]),
+  );
+  if (frozen) frozenItems.set(frozen, (frozenItems.get(frozen) ?? new Map()).set(indent.length, text));
+  return text;
+}
+
+/** Composes a top-level pair or item, or writes it whole if a key inside cannot be moved. */
+function wholeIfTop(indent: string, compose: () => string, whole: () => string): string {
+  try {
+    return compose();
+  } catch (e) {
+    if (indent !== '' || !(e instanceof NotMovable)) throw e;
+    return whole();
+  }
+}
+
+/** `key:` and its newline, the line above a block collection. */
+function keyLine(key: string, indent: string): string {
+  const line = remembered(`k${JSON.stringify(key)}`, () => {
+    const t = toYamlWhole({ [key]: [null] });
+    return t.slice(0, t.indexOf('\n') + 1);
+  });
+  return indent + line;
+}
+
 /**
- * Texts of sequence items that are frozen records of plain values, kept by identity: such an
- * item cannot change, and its JSON (the other key) would cost as much as a 30 KB script does.
- * user-data's write_files entries are such items, shared by every node of a shape.
+ * Texts of sequence items that are frozen records of plain values, kept by identity and indent:
+ * such an item cannot change, and its JSON (the other key) would cost as much as a 30 KB script
+ * does. user-data's write_files entries are such items, shared by every node of a shape.
  */
-const frozenItems = new WeakMap<object, Map<string, string>>();
+const frozenItems = new WeakMap<object, Map<number, string>>();
 
 function isFrozenRecord(item: unknown): item is Readonly<Record<string, string | number | boolean | null>> {
   if (!isMapping(item) || !Object.isFrozen(item)) return false;
