@@ -5,7 +5,12 @@
 // per-module output stays in dist/ beside it; copy-assets.mjs uses it, and it keeps
 // the templates' relative location, which the bundle is told (KUBESEED_TEMPLATE_DIR).
 // node-forge stays out: it is loaded only when a certificate is made.
+import { readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { build } from 'esbuild';
+
+// Chunks of an earlier build (named by content hash) would otherwise pile up.
+for (const name of readdirSync('dist/cli')) if (/-[A-Z0-9]{8}\.js$/.test(name)) rmSync(join('dist/cli', name));
 
 await build({
   entryPoints: ['src/cli/bin.ts', 'src/cli/main.ts', 'src/cli/render-worker.ts'],
