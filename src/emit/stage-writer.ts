@@ -38,6 +38,7 @@ export class StageWriter {
   private readonly written = new Set<string>();
   /** One read buffer, grown as needed, for comparing with files already on disk. */
   private scratch = Buffer.allocUnsafe(64 * 1024);
+  private encoding = Buffer.allocUnsafe(256 * 1024);
 
   constructor(private readonly place: StagingPlace) {
     this.made.add(place.dir);
@@ -46,7 +47,7 @@ export class StageWriter {
   /** Puts one file in place and returns its manifest entry. */
   write(f: OutputFile): ManifestEntry {
     const { dir, reclaimed, current, umask } = this.place;
-    const bytes = typeof f.content === 'string' ? Buffer.from(f.content, 'utf8') : f.content;
+    const bytes = typeof f.content === 'string' ? this.encoded(f.content) : f.content;
     const target = join(dir, f.path);
     if (this.made.has(target) || this.written.has(target)) throw twice(target);
     this.mkdirs(dirname(target));
@@ -69,6 +70,16 @@ export class StageWriter {
     }
     this.written.add(target);
     return manifestEntryOf(f.path, createHash('sha256').update(bytes).digest('hex'), bytes.byteLength, f.mode);
+  }
+
+  /**
+   * A string's UTF-8 bytes, in a buffer reused from file to file: a new one per file is garbage
+   * the collector has to chase, and outside the heap it counts towards peak RSS in full.
+   */
+  private encoded(text: string): Buffer {
+    // UTF-8 takes at most 3 bytes per UTF-16 unit.
+    if (this.encoding.byteLength < text.length * 3) this.encoding = Buffer.allocUnsafe(Math.max(text.length * 3, this.encoding.byteLength * 2));
+    return this.encoding.subarray(0, this.encoding.write(text, 0, 'utf8'));
   }
 
   private mkdirs(d: string): void {
