@@ -15,9 +15,10 @@ import { fileURLToPath } from 'node:url';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import type { ManifestEntry } from '../emit/manifest.js';
 import type { StagingPlace } from '../emit/stage-writer.js';
-import { adoptStaged, writeStaged, type StagedTree } from '../emit/tree.js';
+import { adoptStaged, type StagedTree } from '../emit/tree.js';
 import type { ClusterPlan } from '../plan/types.js';
-import type { Platform } from '../render/platforms.js';
+import type { OutputFile } from '../render/node.js';
+import type { Platform, PlatformResult } from '../render/platforms.js';
 
 /** A node whose files are written: their names and modes, and the platform's size error if any. */
 export interface WrittenNode {
@@ -34,6 +35,13 @@ export interface WorkerNode extends WrittenNode {
 export interface RenderRequest {
   readonly from: number;
   readonly to: number;
+}
+
+/** Writes one rendered node's files with `write`, and says what it wrote (names and modes only). */
+export function writeNode(index: number, { files, error }: PlatformResult, write: (f: OutputFile) => ManifestEntry): WorkerNode {
+  const entries = files.map(write);
+  const written = files.map(({ path, mode }) => ({ path, mode }));
+  return error === undefined ? { index, files: written, entries } : { index, files: written, entries, error };
 }
 
 /** The worker's first message: what to render, and where to write it. */
@@ -110,10 +118,9 @@ export async function* renderNodes(plan: ClusterPlan, platform: Platform, gzip: 
   let next = 0;
   const here = (): WrittenNode => {
     const index = next++;
-    const { files, error } = renderForPlatform(plan, plan.nodes[index]!, platform, gzip);
-    for (const f of files) writeStaged(tree, f);
-    const written = files.map(({ path, mode }) => ({ path, mode }));
-    return error === undefined ? { index, files: written } : { index, files: written, error };
+    const { entries, ...node } = writeNode(index, renderForPlatform(plan, plan.nodes[index]!, platform, gzip), (f) => tree.writer.write(f));
+    adoptStaged(tree, entries);
+    return node;
   };
   if (!renderer || count < WORKER_MIN_NODES) {
     await stopRenderer(renderer);

@@ -8,7 +8,7 @@
 import { workerData } from 'node:worker_threads';
 import { StageWriter } from '../emit/stage-writer.js';
 import { renderForPlatform } from '../render/node.js';
-import type { RendererData, RenderJob, RenderRequest, WorkerNode } from './node-renderer.js';
+import { writeNode, type RendererData, type RenderJob, type RenderRequest, type WorkerNode } from './node-renderer.js';
 
 const { port, signal } = workerData as RendererData;
 let job: (RenderJob & { writer: StageWriter }) | undefined;
@@ -21,12 +21,8 @@ port.on('message', (m: RenderJob | RenderRequest) => {
   const done: WorkerNode[] = [];
   try {
     if (!job) throw new Error('render worker: a range came before the plan');
-    for (let index = m.from; index < m.to; index++) {
-      const { files, error } = renderForPlatform(job.plan, job.plan.nodes[index]!, job.platform, job.gzip);
-      const entries = files.map((f) => job!.writer.write(f));
-      const written = files.map(({ path, mode }) => ({ path, mode }));
-      done.push(error === undefined ? { index, files: written, entries } : { index, files: written, entries, error });
-    }
+    const { plan, platform, gzip, writer } = job;
+    for (let index = m.from; index < m.to; index++) done.push(writeNode(index, renderForPlatform(plan, plan.nodes[index]!, platform, gzip), (f) => writer.write(f)));
     port.postMessage({ done });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;

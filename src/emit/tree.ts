@@ -27,12 +27,15 @@ export interface StagedTree {
   finished: boolean;
 }
 
-/** The process umask, read once (process.umask() without an argument is deprecated). */
-const UMASK = (() => {
+/**
+ * The process umask (process.umask() without an argument is deprecated). Read when a tree is
+ * staged, not when this module loads: worker threads load it too, and may not set the umask.
+ */
+function processUmask(): number {
   const old = process.umask(0o022);
   process.umask(old);
   return old;
-})();
+}
 
 function isDirectory(path: string): boolean {
   try {
@@ -62,7 +65,7 @@ export function stageTree(outDir: string, cluster: string): StagedTree {
   }
   chmodSync(dir, 0o755);
   const target = join(outDir, cluster);
-  const place: StagingPlace = { dir, reclaimed, current: isDirectory(target) ? target : undefined, umask: UMASK, uid: process.getuid?.() };
+  const place: StagingPlace = { dir, reclaimed, current: isDirectory(target) ? target : undefined, umask: processUmask(), uid: process.getuid?.() };
   return { dir, place, writer: new StageWriter(place), entries: [], finished: false };
 }
 
