@@ -61,10 +61,11 @@ export interface RendererData {
 type Answer = { done: WorkerNode[] } | { failed: string; code?: string };
 
 /**
- * Below this many nodes the worker costs more than it saves: it loads and warms up the renderers
- * (~0.4 s of CPU) on the core the tree writer needs. Measured on 2 cores (npm run bench): 1,000
- * workers compile in 1.06 s without it and 1.19 s with it, 5,000 in 3.35 s without and 2.91 s
- * with it. A profile takes about 120 bytes per node, so one under WORKER_MIN_BYTES starts none.
+ * Below this many nodes the worker saves nothing: it is ready ~0.3 s after the start, and its
+ * first hundred nodes render at a third of the speed while its code warms up (~0.3 s of CPU in
+ * all). Measured on 2 cores, 1,000 workers, 9 alternating runs: 0.87 s without it, 0.85 s with
+ * it and 50 MB more peak RSS. A profile takes about 120 bytes per node, so one under
+ * WORKER_MIN_BYTES starts none.
  */
 export const WORKER_MIN_NODES = 2000;
 export const WORKER_MIN_BYTES = WORKER_MIN_NODES * 120;
