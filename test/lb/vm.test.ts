@@ -99,9 +99,10 @@ describe('kubeseed-lb-checker in a VM with IPVS', () => {
     expect(log).toContain('lb: sysctl net.ipv4.vs.conntrack 0->1');
     expect(log).toContain('lb: backend cp1 192.168.10.11:6443 new->up (probe ok)');
     // A stopped apiserver usually refuses connections (curl exit 7), but a probe that was mid-way
-    // when the stand-in died ends otherwise (empty reply 52, TLS 35, receive 56, timeout 28).
+    // when the stand-in died ends otherwise (empty reply 52, TLS 35, send 55, receive 56,
+    // timeout 28).
     const failed = (from: string, to: string, n: number): RegExp =>
-      new RegExp(`^lb: backend cp2 192\\.168\\.10\\.12:6443 ${from}->${to} \\(probe failed ${n}/3: curl exit (7|28|35|52|56)\\)$`);
+      new RegExp(`^lb: backend cp2 192\\.168\\.10\\.12:6443 ${from}->${to} \\(probe failed ${n}/3: curl exit (7|28|35|52|55|56)\\)$`);
     expect(log.some((l) => failed('up', 'draining', 1).test(l)), log.join('\n')).toBe(true);
     expect(log.some((l) => failed('draining', 'removed', 3).test(l)), log.join('\n')).toBe(true);
     expect(log).toContain('lb: backend cp2 192.168.10.12:6443 removed->up (probe ok)');
