@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import type { ManifestEntry } from '../emit/manifest.js';
 import type { StagingPlace } from '../emit/stage-writer.js';
-import { adoptStaged, type StagedTree } from '../emit/tree.js';
+import { recordStaged, type StagedTree } from '../emit/tree.js';
 import type { ClusterPlan } from '../plan/types.js';
 import type { OutputFile } from '../render/node.js';
 import type { Platform, PlatformResult } from '../render/platforms.js';
@@ -120,7 +120,7 @@ export async function* renderNodes(plan: ClusterPlan, platform: Platform, gzip: 
   const here = (): WrittenNode => {
     const index = next++;
     const { entries, ...node } = writeNode(index, renderForPlatform(plan, plan.nodes[index]!, platform, gzip), (f) => tree.writer.write(f));
-    adoptStaged(tree, entries);
+    recordStaged(tree, ...entries);
     return node;
   };
   if (!renderer || count < WORKER_MIN_NODES) {
@@ -147,7 +147,7 @@ export async function* renderNodes(plan: ClusterPlan, platform: Platform, gzip: 
         const answer = m.message as Answer;
         if ('failed' in answer) throw Object.assign(new Error(answer.failed), answer.code ? { code: answer.code } : {});
         for (const { entries, ...node } of answer.done) {
-          adoptStaged(tree, entries);
+          recordStaged(tree, ...entries);
           yield node;
         }
         continue;

@@ -9,7 +9,7 @@
  * compile stages into it (stage-writer.ts keeps what already holds the right bytes). Files are
  * written synchronously by the thread that rendered them: this one through `writeStaged`, a
  * second rendering thread through its own StageWriter on the same StagingPlace, whose entries
- * come back through `adoptStaged`.
+ * come back through `recordStaged`.
  */
 import { chmodSync, lstatSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { readdir, rmdir, unlink } from 'node:fs/promises';
@@ -74,11 +74,6 @@ export function writeStaged(tree: StagedTree, file: OutputFile): void {
   tree.entries.push(tree.writer.write(file));
 }
 
-/** Records files another thread's StageWriter wrote into this tree's StagingPlace. */
-export function adoptStaged(tree: StagedTree, entries: readonly ManifestEntry[]): void {
-  tree.entries.push(...entries);
-}
-
 /**
  * Says that every rendered file is written: whatever a reclaimed staging directory holds beyond
  * them goes now, before others (the ISO writer, the manifest) add files. Idempotent.
@@ -96,9 +91,12 @@ export function finishStaged(tree: StagedTree): void {
   if (tree.place.reclaimed) sweepStaging(tree.dir, paths);
 }
 
-/** Records a file that was streamed into the staging directory by someone else (ISOs). */
-export function recordStaged(tree: StagedTree, entry: ManifestEntry): void {
-  tree.entries.push(entry);
+/**
+ * Records files put into the staging directory other than by writeStaged: by a StageWriter on
+ * this thread or another, or streamed in (ISOs).
+ */
+export function recordStaged(tree: StagedTree, ...entries: readonly ManifestEntry[]): void {
+  tree.entries.push(...entries);
 }
 
 /**

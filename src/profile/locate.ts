@@ -44,4 +44,3 @@ export function locate(
   }
   return { ...d, file, line: 1, col: 1 };
 }
-

@@ -74,4 +74,3 @@ export function metaDataGuestinfo(metaData: OutputFile): OutputFile {
   const dir = metaData.path.slice(0, metaData.path.lastIndexOf('/'));
   return { path: `${dir}/guestinfo.metadata.base64`, content: `${Buffer.from(metaData.content).toString('base64')}\n`, mode: 0o644 };
 }
-

@@ -26,28 +26,28 @@ function serviceOf(plan: ClusterPlan, node: NodeShape): LbService {
 }
 
 export function renderChecker(plan: ClusterPlan, node: NodeShape): string {
-  const rules = serviceOf(plan, node);
+  const lb = serviceOf(plan, node);
   return renderScript('kubeseed-lb-checker', {
     ...scriptCommon(plan),
-    vip: rules.vip,
-    service: rules.service,
-    scheduler: rules.scheduler,
+    vip: lb.vip,
+    service: lb.service,
+    scheduler: lb.scheduler,
     intervalSeconds: plan.lb.intervalSeconds,
     timeoutSeconds: plan.lb.timeoutSeconds,
     failuresToRemove: plan.lb.failuresToRemove,
     caFile: CLUSTER_CA_FILE,
     healthPath: HEALTH_PATH,
     iface: node.interface,
-    backends: rules.backends.map((b) => `${b.name}=${b.address}`),
+    backends: lb.backends.map((b) => `${b.name}=${b.address}`),
   });
 }
 
 export function renderCheckerUnit(plan: ClusterPlan, node: NodeShape): string {
-  const rules = serviceOf(plan, node);
+  const lb = serviceOf(plan, node);
   return renderUnit({
-    comment: [`kubeseed: IPVS load balancer for the apiservers at ${rules.service} (cluster ${plan.name}).`],
+    comment: [`kubeseed: IPVS load balancer for the apiservers at ${lb.service} (cluster ${plan.name}).`],
     Unit: {
-      Description: `kubeseed apiserver load balancer health checker (${rules.service})`,
+      Description: `kubeseed apiserver load balancer health checker (${lb.service})`,
       Documentation: `file:${checkerPath(plan)}`,
       // The route names the node's interface, so wait for the network to be configured.
       Wants: ['network-online.target'],
@@ -71,13 +71,13 @@ export function renderCheckerUnit(plan: ClusterPlan, node: NodeShape): string {
 }
 
 export function renderLbPhase(plan: ClusterPlan, node: NodeShape): string {
-  const rules = serviceOf(plan, node);
+  const lb = serviceOf(plan, node);
   return renderScript('phase-lb', {
     ...scriptCommon(plan),
     checker: checkerPath(plan),
     unit: CHECKER_UNIT,
-    service: rules.service,
-    backendCount: rules.backends.length,
+    service: lb.service,
+    backendCount: lb.backends.length,
   });
 }
 
