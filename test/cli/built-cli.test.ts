@@ -1,8 +1,9 @@
 /**
  * The built CLI (dist/) must write what the sources write, in-process, as the other tests run
- * them. Two things differ there: shell templates come precompiled (scripts/copy-assets.mjs), and
- * a large cluster renders on two threads (src/cli/node-renderer.ts); from the sources, templates
- * are compiled on use and every node renders on one thread.
+ * them. Three things differ there: the CLI is an esbuild bundle (scripts/bundle.mjs), shell
+ * templates come precompiled (scripts/copy-assets.mjs), and a large cluster renders and writes
+ * on two threads (src/cli/node-renderer.ts); from the sources, templates are compiled on use
+ * and every node renders on one thread.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
@@ -29,7 +30,6 @@ describe('the built CLI writes the same trees as the sources', () => {
     expect(built.status, built.stderr).toBe(0);
     expect(snapshot(join(dir, 'dist', cluster))).toEqual(snapshot(join(dir, 'src', cluster)));
   });
-
 
   it('a cluster large enough for the second rendering thread', { timeout: 180_000 }, async () => {
     expect(existsSync(BIN) && existsSync(WORKER), 'dist/ is built (npm run build)').toBe(true);
