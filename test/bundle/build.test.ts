@@ -8,7 +8,7 @@ import { neededArtifacts } from '../../src/plan/artifacts.js';
 import { parseVersionTable } from '../../src/plan/version-table-schema.js';
 import type { VersionTable } from '../../src/plan/versions.js';
 import { DigestMismatchError } from '../../src/emit/bundle/digest.js';
-import { requireTool, run } from '../helpers/tools.js';
+import { needTools, run } from '../helpers/tools.js';
 import { FACTS, bytesFor, makeFixture, sha256, writeFromDir } from './fixture.js';
 
 const root = mkdtempSync(join(tmpdir(), 'kubeseed-bundle-'));
@@ -20,8 +20,8 @@ const fx = makeFixture();
 const fromDir = writeFromDir(dir('from'), fx);
 
 describe('buildBundle from a --from directory', () => {
-  it('writes a tar that tar extracts and sha256sum -c accepts', async () => {
-    if (!requireTool('tar', 'tar') || !requireTool('sha256sum', 'coreutils')) return;
+  it('writes a tar that tar extracts and sha256sum -c accepts', async (ctx) => {
+    needTools(ctx, 'tar:tar', 'sha256sum:coreutils');
     const out = dir('out');
     const r = await buildBundle({ artifacts: fx.artifacts, fromDir, cacheDir: dir('cache'), outDir: out, sourceDateEpoch: 1700000000 });
     expect(readdirSync(out).sort()).toEqual(['SHA256SUMS', 'bundle.json', 'kubeseed-bundle.tar']);
@@ -51,8 +51,8 @@ describe('buildBundle from a --from directory', () => {
     for (const [name, body] of fx.content) expect(sha256(readFileSync(join(x, 'files', name)))).toBe(sha256(body));
   });
 
-  it('stamps fixed owners, modes and mtime on every entry, in sorted order', async () => {
-    if (!requireTool('tar', 'tar')) return;
+  it('stamps fixed owners, modes and mtime on every entry, in sorted order', async (ctx) => {
+    needTools(ctx, 'tar:tar');
     const r = await buildBundle({ artifacts: fx.artifacts, fromDir, cacheDir: dir('cache'), outDir: dir('out'), sourceDateEpoch: 1700000000 });
     const list = run('tar', ['--numeric-owner', '--full-time', '-tvf', r.tarPath], { env: { ...process.env, TZ: 'UTC' } });
     expect(list.status).toBe(0);
@@ -141,8 +141,8 @@ describe('buildBundle from a --from directory', () => {
     ).rejects.toThrow(/^artifacts not found \(--from .*, cache .*, no mirror given\): coredns_coredns_v1\.11\.3_amd64\.tar, etcd_3\.5\.15-0_amd64\.tar,/);
   });
 
-  it('takes an extracted bundle as a --from directory', async () => {
-    if (!requireTool('tar', 'tar')) return;
+  it('takes an extracted bundle as a --from directory', async (ctx) => {
+    needTools(ctx, 'tar:tar');
     const first = await buildBundle({ artifacts: fx.artifacts, fromDir, cacheDir: dir('cache'), outDir: dir('out') });
     const x = dir('x');
     run('mkdir', ['-p', x]);

@@ -10,7 +10,7 @@ import { mirrorUrl } from '../../src/plan/artifacts.js';
 import { cachedPath } from '../../src/emit/bundle/cache.js';
 import { DigestMismatchError } from '../../src/emit/bundle/digest.js';
 import { downloadResumable, HttpStatusError } from '../../src/emit/bundle/download.js';
-import { requireTool, run } from '../helpers/tools.js';
+import { needTools, run } from '../helpers/tools.js';
 import { bytesFor, makeFixture, sha256 } from './fixture.js';
 
 const root = mkdtempSync(join(tmpdir(), 'kubeseed-dl-'));
@@ -216,8 +216,8 @@ describe('buildBundle from a mirror', () => {
     }
   });
 
-  it('trusts a mirror certificate signed by the given CA file', async () => {
-    if (!requireTool('openssl', 'openssl')) return;
+  it('trusts a mirror certificate signed by the given CA file', async (ctx) => {
+    needTools(ctx, 'openssl:openssl');
     const d = dir('pki');
     run('mkdir', ['-p', d]);
     const ossl = (args: string[]) => {

@@ -4,14 +4,14 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { EXAMPLE_PROFILES } from '../builders/plan.js';
 import { cli, snapshot } from '../helpers/cli.js';
-import { requireTool, run } from '../helpers/tools.js';
+import { needTools, run } from '../helpers/tools.js';
 import { BAD_CASES } from '../profile/bad-profiles.js';
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'kubeseed-cli-'));
 
 describe('kubeseed compile', () => {
-  it('--iso: every node gets a seed ISO holding exactly its user-data, meta-data and network-config, listed in manifest.json', async () => {
-    if (!requireTool('xorriso', 'xorriso')) return;
+  it('--iso: every node gets a seed ISO holding exactly its user-data, meta-data and network-config, listed in manifest.json', async (ctx) => {
+    needTools(ctx, 'xorriso:xorriso');
     const out = tmp();
     const r = await cli('compile', 'profiles/ha.yaml', '--out', out, '--iso');
     expect(r.code, r.err).toBe(0);

@@ -28,11 +28,10 @@ import { NODE_ENV_FILE, renderNodeEnv, scriptCommon } from '../../src/render/scr
 import { renderScript } from '../../src/render/scripts/template.js';
 import { givenPaths } from '../../src/profile/given.js';
 import { FAKE_SECRETS, profileFrom } from '../builders/plan.js';
-import { requireRoot, requireTool, run } from '../helpers/tools.js';
+import { hasTool, needRoot, needTools, run, type Skippable } from '../helpers/tools.js';
 import { buildDeb, buildTgz, makeRoot, putFile, putNodeFiles, runInRoot, runInRootAsync, sha256Of, snapshot, type Root } from './artifacts-root.js';
 import { nodeArtifacts } from '../../src/render/artifacts/list.js';
 
-const asRoot = requireRoot('the artifacts phase in a throw-away root');
 
 const BUNDLE_AT = '/opt/kubeseed/kubeseed-bundle.tar';
 const PROFILE = readFileSync('profiles/lab.yaml', 'utf8').replace(
@@ -56,8 +55,17 @@ interface World {
   pauseSha: string;
 }
 
+const TOOLS = ['unshare:util-linux', 'dpkg-deb:dpkg', 'python3:python3'] as const;
+
+/** Whether the shared fixtures can be made (in beforeAll, where a test cannot be skipped). */
 function canRun(): boolean {
-  return requireTool('unshare', 'util-linux') && requireTool('dpkg-deb', 'dpkg') && requireTool('python3', 'python3');
+  return process.getuid?.() === 0 && TOOLS.every((t) => hasTool(t.split(':')[0]!));
+}
+
+/** In each test: skipped (failed under CI) without root or a tool. */
+function needAll(ctx: Skippable, ...more: readonly `${string}:${string}`[]): void {
+  needTools(ctx, ...TOOLS, ...more);
+  needRoot(ctx, 'the artifacts phase in a throw-away root');
 }
 
 async function makeWorld(): Promise<World> {
@@ -150,14 +158,14 @@ function alteredTar(w: World, name: string, change: (tree: string) => void): str
 const notLogs = (p: string) => p.startsWith('/var/log');
 const calls = (root: Root) => readFileSync(root.host('/var/log/fake-calls.log'), 'utf8').trimEnd().split('\n');
 
-describe.skipIf(!asRoot)('artifacts phase in a throw-away root', () => {
+describe('artifacts phase in a throw-away root', () => {
   let w: World;
   beforeAll(async () => {
     if (canRun()) w = await makeWorld();
   }, 60_000);
 
-  it('installs every file with its mode, units, the package file and the image; a second run changes nothing', () => {
-    if (!canRun()) return;
+  it('installs every file with its mode, units, the package file and the image; a second run changes nothing', (ctx) => {
+    needAll(ctx);
     const root = rootFor(w);
     const first = runInRoot(root, `${w.plan.os.libDir}/phases/artifacts.sh`);
     expect(first.status, first.stderr).toBe(0);
@@ -205,8 +213,8 @@ describe.skipIf(!asRoot)('artifacts phase in a throw-away root', () => {
     expect(calls(root).slice(8)).toEqual(['systemctl is-enabled --quiet containerd', 'systemctl is-enabled --quiet kubelet']);
   });
 
-  it('refuses a tampered file before installing anything, naming the file and both digests', () => {
-    if (!canRun()) return;
+  it('refuses a tampered file before installing anything, naming the file and both digests', (ctx) => {
+    needAll(ctx);
     const kubeadm = w.manifest.artifacts.find((a) => a.name === 'kubeadm')!;
     const evil = '#!/bin/sh\necho not the kubeadm kubeseed checked\n';
     const tar = alteredTar(w, 'tampered', (tree) => writeFileSync(join(tree, 'files/kubeadm'), evil));
@@ -221,8 +229,8 @@ describe.skipIf(!asRoot)('artifacts phase in a throw-away root', () => {
     expect(after).toEqual(new Map([...before].filter(([p]) => !p.startsWith('/var/lib/kubeseed/'))));
   });
 
-  it('names a file the bundle lacks, with the digest it expected', () => {
-    if (!canRun()) return;
+  it('names a file the bundle lacks, with the digest it expected', (ctx) => {
+    needAll(ctx);
     const kubelet = w.manifest.artifacts.find((a) => a.name === 'kubelet')!;
     const tar = alteredTar(w, 'short', (tree) => rmSync(join(tree, 'files/kubelet')));
     const root = rootFor(w, tar);
@@ -232,8 +240,8 @@ describe.skipIf(!asRoot)('artifacts phase in a throw-away root', () => {
     expect(() => statSync(root.host('/usr/local/bin/kubeadm'))).toThrow();
   });
 
-  it('finds the bundle on the seed ISO by its cidata label when the profile names no bundlePath', async () => {
-    if (!canRun() || !requireTool('xorriso', 'xorriso')) return;
+  it('finds the bundle on the seed ISO by its cidata label when the profile names no bundlePath', async (ctx) => {
+    needAll(ctx, 'xorriso:xorriso');
     const text = readFileSync('profiles/lab.yaml', 'utf8').replace('\n  nodes:\n', '\n  artifacts:\n    source: bundle\n  nodes:\n');
     const plan = buildPlan(profileFrom(text), FAKE_SECRETS, { epoch: 1_700_000_000, given: givenPaths(parse(text)), bundle: w.manifest });
     const root = rootFor({ ...w, plan });
@@ -258,8 +266,8 @@ describe.skipIf(!asRoot)('artifacts phase in a throw-away root', () => {
     expect(readFileSync(root.host('/usr/local/bin/kubeadm'), 'utf8')).toBe(w.expected['/usr/local/bin/kubeadm']);
   });
 
-  it('a bundle without kubeadm still installs what it carries (the kubeadm phase reports the gap)', () => {
-    if (!canRun()) return;
+  it('a bundle without kubeadm still installs what it carries (the kubeadm phase reports the gap)', (ctx) => {
+    needAll(ctx);
     const manifest = { ...w.manifest, artifacts: w.manifest.artifacts.filter((a) => a.name !== 'kubeadm') };
     const plan = buildPlan(profileFrom(PROFILE), FAKE_SECRETS, { epoch: 1_700_000_000, given: givenPaths(parse(PROFILE)), bundle: manifest });
     const root = rootFor({ ...w, plan, manifest }, alteredTar(w, 'nokubeadm', (tree) => rmSync(join(tree, 'files/kubeadm'))));
@@ -271,7 +279,7 @@ describe.skipIf(!asRoot)('artifacts phase in a throw-away root', () => {
   });
 });
 
-describe.skipIf(!asRoot)('artifacts phase, source mirror, from a server on 127.0.0.1', () => {
+describe('artifacts phase, source mirror, from a server on 127.0.0.1', () => {
   let w: World;
   let server: Server;
   let plan: ClusterPlan;
@@ -306,8 +314,8 @@ describe.skipIf(!asRoot)('artifacts phase, source mirror, from a server on 127.0
     return root;
   }
 
-  it('downloads each file from the mirror path, checks it, installs it; OS packages by name; a second run fetches nothing', async () => {
-    if (!canRun()) return;
+  it('downloads each file from the mirror path, checks it, installs it; OS packages by name; a second run fetches nothing', async (ctx) => {
+    needAll(ctx);
     const root = mirrorRoot();
     requests.length = 0;
     const first = await runInRootAsync(root, `${plan.os.libDir}/phases/artifacts.sh`);
@@ -333,8 +341,8 @@ describe.skipIf(!asRoot)('artifacts phase, source mirror, from a server on 127.0
     expect(second.stderr).toMatch(/\[artifacts\] artifacts: 0 changes\n$/);
   });
 
-  it('refuses a file the mirror serves with other bytes, naming it and both digests', async () => {
-    if (!canRun()) return;
+  it('refuses a file the mirror serves with other bytes, naming it and both digests', async (ctx) => {
+    needAll(ctx);
     const url = '/mirror/release/v1.31.13/bin/linux/amd64/kubelet';
     const good = served.get(url)!;
     const evil = Buffer.from('#!/bin/sh\necho a kubelet from somewhere else\n');
@@ -351,9 +359,9 @@ describe.skipIf(!asRoot)('artifacts phase, source mirror, from a server on 127.0
   });
 });
 
-describe.skipIf(!asRoot)('artifacts phase, source mirror over https with its own CA', () => {
-  it('downloads through curl --cacert with the profile\'s caFile, and refuses a server that CA did not sign', async () => {
-    if (!canRun() || !requireTool('openssl', 'openssl')) return;
+describe('artifacts phase, source mirror over https with its own CA', () => {
+  it('downloads through curl --cacert with the profile\'s caFile, and refuses a server that CA did not sign', async (ctx) => {
+    needAll(ctx, 'openssl:openssl');
     const w = await makeWorld();
     // A CA and a server certificate for 127.0.0.1, made here with openssl.
     const pki = join(w.dir, 'pki');

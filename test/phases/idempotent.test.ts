@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { planFromText } from '../builders/plan.js';
 import { FAMILY_CASES } from '../golden/families.js';
 import { nodeFiles } from '../../src/render/node.js';
-import { requireRoot, requireTool } from '../helpers/tools.js';
+import { needRoot, needTools, type Skippable } from '../helpers/tools.js';
 import { diffSnapshots, removeThrowawayRoots, ThrowawayRoot, type FakeMachine } from './throwaway-root.js';
 
 afterAll(removeThrowawayRoots);
@@ -16,9 +16,9 @@ afterAll(removeThrowawayRoots);
 const PHASES = ['KS_PHASE=preflight bash /usr/local/lib/kubeseed/phases/preflight.sh', 'KS_PHASE=os bash /usr/local/lib/kubeseed/phases/os.sh'];
 
 /** Runs only where namespaces, overlayfs and chroot are allowed (root on Linux). */
-function canRun(): boolean {
-  if (!requireTool('unshare', 'util-linux') || !requireTool('chroot', 'coreutils') || !requireTool('ss', 'iproute2')) return false;
-  return requireRoot('the throw-away root test');
+function needRootTools(ctx: Skippable, ...more: readonly `${string}:${string}`[]): void {
+  needTools(ctx, 'unshare:util-linux', 'chroot:coreutils', 'ss:iproute2', ...more);
+  needRoot(ctx, 'the throw-away root test');
 }
 
 const DEBIAN_CHRONY = [
@@ -74,8 +74,8 @@ describe.each(CASES)('preflight and os phases of $id in a throw-away root', ({ i
   const node = plan.nodes.find((n) => n.name === 'cp1')!;
   const files = nodeFiles(plan, node);
 
-  it("a worker's os phase adds the worker's own line to the kubeseed hosts block", () => {
-    if (!canRun()) return;
+  it("a worker's os phase adds the worker's own line to the kubeseed hosts block", (ctx) => {
+    needRootTools(ctx);
     const w1 = plan.nodes.find((n) => n.name === 'w1')!;
     const root = new ThrowawayRoot(nodeFiles(plan, w1), machine(w1.mac, w1.productUuid ?? '4c4c4544-0000-0000-0000-000000000001'));
     const r = root.run([...setup, ...PHASES]);
@@ -86,8 +86,8 @@ describe.each(CASES)('preflight and os phases of $id in a throw-away root', ({ i
     ]);
   });
 
-  it('the second run changes nothing', () => {
-    if (!canRun()) return;
+  it('the second run changes nothing', (ctx) => {
+    needRootTools(ctx);
     const root = new ThrowawayRoot(files, machine(node.mac, node.productUuid!));
     const first = root.run([...setup, ...PHASES]);
     expect(first.status, first.stdout + first.stderr).toBe(0);
@@ -140,8 +140,8 @@ describe.each(CASES)('preflight and os phases of $id in a throw-away root', ({ i
     expect(acting).toEqual([]);
   });
 
-  it('stops before any change when no interface has the profile\'s MAC, naming the node', () => {
-    if (!canRun()) return;
+  it('stops before any change when no interface has the profile\'s MAC, naming the node', (ctx) => {
+    needRootTools(ctx);
     const root = new ThrowawayRoot(files, machine('52:54:00:99:99:99', node.productUuid!));
     const before = root.snapshot();
     const r = root.run(PHASES);
@@ -150,16 +150,16 @@ describe.each(CASES)('preflight and os phases of $id in a throw-away root', ({ i
     expect(diffSnapshots(before, root.snapshot())).toEqual([]);
   });
 
-  it('stops when the product_uuid differs from the inventory', () => {
-    if (!canRun()) return;
+  it('stops when the product_uuid differs from the inventory', (ctx) => {
+    needRootTools(ctx);
     const root = new ThrowawayRoot(files, machine(node.mac, '4c4c4544-0031-3210-8052-b4c04f999999'));
     const r = root.run(PHASES);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/FATAL: product_uuid is 4c4c4544-0031-3210-8052-b4c04f999999 but the profile records 4c4c4544-0031-3210-8052-b4c04f000111 for node cp1\n$/);
   });
 
-  it('stops when a port kubeadm needs is taken', () => {
-    if (!canRun() || !requireTool('python3', 'python3')) return;
+  it('stops when a port kubeadm needs is taken', (ctx) => {
+    needRootTools(ctx, 'python3:python3');
     const root = new ThrowawayRoot(files, machine(node.mac, node.productUuid!));
     // A real listener on 10250 inside the test's own network namespace.
     const listen = "/usr/bin/python3 -c 'import socket,time; s=socket.socket(); s.bind((\"0.0.0.0\", 10250)); s.listen(); time.sleep(20)' & sleep 0.5";
@@ -168,8 +168,8 @@ describe.each(CASES)('preflight and os phases of $id in a throw-away root', ({ i
     expect(r.stderr).toMatch(/FATAL: TCP ports 10250 are already in use; kubeadm needs 6443 2379 2380 10250 10257 10259 free on node cp1 \(see: ss -tlnp\)\n$/);
   });
 
-  it('stops when another container runtime\'s socket is present', () => {
-    if (!canRun() || !requireTool('python3', 'python3')) return;
+  it('stops when another container runtime\'s socket is present', (ctx) => {
+    needRootTools(ctx, 'python3:python3');
     const root = new ThrowawayRoot(files, machine(node.mac, node.productUuid!));
     const sock = `${root.root}/run/crio/crio.sock`;
     const r = root.run(PHASES, `mkdir -p ${root.root}/run/crio && /usr/bin/python3 -c 'import socket; socket.socket(socket.AF_UNIX).bind("${sock}")'`);
@@ -187,8 +187,8 @@ describe('runtime phase in a throw-away root (ubuntu-22.04, containerd config ve
     installed: [], files: {}, selinux: '',
   };
 
-  it('checks config.toml with the real containerd, restarts once, and the second run changes nothing', () => {
-    if (!canRun() || !requireTool('containerd', 'containerd') || !requireTool('python3', 'python3')) return;
+  it('checks config.toml with the real containerd, restarts once, and the second run changes nothing', (ctx) => {
+    needRootTools(ctx, 'containerd:containerd', 'python3:python3');
     const root = new ThrowawayRoot(nodeFiles(plan, node), machine);
     const first = root.run([RUNTIME]);
     expect(first.status, first.stdout + first.stderr).toBe(0);
@@ -204,8 +204,8 @@ describe('runtime phase in a throw-away root (ubuntu-22.04, containerd config ve
     expect(second.stderr).toMatch(/\[runtime\] containerd ready on \/run\/containerd\/containerd.sock; sandbox image registry.k8s.io\/pause:3.10; kubelet cgroup driver systemd/);
   });
 
-  it('a changed config.toml restarts containerd again', () => {
-    if (!canRun() || !requireTool('containerd', 'containerd') || !requireTool('python3', 'python3')) return;
+  it('a changed config.toml restarts containerd again', (ctx) => {
+    needRootTools(ctx, 'containerd:containerd', 'python3:python3');
     const root = new ThrowawayRoot(nodeFiles(plan, node), machine);
     expect(root.run([RUNTIME]).status).toBe(0);
     const n = root.calls().length;
@@ -214,8 +214,8 @@ describe('runtime phase in a throw-away root (ubuntu-22.04, containerd config ve
     expect(root.calls().slice(n)).toContain('systemctl restart containerd');
   });
 
-  it('a config.toml containerd reads without SystemdCgroup stops the phase before any restart', () => {
-    if (!canRun() || !requireTool('containerd', 'containerd')) return;
+  it('a config.toml containerd reads without SystemdCgroup stops the phase before any restart', (ctx) => {
+    needRootTools(ctx, 'containerd:containerd');
     const root = new ThrowawayRoot(nodeFiles(plan, node), machine);
     const r = root.run(["sed -i 's/SystemdCgroup = true/SystemdCgroup = false/' /etc/containerd/config.toml", RUNTIME]);
     expect(r.status).toBe(1);

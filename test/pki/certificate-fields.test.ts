@@ -7,7 +7,7 @@ import { createHash, X509Certificate } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { createCa, issueClientCert } from '../../src/pki/ca.js';
 import {
   certificateIssuerDer,
@@ -17,9 +17,8 @@ import {
   certificateSubjectKeyId,
   subjectKeyId,
 } from '../../src/pki/certificate-fields.js';
-import { requireTool } from '../helpers/tools.js';
+import { needTools } from '../helpers/tools.js';
 
-const hasOpenssl = requireTool('openssl', 'openssl');
 const NOW = new Date('2026-03-01T12:00:00.000Z');
 const dir = mkdtempSync(join(tmpdir(), 'kubeseed-certfields-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -46,7 +45,8 @@ function opensslField(pem: string, field: 'subject' | 'issuer' | 'spki'): Buffer
   return new X509Certificate(pem).raw.subarray(offset, offset + header + length);
 }
 
-describe.skipIf(!hasOpenssl).each(['rsa', 'ecdsa'] as const)('certificate fields (%s) as openssl reads them', (alg) => {
+describe.each(['rsa', 'ecdsa'] as const)('certificate fields (%s) as openssl reads them', (alg) => {
+  beforeEach((ctx) => needTools(ctx, 'openssl:openssl'));
   const ca = createCa({ cn: 'kubernetes', keyAlgorithm: alg, now: NOW });
   const client = issueClientCert(ca, { cn: 'kubernetes-admin', orgs: ['kubeadm:cluster-admins'], now: NOW });
 

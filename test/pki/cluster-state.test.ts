@@ -7,18 +7,17 @@ import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import forge from 'node-forge';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { CertKeyPem } from '../../src/pki/ca.js';
 import { createClusterState, type ClusterState } from '../../src/pki/cluster-state.js';
 import type { KeyAlgorithm } from '../../src/pki/keys.js';
 import { parseAdminKubeconfig } from '../../src/pki/kubeconfig.js';
 import { stateSummary } from '../../src/pki/summary.js';
-import { requireTool, run } from '../helpers/tools.js';
+import { needTools, run } from '../helpers/tools.js';
 import { seededRng } from './seeded-rng.js';
 import { isEncodedAs } from './pem-encoding.js';
 
-const hasOpenssl = requireTool('openssl', 'openssl');
 const NOW = new Date('2026-03-01T12:00:00.000Z');
 
 function openssl(args: readonly string[], input?: string): string {
@@ -101,7 +100,8 @@ const EXPECTED = {
   },
 } as const;
 
-describe.skipIf(!hasOpenssl).each(['rsa', 'ecdsa'] as const)('createClusterState (%s) checked by openssl', (alg) => {
+describe.each(['rsa', 'ecdsa'] as const)('createClusterState (%s) checked by openssl', (alg) => {
+  beforeEach((ctx) => needTools(ctx, 'openssl:openssl'));
   const fx = () => fixtures[alg];
 
   it.each(CAS)('$file verifies as self-signed and carries kubeadm CA extensions', ({ file, key, cn }) => {
@@ -235,7 +235,7 @@ describe.skipIf(!hasOpenssl).each(['rsa', 'ecdsa'] as const)('createClusterState
   });
 });
 
-describe.skipIf(!hasOpenssl)('an independent parser (node-forge) agrees on the RSA chain', () => {
+describe('an independent parser (node-forge) agrees on the RSA chain', () => {
   it('forge parses ca.crt and verifies the admin certificate with it', () => {
     const ca = forge.pki.certificateFromPem(fixtures.rsa.state.ca.cert);
     const admin = forge.pki.certificateFromPem(parseAdminKubeconfig(fixtures.rsa.state.adminConf).clientCertPem);
@@ -280,8 +280,9 @@ describe('admin.conf group by Kubernetes version', () => {
   });
 });
 
-describe.skipIf(!hasOpenssl)('dates past 2049 use GeneralizedTime (RFC 5280)', () => {
-  it('a CA made in 2045 expires in 2055 and openssl reads both dates', () => {
+describe('dates past 2049 use GeneralizedTime (RFC 5280)', () => {
+  it('a CA made in 2045 expires in 2055 and openssl reads both dates', (ctx) => {
+    needTools(ctx, 'openssl:openssl');
     const state = createClusterState({
       keyAlgorithm: 'ecdsa',
       now: new Date('2045-06-01T00:00:00Z'),

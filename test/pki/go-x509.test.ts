@@ -10,20 +10,20 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClusterState } from '../../src/pki/cluster-state.js';
 import { writeState } from '../../src/state/write.js';
-import { requireTool, run } from '../helpers/tools.js';
+import { needTools, run } from '../helpers/tools.js';
 
-const hasGo = requireTool('go', 'golang-go');
 let root: string;
 beforeAll(() => {
   root = mkdtempSync(join(tmpdir(), 'kubeseed-go-'));
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-describe.skipIf(!hasGo).each([
+describe.each([
   ['rsa', 'SHA256-RSA', 'v1.30.6', 'kubeadm:cluster-admins'],
   ['ecdsa', 'ECDSA-SHA256', 'v1.28.9', 'system:masters'],
 ] as const)('Go crypto/x509 reads the %s state', (alg, sig, version, group) => {
-  it('as kubeadm would', () => {
+  it('as kubeadm would', (ctx) => {
+    needTools(ctx, 'go:golang-go');
     const state = createClusterState({
       keyAlgorithm: alg,
       now: new Date('2026-03-01T12:00:00Z'),

@@ -5,14 +5,14 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { EXAMPLE_PROFILES, planFromFile } from '../builders/plan.js';
 import { shellcheckFindings, writeNodeFiles, writeOutputs } from '../helpers/outputs.js';
-import { requireTool, run } from '../helpers/tools.js';
+import { needTools, run } from '../helpers/tools.js';
 
 describe.each(EXAMPLE_PROFILES)('%s', (profile) => {
   const plan = planFromFile(profile);
   const out = writeOutputs(plan);
 
-  it.each(plan.nodes.map((n) => n.name))('user-data of %s passes cloud-init schema', (name) => {
-    if (!requireTool('cloud-init', 'cloud-init')) return;
+  it.for(plan.nodes.map((n) => n.name))('user-data of %s passes cloud-init schema', (name, ctx) => {
+    needTools(ctx, 'cloud-init:cloud-init');
     const r = run('cloud-init', ['schema', '--config-file', join(out, 'nodes', name, 'user-data')]);
     expect(r.stderr).toBe('');
     expect(r.stdout.trim()).toBe(`Valid cloud-config: ${join(out, 'nodes', name, 'user-data')}`);
@@ -31,8 +31,8 @@ describe.each(EXAMPLE_PROFILES)('%s', (profile) => {
     }
   });
 
-  it('network-config converts with cloud-init\'s own parser', () => {
-    if (!requireTool('cloud-init', 'cloud-init')) return;
+  it('network-config converts with cloud-init\'s own parser', (ctx) => {
+    needTools(ctx, 'cloud-init:cloud-init');
     const node = plan.nodes[0]!;
     const r = run('cloud-init', ['devel', 'net-convert', '--network-data', join(out, 'nodes', node.name, 'network-config'),
       '--kind', 'yaml', '--output-kind', 'networkd', '--distro', 'debian', '--directory', join(out, 'netconv'), '--mac', `eth0,${node.mac}`]);
@@ -41,8 +41,8 @@ describe.each(EXAMPLE_PROFILES)('%s', (profile) => {
     expect(unit).toContain(`Address=${node.ip}/${node.prefix}`);
   });
 
-  it('every shell script passes shellcheck with no warnings', () => {
-    if (!requireTool('shellcheck', 'shellcheck')) return;
+  it('every shell script passes shellcheck with no warnings', (ctx) => {
+    needTools(ctx, 'shellcheck:shellcheck');
     const { scripts } = writeNodeFiles(plan);
     expect(scripts.length).toBeGreaterThan(0);
     expect(shellcheckFindings(scripts)).toBe('');

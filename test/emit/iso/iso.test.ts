@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isoFileFromBuffer, isoFileFromPath, planIso, writeIso, type IsoFile } from '../../../src/emit/iso/index.js';
-import { requireTool, run } from '../../helpers/tools.js';
+import { needTools, run } from '../../helpers/tools.js';
 import { parseListing, summarize } from './listing.js';
 
 const EPOCH = 1_700_000_000; // 2023-11-14T22:13:20Z
@@ -49,11 +49,6 @@ function xorrisoProblems(stderr: string): string[] {
   return stderr.split('\n').filter((l) => /\b(SORRY|FAILURE|FATAL|WARNING|MISHAP|ABORT)\b/.test(l));
 }
 
-const hasIsoinfo = requireTool('isoinfo', 'genisoimage');
-const hasXorriso = requireTool('xorriso', 'xorriso');
-const hasBlkid = requireTool('blkid', 'util-linux');
-const hasBsdtar = requireTool('bsdtar', 'libarchive-tools');
-
 let dir: string;
 let iso: string;
 beforeAll(async () => {
@@ -64,7 +59,8 @@ beforeAll(async () => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('seed ISO read back by isoinfo', () => {
-  it.runIf(hasIsoinfo)('has volume id cidata, Joliet level 3 and Rock Ridge', () => {
+  it('has volume id cidata, Joliet level 3 and Rock Ridge', (ctx) => {
+    needTools(ctx, 'isoinfo:genisoimage');
     const r = run('isoinfo', ['-d', '-i', iso]);
     expect(r.status).toBe(0);
     const lines = r.stdout.split('\n');
@@ -90,19 +86,22 @@ describe('seed ISO read back by isoinfo', () => {
     };
   };
 
-  it.runIf(hasIsoinfo)('lists the real names through Joliet (64-character Joliet limit)', () => {
+  it('lists the real names through Joliet (64-character Joliet limit)', (ctx) => {
+    needTools(ctx, 'isoinfo:genisoimage');
     const r = run('isoinfo', ['-J', '-l', '-i', iso]);
     expect(r.status).toBe(0);
     expect(summarize(parseListing(r.stdout), false)).toEqual(expectedTree(false, true));
   });
 
-  it.runIf(hasIsoinfo)('lists the real names and modes through Rock Ridge', () => {
+  it('lists the real names and modes through Rock Ridge', (ctx) => {
+    needTools(ctx, 'isoinfo:genisoimage');
     const r = run('isoinfo', ['-R', '-l', '-i', iso]);
     expect(r.status).toBe(0);
     expect(summarize(parseListing(r.stdout), true)).toEqual(expectedTree(true));
   });
 
-  it.runIf(hasIsoinfo)('keeps ISO 9660 level 1 identifiers in the primary tree', () => {
+  it('keeps ISO 9660 level 1 identifiers in the primary tree', (ctx) => {
+    needTools(ctx, 'isoinfo:genisoimage');
     const r = run('isoinfo', ['-l', '-i', iso]);
     expect(r.status).toBe(0);
     expect(summarize(parseListing(r.stdout), false)).toEqual({
@@ -113,7 +112,8 @@ describe('seed ISO read back by isoinfo', () => {
     });
   });
 
-  it.runIf(hasIsoinfo)('isoinfo -x gives the input bytes back', () => {
+  it('isoinfo -x gives the input bytes back', (ctx) => {
+    needTools(ctx, 'isoinfo:genisoimage');
     const r = spawnSync('isoinfo', ['-J', '-i', iso, '-x', '/kubeseed/bundle.tar']);
     expect(r.status).toBe(0);
     expect(r.stdout.equals(CONTENT['kubeseed/bundle.tar']!.bytes)).toBe(true);
@@ -123,7 +123,8 @@ describe('seed ISO read back by isoinfo', () => {
 });
 
 describe('seed ISO read back by xorriso', () => {
-  it.runIf(hasXorriso)('loads without warnings and extracts every file byte for byte, with its mode', () => {
+  it('loads without warnings and extracts every file byte for byte, with its mode', (ctx) => {
+    needTools(ctx, 'xorriso:xorriso');
     const out = join(dir, 'extract');
     const r = run('xorriso', ['-osirrox', 'on', '-indev', iso, '-extract', '/', out]);
     expect(r.status).toBe(0);
@@ -135,7 +136,8 @@ describe('seed ISO read back by xorriso', () => {
     chmodSync(out, 0o755);
   });
 
-  it.runIf(hasXorriso)('reports the same tree through its own Rock Ridge reader', () => {
+  it('reports the same tree through its own Rock Ridge reader', (ctx) => {
+    needTools(ctx, 'xorriso:xorriso');
     const r = run('xorriso', ['-indev', iso, '-find', '/', '-exec', 'lsdl', '--']);
     expect(r.status).toBe(0);
     expect(xorrisoProblems(r.stderr)).toEqual([]);
@@ -151,7 +153,8 @@ describe('seed ISO read back by xorriso', () => {
 });
 
 describe('seed ISO read back by bsdtar (libarchive, a one-pass reader)', () => {
-  it.runIf(hasBsdtar)('lists every path with its mode and extracts the input bytes', () => {
+  it('lists every path with its mode and extracts the input bytes', (ctx) => {
+    needTools(ctx, 'bsdtar:libarchive-tools');
     const r = run('bsdtar', ['-tvf', iso]);
     expect(r.status).toBe(0);
     const listed = r.stdout.split('\n').filter(Boolean).map((l) => {
@@ -169,7 +172,8 @@ describe('seed ISO read back by bsdtar (libarchive, a one-pass reader)', () => {
 });
 
 describe('seed ISO seen by blkid (how cloud-init finds a NoCloud seed)', () => {
-  it.runIf(hasBlkid)('has LABEL cidata and TYPE iso9660', () => {
+  it('has LABEL cidata and TYPE iso9660', (ctx) => {
+    needTools(ctx, 'blkid:util-linux');
     const r = run('blkid', ['-o', 'export', '-p', iso]);
     expect(r.status).toBe(0);
     const kv = Object.fromEntries(r.stdout.split('\n').filter(Boolean).map((l) => l.split('=', 2) as [string, string]));
@@ -248,7 +252,8 @@ describe('multi-extent files (how files over 4 GiB are recorded)', () => {
   const big = pattern(10_000, 9);
   const files = () => [isoFileFromBuffer('kubeseed/big.bin', big, 0o644), isoFileFromBuffer('user-data', 'u\n', 0o600)];
 
-  it.runIf(hasIsoinfo && hasXorriso)('splits into flagged extents that readers join again', async () => {
+  it('splits into flagged extents that readers join again', async (ctx) => {
+    needTools(ctx, 'isoinfo:genisoimage', 'xorriso:xorriso', 'bsdtar:libarchive-tools');
     const p = join(dir, 'multi.iso');
     await writeIso(files(), { ...OPTS, maxExtent: 4096 } as typeof OPTS, p);
     const l = parseListing(run('isoinfo', ['-R', '-l', '-i', p]).stdout).get('/kubeseed/')!;
@@ -260,11 +265,9 @@ describe('multi-extent files (how files over 4 GiB are recorded)', () => {
     expect(readFileSync(join(out, 'kubeseed/big.bin')).equals(big)).toBe(true);
     const j = spawnSync('isoinfo', ['-J', '-i', p, '-x', '/kubeseed/big.bin']);
     expect(j.stdout.equals(big)).toBe(true);
-    if (hasBsdtar) {
-      const bx = join(dir, 'multi-bsdtar');
-      run('mkdir', ['-p', bx]);
-      expect(run('bsdtar', ['-xf', p, '-C', bx]).status).toBe(0);
-      expect(readFileSync(join(bx, 'kubeseed/big.bin')).equals(big)).toBe(true);
-    }
+    const bx = join(dir, 'multi-bsdtar');
+    run('mkdir', ['-p', bx]);
+    expect(run('bsdtar', ['-xf', p, '-C', bx]).status).toBe(0);
+    expect(readFileSync(join(bx, 'kubeseed/big.bin')).equals(big)).toBe(true);
   });
 });

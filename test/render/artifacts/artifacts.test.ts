@@ -20,7 +20,7 @@ import { parseBundleManifest, type BundleManifest } from '../../../src/render/ar
 import { bundleProblems, nodeArtifacts } from '../../../src/render/artifacts/list.js';
 import { nodeFiles, renderNodeOutputs } from '../../../src/render/node.js';
 import { FAKE_SECRETS, planFromFile, profileFrom } from '../../builders/plan.js';
-import { requireTool, run } from '../../helpers/tools.js';
+import { needTools, run } from '../../helpers/tools.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const UPDATE = process.env.KUBESEED_UPDATE_GOLDEN === '1';
@@ -78,7 +78,7 @@ describe.each(GOLDEN)('%s profile', (name, make) => {
       mkdirSync(dirname(golden), { recursive: true });
       writeFileSync(golden, text);
     }
-    if (!existsSync(golden)) throw new Error(`missing golden file ${golden}: run KUBESEED_UPDATE_GOLDEN=1 npx vitest run test/render/artifacts`);
+    if (!existsSync(golden)) throw new Error(`missing golden file ${golden}: run npm run golden:update and review it`);
     expect(text).toBe(readFileSync(golden, 'utf8'));
   });
 
@@ -90,8 +90,8 @@ describe.each(GOLDEN)('%s profile', (name, make) => {
 describe('variants the example profiles do not cover', () => {
   const variants = [['bundle', planOf(BUNDLE_PROFILE, bundleManifest())], ['bundle without bundle.json', planOf(BUNDLE_PROFILE)], ['flatcar', planOf(FLATCAR_PROFILE)]] as const;
 
-  it.each(variants)('%s: the phase script passes shellcheck', (_name, plan) => {
-    if (!requireTool('shellcheck', 'shellcheck')) return;
+  it.for(variants)('%s: the phase script passes shellcheck', ([, plan], ctx) => {
+    needTools(ctx, 'shellcheck:shellcheck');
     const dir = mkdtempSync(join(tmpdir(), 'kubeseed-artifacts-sc-'));
     const script = join(dir, 'artifacts.sh');
     writeFileSync(script, String(nodeFiles(plan, plan.nodes[0]!).find((f) => f.path.endsWith('/phases/artifacts.sh'))!.content));
@@ -100,8 +100,8 @@ describe('variants the example profiles do not cover', () => {
     expect(r.status).toBe(0);
   });
 
-  it.each(variants)('%s: systemd-analyze verify accepts the units as the phase installs them', (_name, plan) => {
-    if (!requireTool('systemd-analyze', 'systemd')) return;
+  it.for(variants)('%s: systemd-analyze verify accepts the units as the phase installs them', ([, plan], ctx) => {
+    needTools(ctx, 'systemd-analyze:systemd');
     const node = plan.nodes[0]!;
     const list = nodeArtifacts(plan);
     // A root with the host's unit library, the installed binaries (stand-ins) and the units at their targets.
@@ -130,8 +130,8 @@ describe('variants the example profiles do not cover', () => {
     expect(r.status).toBe(0);
   });
 
-  it('bundle: user-data still passes cloud-init schema', () => {
-    if (!requireTool('cloud-init', 'cloud-init')) return;
+  it('bundle: user-data still passes cloud-init schema', (ctx) => {
+    needTools(ctx, 'cloud-init:cloud-init');
     const plan = variants[0][1];
     const dir = mkdtempSync(join(tmpdir(), 'kubeseed-artifacts-ci-'));
     const userData = renderNodeOutputs(plan, plan.nodes[0]!).find((f) => f.path.endsWith('/user-data'))!;

@@ -13,7 +13,7 @@ import { EXAMPLE_PROFILES, planFromFile, planFromText } from '../../builders/pla
 import { FAMILY_CASES } from '../../golden/families.js';
 import type { ClusterPlan } from '../../../src/plan/types.js';
 import { containerdConfigText, containerdFiles } from '../../../src/render/containerd/files.js';
-import { requireTool, run } from '../../helpers/tools.js';
+import { needTools, run } from '../../helpers/tools.js';
 
 type Table = Record<string, unknown>;
 
@@ -48,8 +48,8 @@ describe('config version follows the containerd version', () => {
 });
 
 describe.each(V2)('config.toml v2 of $name in the real containerd', ({ plan }) => {
-  it('loads, and the dump shows SystemdCgroup, the sandbox image and config_path', () => {
-    if (!requireTool('containerd', 'containerd')) return;
+  it('loads, and the dump shows SystemdCgroup, the sandbox image and config_path', (ctx) => {
+    needTools(ctx, 'containerd:containerd');
     const dir = mkdtempSync(join(tmpdir(), 'kubeseed-containerd-'));
     const file = join(dir, 'config.toml');
     writeFileSync(file, containerdConfigText(plan));
@@ -66,8 +66,8 @@ describe.each(V2)('config.toml v2 of $name in the real containerd', ({ plan }) =
     expect(at(dump, 'grpc', 'address')).toBe('/run/containerd/containerd.sock');
   });
 
-  it('a config that loses SystemdCgroup is caught by the same check', () => {
-    if (!requireTool('containerd', 'containerd')) return;
+  it('a config that loses SystemdCgroup is caught by the same check', (ctx) => {
+    needTools(ctx, 'containerd:containerd');
     const dir = mkdtempSync(join(tmpdir(), 'kubeseed-containerd-'));
     const file = join(dir, 'config.toml');
     writeFileSync(file, containerdConfigText(plan).replace('SystemdCgroup = true', 'SystemdCgroup = false'));

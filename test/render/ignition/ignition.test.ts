@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { nodeFiles, renderNodeOutputs } from '../../../src/render/node.js';
 import { EXAMPLE_PROFILES } from '../../builders/plan.js';
 import { shellcheckFindings, writeNodeFiles } from '../../helpers/outputs.js';
-import { requireTool, run } from '../../helpers/tools.js';
+import { needTools, run } from '../../helpers/tools.js';
 import { IGNITION_FAMILIES, decodeDataUrl, ignitionFiles, switchedPlan, userDataFiles } from './switch.js';
 
 const CASES = EXAMPLE_PROFILES.flatMap((profile) => IGNITION_FAMILIES.map((family) => [profile, family] as const));
@@ -21,8 +21,8 @@ function outputsByPath(plan: ReturnType<typeof switchedPlan>, name: string): Map
 }
 
 describe('ignition-validate itself', () => {
-  it('rejects a config with a broken field, so a pass below means something', () => {
-    if (!requireTool('ignition-validate', 'ignition')) return;
+  it('rejects a config with a broken field, so a pass below means something', (ctx) => {
+    needTools(ctx, 'ignition-validate:ignition');
     const dir = mkdtempSync(join(tmpdir(), 'kubeseed-ign-'));
     const bad = join(dir, 'bad.json');
     writeFileSync(bad, JSON.stringify({ ignition: { version: '3.3.0' }, storage: { files: [{ path: 'relative/path', mode: '0644' }] } }));
@@ -45,8 +45,8 @@ describe.each(CASES)('%s as %s', (profile, family) => {
     }
   });
 
-  it.each(plan.nodes.map((n) => n.name))('ignition.json of %s passes ignition-validate with no warnings', (name) => {
-    if (!requireTool('ignition-validate', 'ignition')) return;
+  it.for(plan.nodes.map((n) => n.name))('ignition.json of %s passes ignition-validate with no warnings', (name, ctx) => {
+    needTools(ctx, 'ignition-validate:ignition');
     const dir = mkdtempSync(join(tmpdir(), 'kubeseed-ign-'));
     const path = join(dir, 'ignition.json');
     writeFileSync(path, outputsByPath(plan, name).get(`nodes/${name}/ignition.json`)!.content);
@@ -119,8 +119,8 @@ describe.each(CASES)('%s as %s', (profile, family) => {
     expect(decodeDataUrl(config.storage.files.find((f: { path: string }) => f.path === '/etc/hostname').contents.source).toString()).toBe(`${node.name}\n`);
   });
 
-  it('every shell script at its Flatcar/FCOS path passes shellcheck with no warnings', () => {
-    if (!requireTool('shellcheck', 'shellcheck')) return;
+  it('every shell script at its Flatcar/FCOS path passes shellcheck with no warnings', (ctx) => {
+    needTools(ctx, 'shellcheck:shellcheck');
     const { scripts } = writeNodeFiles(plan);
     expect(scripts.length).toBeGreaterThan(0);
     expect(shellcheckFindings(scripts)).toBe('');

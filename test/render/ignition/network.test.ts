@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { nameUuid, networkFiles } from '../../../src/render/ignition/network.js';
 import { renderUnit } from '../../../src/render/ignition/units.js';
 import { EXAMPLE_PROFILES } from '../../builders/plan.js';
-import { requireTool, run } from '../../helpers/tools.js';
+import { needTools, run } from '../../helpers/tools.js';
 import { switchedPlan } from './switch.js';
 
 const text = (c: string | Uint8Array) => String(c);
@@ -34,8 +34,8 @@ describe('networkFiles', () => {
 
   // nmcli --offline reads a keyfile on stdin, applies the change and prints the keyfile it would
   // store: NetworkManager's own reader and writer. A no-op change must give our file back.
-  it.each(EXAMPLE_PROFILES)('NetworkManager reads every FCOS keyfile of %s and writes it back unchanged', (profile) => {
-    if (!requireTool('nmcli', 'network-manager')) return;
+  it.for(EXAMPLE_PROFILES)('NetworkManager reads every FCOS keyfile of %s and writes it back unchanged', (profile, ctx) => {
+    needTools(ctx, 'nmcli:network-manager');
     const plan = switchedPlan(profile, 'fcos');
     for (const node of plan.nodes) {
       const kf = networkFiles(plan, node).find((f) => f.path.endsWith('.nmconnection'))!;

@@ -10,14 +10,14 @@ import { describe, expect, it } from 'vitest';
 import { networkFiles } from '../../../src/render/ignition/network.js';
 import type { ClusterPlan, NodePlan } from '../../../src/plan/types.js';
 import { EXAMPLE_PROFILES } from '../../builders/plan.js';
-import { requireRoot, requireTool, run } from '../../helpers/tools.js';
+import { needRoot, needTools, run, type Skippable } from '../../helpers/tools.js';
 import { switchedPlan } from './switch.js';
 
 const SCRIPT = fileURLToPath(new URL('./networkd-netns.sh', import.meta.url));
 
-function canRun(): boolean {
-  if (!requireTool('unshare', 'util-linux') || !requireTool('udevadm', 'udev') || !requireTool('/lib/systemd/systemd-networkd', 'systemd')) return false;
-  return requireRoot('the networkd test');
+function needAll(ctx: Skippable): void {
+  needTools(ctx, 'unshare:util-linux', 'udevadm:udev', '/lib/systemd/systemd-networkd:systemd');
+  needRoot(ctx, 'the networkd test');
 }
 
 function applied(plan: ClusterPlan, node: NodePlan, mac: string): Record<string, string> {
@@ -31,8 +31,8 @@ function applied(plan: ClusterPlan, node: NodePlan, mac: string): Record<string,
 
 describe.each(EXAMPLE_PROFILES)('%s as flatcar', (profile) => {
   const plan = switchedPlan(profile, 'flatcar');
-  it.each(plan.nodes.map((n) => n.name))('networkd gives %s its address, gateway, DNS and name', (name) => {
-    if (!canRun()) return;
+  it.for(plan.nodes.map((n) => n.name))('networkd gives %s its address, gateway, DNS and name', (name, ctx) => {
+    needAll(ctx);
     const node = plan.nodes.find((n) => n.name === name)!;
     expect(applied(plan, node, node.mac)).toEqual({
       link_file: `/etc/systemd/network/10-${node.interface}.link`,
@@ -45,8 +45,8 @@ describe.each(EXAMPLE_PROFILES)('%s as flatcar', (profile) => {
   });
 });
 
-it('a NIC with another MAC gets none of it', () => {
-  if (!canRun()) return;
+it('a NIC with another MAC gets none of it', (ctx) => {
+  needAll(ctx);
   const plan = switchedPlan('profiles/lab.yaml', 'flatcar');
   const got = applied(plan, plan.nodes[0]!, '52:54:00:ff:ff:ff');
   expect(got.link_file).not.toBe('/etc/systemd/network/10-eth0.link');

@@ -6,10 +6,10 @@
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { renderNodeOutputs } from '../../../src/render/node.js';
 import { EXAMPLE_PROFILES } from '../../builders/plan.js';
-import { requireTool, run } from '../../helpers/tools.js';
+import { needPrerequisite, needTools, run } from '../../helpers/tools.js';
 import { IGNITION_FAMILIES, ignitionFiles, switchedPlan } from './switch.js';
 
 const HOST_UNITS = ['/usr/lib/systemd/system', '/lib/systemd/system'].find((d) => existsSync(join(d, 'multi-user.target')));
@@ -29,8 +29,13 @@ function rootFor(json: string): { root: string; units: string[] } {
 }
 
 describe('systemd-analyze verify', () => {
+  // systemd-analyze verify needs the stock units the phase units order against.
+  beforeEach((ctx) => {
+    needTools(ctx, 'systemd-analyze:systemd');
+    needPrerequisite(ctx, HOST_UNITS !== undefined, 'a systemd unit directory with multi-user.target (/usr/lib/systemd/system or /lib/systemd/system)');
+  });
+
   it('notices a unit it cannot parse, so a pass below means something', () => {
-    if (!requireTool('systemd-analyze', 'systemd') || !HOST_UNITS) return;
     const plan = switchedPlan('profiles/lab.yaml', 'flatcar');
     const json = String(renderNodeOutputs(plan, plan.nodes[0]!)[0]!.content);
     const { root, units } = rootFor(json);
@@ -42,8 +47,6 @@ describe('systemd-analyze verify', () => {
   describe.each(EXAMPLE_PROFILES.flatMap((p) => IGNITION_FAMILIES.map((f) => [p, f] as const)))('%s as %s', (profile, family) => {
     const plan = switchedPlan(profile, family);
     it.each(plan.nodes.map((n) => n.name))('the phase units of %s verify clean', (name) => {
-      if (!requireTool('systemd-analyze', 'systemd')) return;
-      if (!HOST_UNITS) throw new Error('systemd-analyze is here but no unit directory with multi-user.target was found');
       const node = plan.nodes.find((n) => n.name === name)!;
       const { root, units } = rootFor(String(renderNodeOutputs(plan, node)[0]!.content));
       expect(units.length).toBe(node.phases.length);

@@ -8,13 +8,13 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { renderChecker } from '../../../src/render/ipvs/files.js';
 import { lbRuleSet } from '../../../src/render/ipvs/rules.js';
 import { NODE_ENV_FILE, renderNodeEnv } from '../../../src/render/scripts/phases.js';
 import type { ClusterPlan, NodePlan } from '../../../src/plan/types.js';
 import { EXAMPLE_PROFILES, planFromFile, planFromText } from '../../builders/plan.js';
-import { requireTool, run } from '../../helpers/tools.js';
+import { hasTool, needTools, run } from '../../helpers/tools.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kubeseed-checker-'));
 
@@ -201,11 +201,11 @@ describe('lb_probe against loopback HTTPS stand-ins', () => {
   let closed = 0;
   let erroring = 0;
   let checker = '';
-  let haveTools = false;
+  const TOOLS = ['openssl:openssl', 'curl:curl'] as const;
 
+  // The stand-ins need openssl; without it each test below is skipped (or fails under CI).
   beforeAll(async () => {
-    haveTools = requireTool('openssl', 'openssl') && requireTool('curl', 'curl');
-    if (!haveTools) return;
+    if (!TOOLS.every((t) => hasTool(t.split(':')[0]!))) return;
     mkdirSync(pki);
     mkdirSync(www);
     writeFileSync(join(www, 'healthz'), 'ok');
@@ -248,6 +248,7 @@ describe('lb_probe against loopback HTTPS stand-ins', () => {
   afterAll(() => {
     for (const c of children) c.kill();
   });
+  beforeEach((ctx) => needTools(ctx, ...TOOLS));
 
   async function probe(addr: string, opts: { ca?: string; path?: string; timeout?: number } = {}) {
     return runAsync('bash', ['-c', `. "$1"; CA_FILE=$2; HEALTH_PATH=$3; TIMEOUT=$4; lb_probe "$5" && echo 0 || echo $?`, 'test', checker,
@@ -255,29 +256,24 @@ describe('lb_probe against loopback HTTPS stand-ins', () => {
   }
 
   it('succeeds against a healthy apiserver stand-in whose certificate the cluster CA signed', async () => {
-    if (!haveTools) return;
     const r = await probe(`127.0.0.1:${healthy}`);
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe('0\n');
   });
 
   it('fails when the certificate is not from the cluster CA (curl 60)', async () => {
-    if (!haveTools) return;
     expect((await probe(`127.0.0.1:${healthy}`, { ca: join(pki, 'other.crt') })).stdout).toBe('60\n');
   });
 
   it('fails on an HTTP error status (curl 22)', async () => {
-    if (!haveTools) return;
     expect((await probe(`127.0.0.1:${erroring}`)).stdout).toBe('22\n');
   });
 
   it('fails at once when nothing listens (curl 7)', async () => {
-    if (!haveTools) return;
     expect((await probe(`127.0.0.1:${closed}`)).stdout).toBe('7\n');
   });
 
   it('gives up after the timeout on a server that never answers (curl 28)', async () => {
-    if (!haveTools) return;
     const r = await probe(`127.0.0.1:${silent}`, { timeout: 1 });
     expect(r.stdout).toBe('28\n');
     // Printed, not asserted tightly: the point is that a hung apiserver costs one timeout.

@@ -12,7 +12,7 @@ import { nodeFiles } from '../../../src/render/node.js';
 import { secretsFromState } from '../../../src/state/plan-secrets.js';
 import { readState } from '../../../src/state/read.js';
 import { EXAMPLE_PROFILES, planFromFile } from '../../builders/plan.js';
-import { requireTool, run } from '../../helpers/tools.js';
+import { needTools, run } from '../../helpers/tools.js';
 import { parseStream } from './plans.js';
 
 const FIXTURES = ['state-rsa', 'state-ecdsa'];
@@ -30,8 +30,8 @@ describe.each(FIXTURES)('fixture %s', (fixture) => {
   if (state.status !== 'present') throw new Error(`fixture ${fixture} is missing`);
   const secrets = secretsFromState(state.state, '0');
 
-  it.each(EXAMPLE_PROFILES)('%s: every JoinConfiguration pins the CA its node receives', (profile) => {
-    if (!requireTool('openssl', 'openssl')) return;
+  it.for(EXAMPLE_PROFILES)('%s: every JoinConfiguration pins the CA its node receives', (profile, ctx) => {
+    needTools(ctx, 'openssl:openssl');
     const plan = planFromFile(profile, secrets);
     const joins = plan.nodes.filter((n) => n.action.startsWith('join-'));
     for (const node of joins) {

@@ -6,18 +6,18 @@
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { ClusterPlan, NodePlan } from '../../../src/plan/types.js';
 import { renderKubeadmPhase } from '../../../src/render/kubeadm/phase.js';
 import { renderNodeEnv, scriptCommon } from '../../../src/render/scripts/phases.js';
 import { renderScript } from '../../../src/render/scripts/template.js';
 import { EXAMPLE_PROFILES, planFromFile } from '../../builders/plan.js';
-import { requireTool, run } from '../../helpers/tools.js';
+import { needTools, run } from '../../helpers/tools.js';
 import { APIS, planFor } from './plans.js';
 
 describe('phase-kubeadm.sh passes shellcheck', () => {
-  it.each(EXAMPLE_PROFILES.flatMap((p) => APIS.map((api) => [p, api] as const)))('%s (%s), every node', (profile, api) => {
-    if (!requireTool('shellcheck', 'shellcheck')) return;
+  it.for(EXAMPLE_PROFILES.flatMap((p) => APIS.map((api) => [p, api] as const)))('%s (%s), every node', ([profile, api], ctx) => {
+    needTools(ctx, 'shellcheck:shellcheck');
     const plan = planFor(profile, api);
     const dir = mkdtempSync(join(tmpdir(), 'kubeseed-kubeadm-sc-'));
     const files = plan.nodes.map((node) => {
@@ -93,10 +93,9 @@ describe('running the kubeadm phase', () => {
   const worker = ha.nodes.find((n) => n.name === 'w1')!;
   const cp3 = ha.nodes.find((n) => n.name === 'cp3')!;
   const cp1 = ha.nodes.find((n) => n.name === 'cp1')!;
-  const hasBash = requireTool('bash', 'bash');
+  beforeEach((ctx) => needTools(ctx, 'bash:bash'));
 
   it('fails with the message the end-to-end test looks for when kubeadm is missing', () => {
-    if (!hasBash) return;
     const sb = sandbox(ha, worker, {});
     const r = sb.run();
     expect(r.status).toBe(1);
@@ -107,7 +106,6 @@ describe('running the kubeadm phase', () => {
   });
 
   it('a worker retries kubeadm join with backoff until it succeeds', () => {
-    if (!hasBash) return;
     const sb = sandbox(ha, worker, {
       curl: 'exit 0',
       kubeadm: `n=$(cat "$HOME/joins" 2>/dev/null || echo 0); echo $((n + 1)) >"$HOME/joins"; ((n >= 2)) || { echo "discovery failed" >&2; exit 1; }`,
@@ -126,7 +124,6 @@ describe('running the kubeadm phase', () => {
   });
 
   it('a worker gives up after its overall timeout with a clear last line', () => {
-    if (!hasBash) return;
     const sb = sandbox(ha, worker, { curl: 'exit 7' }, [
       ["KUBEADM='/usr/local/bin/kubeadm'", 'KUBEADM=kubeadm'], ["JOIN_TIMEOUT='3600'", "JOIN_TIMEOUT='3'"], ...FAST,
     ]);
@@ -147,7 +144,6 @@ describe('running the kubeadm phase', () => {
   });
 
   it('a node that already joined skips kubeadm', () => {
-    if (!hasBash) return;
     const sb = sandbox(ha, worker, { kubeadm: 'exit 1' }, [["KUBEADM='/usr/local/bin/kubeadm'", 'KUBEADM=kubeadm']]);
     writeFileSync(join(sb.dir, 'etc/kubernetes/kubelet.conf'), 'x');
     const r = sb.run();
@@ -157,7 +153,6 @@ describe('running the kubeadm phase', () => {
   });
 
   it('a control-plane node waits for the nodes before it, joins, then points the endpoint at itself', () => {
-    if (!hasBash) return;
     const sb = sandbox(ha, cp3, {
       curl: 'exit 0',
       kubeadm: 'if [[ $1 == kubeconfig ]]; then echo "apiVersion: v1"; fi',
@@ -184,7 +179,6 @@ describe('running the kubeadm phase', () => {
   });
 
   it('an external etcd member makes its certificates and static pod as the HA etcd guide does, then waits for health', () => {
-    if (!hasBash) return;
     const prod = planFromFile('profiles/external-etcd.yaml');
     const etcd1 = prod.nodes.find((n) => n.name === 'etcd1')!;
     const sb = sandbox(prod, etcd1, { kubeadm: 'exit 0', curl: `echo '{"health":"true","reason":""}'` },
@@ -210,7 +204,6 @@ describe('running the kubeadm phase', () => {
   });
 
   it('the first control-plane node waits for external etcd, inits, creates the wait RBAC and starts the UUID watch', () => {
-    if (!hasBash) return;
     const prod = planFromFile('profiles/external-etcd.yaml');
     const cp1p = prod.nodes.find((n) => n.name === 'cp1')!;
     const sb = sandbox(prod, cp1p, { kubeadm: 'exit 0', kubectl: 'exit 0', curl: `echo '{"health":"true","reason":""}'`, 'systemd-run': 'exit 0' },
@@ -236,7 +229,6 @@ describe('running the kubeadm phase', () => {
   });
 
   it('the first control-plane node reports each duplicate system UUID once', () => {
-    if (!hasBash) return;
     const sb = sandbox(ha, cp1, {
       kubectl: 'printf "%s\\n" "uuid-a cp1" "uuid-b w1" "uuid-a w2" "uuid-c w3"',
     }, [["KUBECTL='/usr/local/bin/kubectl'", 'KUBECTL=kubectl'], ["UUID_ROUNDS='60'", "UUID_ROUNDS='2'"], ["UUID_INTERVAL='60'", "UUID_INTERVAL='0'"]]);

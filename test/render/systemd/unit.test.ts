@@ -7,7 +7,7 @@ import { renderCheckerUnit } from '../../../src/render/ipvs/files.js';
 import { nodeFiles } from '../../../src/render/node.js';
 import { renderUnit } from '../../../src/render/systemd/unit.js';
 import { EXAMPLE_PROFILES, planFromFile, planFromText } from '../../builders/plan.js';
-import { requireTool, run } from '../../helpers/tools.js';
+import { needTools, run } from '../../helpers/tools.js';
 
 describe('renderUnit', () => {
   it('prints sections in systemd order, keys in insertion order, lists as repeated keys', () => {
@@ -84,8 +84,8 @@ WantedBy=multi-user.target
     expect(unit.split('\n')).toContain('ExecStart=/opt/kubeseed/bin/kubeseed-lb-checker');
   });
 
-  it.each(EXAMPLE_PROFILES)('%s: systemd-analyze verify accepts every node\'s unit with its script in place', (profile) => {
-    if (!requireTool('systemd-analyze', 'systemd')) return;
+  it.for(EXAMPLE_PROFILES)('%s: systemd-analyze verify accepts every node\'s unit with its script in place', (profile, ctx) => {
+    needTools(ctx, 'systemd-analyze:systemd');
     const plan = planFromFile(profile);
     for (const node of plan.nodes) {
       const files = nodeFiles(plan, node);
