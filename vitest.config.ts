@@ -7,5 +7,8 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // A test file that writes a golden file fails (test/golden-guard.ts, test/golden-check.ts).
+    globalSetup: ['test/golden-guard.ts'],
+    setupFiles: ['test/golden-check.ts'],
   },
 });

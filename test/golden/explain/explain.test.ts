@@ -15,7 +15,8 @@ describe.each(EXAMPLE_PROFILES)('explain %s', (profile) => {
   it('matches its golden file', () => {
     const golden = join(import.meta.dirname, `${basename(profile, '.yaml')}.txt`);
     const text = explainText(planFromFile(profile));
-    if (UPDATE || !existsSync(golden)) writeFileSync(golden, text);
+    if (UPDATE) writeFileSync(golden, text);
+    expect(existsSync(golden), `missing ${golden}: run npm run golden:update and review it`).toBe(true);
     expect(text).toBe(readFileSync(golden, 'utf8'));
   });
 });
