@@ -18,7 +18,7 @@ import type { StagingPlace } from '../emit/stage-writer.js';
 import { recordStaged, type StagedTree } from '../emit/tree.js';
 import type { ClusterPlan } from '../plan/types.js';
 import type { OutputFile } from '../render/node.js';
-import type { Platform, PlatformResult } from '../render/platforms.js';
+import type { PlatformResult } from '../render/platforms.js';
 
 /** A node whose files are written: their names and modes, and the platform's size error if any. */
 export interface WrittenNode {
@@ -47,7 +47,6 @@ export function writeNode(index: number, { files, error }: PlatformResult, write
 /** The worker's first message: what to render, and where to write it. */
 export interface RenderJob {
   readonly plan: ClusterPlan;
-  readonly platform: Platform;
   readonly gzip: boolean;
   readonly place: StagingPlace;
 }
@@ -113,13 +112,13 @@ export async function stopRenderer(renderer: Renderer | undefined): Promise<void
  * Renders every node and writes its files into `tree`, with `renderer`'s help when there is one
  * and the cluster is large.
  */
-export async function* renderNodes(plan: ClusterPlan, platform: Platform, gzip: boolean, tree: StagedTree, renderer?: Renderer): AsyncGenerator<WrittenNode> {
+export async function* renderNodes(plan: ClusterPlan, gzip: boolean, tree: StagedTree, renderer?: Renderer): AsyncGenerator<WrittenNode> {
   const { renderForPlatform } = await import('../render/node.js');
   const count = plan.nodes.length;
   let next = 0;
   const here = (): WrittenNode => {
     const index = next++;
-    const { entries, ...node } = writeNode(index, renderForPlatform(plan, plan.nodes[index]!, platform, gzip), (f) => tree.writer.write(f));
+    const { entries, ...node } = writeNode(index, renderForPlatform(plan, plan.nodes[index]!, gzip), (f) => tree.writer.write(f));
     recordStaged(tree, ...entries);
     return node;
   };
@@ -130,7 +129,7 @@ export async function* renderNodes(plan: ClusterPlan, platform: Platform, gzip: 
   }
 
   const { port, signal } = renderer;
-  port.postMessage({ plan, platform, gzip, place: tree.place } satisfies RenderJob);
+  port.postMessage({ plan, gzip, place: tree.place } satisfies RenderJob);
   let inFlight = 0;
   try {
     for (;;) {

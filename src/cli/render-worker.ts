@@ -21,8 +21,8 @@ port.on('message', (m: RenderJob | RenderRequest) => {
   const done: WorkerNode[] = [];
   try {
     if (!job) throw new Error('render worker: a range came before the plan');
-    const { plan, platform, gzip, writer } = job;
-    for (let index = m.from; index < m.to; index++) done.push(writeNode(index, renderForPlatform(plan, plan.nodes[index]!, platform, gzip), (f) => writer.write(f)));
+    const { plan, gzip, writer } = job;
+    for (let index = m.from; index < m.to; index++) done.push(writeNode(index, renderForPlatform(plan, plan.nodes[index]!, gzip), (f) => writer.write(f)));
     port.postMessage({ done });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;

@@ -10,6 +10,7 @@ import type {
   ClusterPlan, ClusterSecrets, Taint, ContainerdPlan, LbPlan, MirrorPlan, NodePlan, Origin, OsPlan, Phase, Role,
 } from './types.js';
 import { osPackages, versionEntry, type VersionEntry } from './versions.js';
+import { PLATFORM_FACTS, type Platform } from './platforms.js';
 import type { BundleManifest } from '../render/artifacts/bundle-manifest.js';
 
 export interface PlanOptions {
@@ -21,6 +22,8 @@ export interface PlanOptions {
   readonly format?: 'cloud-init' | 'ignition';
   /** bundle.json of the bundle `kubeseed bundle` built (source bundle): the files nodes expect. */
   readonly bundle?: BundleManifest;
+  /** Where the user-data goes (compile --platform); nocloud when not given. */
+  readonly platform?: Platform;
 }
 
 /** The upstream URL containerd's hosts.toml names as `server` for a registry host. */
@@ -155,7 +158,7 @@ export function buildPlan(profile: Profile, secrets: ClusterSecrets, opts: PlanO
     // Control-plane nodes reach the first apiserver directly while the cluster forms; workers
     // go through the VIP so that losing the first control-plane node does not strand them.
     const endpointIp = isCp || lb.mode === 'none' ? firstCpIp : lb.vip;
-    // Phases in run order; each module adds its phase here as it lands.
+    // Phases in run order.
     const phases: Phase[] = ['preflight', 'os', 'artifacts', 'runtime', ...(runsLb ? ['lb' as const] : []), 'kubeadm'];
     return {
       name: node.name,
@@ -195,9 +198,12 @@ export function buildPlan(profile: Profile, secrets: ClusterSecrets, opts: PlanO
   });
 
   const podSubnet = spec.kubernetes.podSubnet;
+  const platform = opts.platform ?? 'nocloud';
   return {
     name: profile.metadata.name,
     epoch: opts.epoch,
+    platform,
+    scriptComments: !PLATFORM_FACTS[platform].compactScripts,
     kubernetes: {
       version: spec.kubernetes.version,
       minor: entry.minor,
@@ -241,6 +247,7 @@ export function buildPlan(profile: Profile, secrets: ClusterSecrets, opts: PlanO
       'containerd.sandboxImage': spec.containerd.sandboxImage ? origin('spec.containerd.sandboxImage') : origin('spec.kubernetes.version', true),
       'os.iptables': spec.os.iptables ? origin('spec.os.iptables') : origin('spec.os.family', true),
       'os.format': opts.format ? { kind: 'explicit', from: '--format' } : origin('spec.os.family', true),
+      scriptComments: { kind: opts.platform ? 'explicit' : 'default', from: `--platform ${platform}` },
       'lb.vip': origin('spec.controlPlane.loadBalancer.vip'),
       'endpoint.host': origin('spec.controlPlane.endpoint.host'),
     },

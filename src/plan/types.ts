@@ -4,6 +4,7 @@
  */
 import type { NodeFile } from '../render/files.js';
 import type { BundleManifest } from '../render/artifacts/bundle-manifest.js';
+import type { Platform } from './platforms.js';
 
 export type Role = 'control-plane' | 'worker' | 'etcd';
 export type OsFamily = 'ubuntu' | 'debian' | 'rocky' | 'rhel' | 'flatcar' | 'fcos';
@@ -210,6 +211,13 @@ export interface ClusterPlan {
   readonly name: string;
   /** Seconds since the epoch for every timestamp kubeseed writes (SOURCE_DATE_EPOCH style). */
   readonly epoch: number;
+  /** Where the user-data goes: its size limit is checked after rendering. */
+  readonly platform: Platform;
+  /**
+   * Whether the shell scripts keep their comment lines; they are dropped where the platform's
+   * user-data limit needs the room (EC2), see plan/platforms.ts.
+   */
+  readonly scriptComments: boolean;
   readonly kubernetes: KubernetesPlan;
   readonly endpoint: { readonly host: string; readonly port: number };
   readonly etcd: { readonly topology: 'stacked' | 'external'; readonly members: readonly { name: string; ip: string }[] };

@@ -14,7 +14,8 @@ import { osFiles } from './os/files.js';
 import { firstbootFiles, identityFiles } from './scripts/phases.js';
 import { kubeadmFiles } from './kubeadm/files.js';
 import { artifactsFiles } from './artifacts/files.js';
-import { metaDataGuestinfo, platformFiles, type Platform, type PlatformResult } from './platforms.js';
+import { metaDataGuestinfo, platformFiles, type PlatformResult } from './platforms.js';
+import { withoutCommentLines } from './scripts/compact.js';
 
 /** A file kubeseed writes into out/<cluster>/, relative to that directory. */
 export interface OutputFile {
@@ -25,7 +26,8 @@ export interface OutputFile {
 
 /** The files rendered from the node's shape alone: the same for every node of that shape. */
 function shapeFiles(plan: ClusterPlan, node: NodeShape): NodeFile[] {
-  return [...firstbootFiles(plan, node), ...osFiles(plan, node), ...containerdFiles(plan), ...lbFiles(plan, node), ...artifactsFiles(plan, node)];
+  const files = [...firstbootFiles(plan, node), ...osFiles(plan, node), ...containerdFiles(plan), ...lbFiles(plan, node), ...artifactsFiles(plan, node)];
+  return plan.scriptComments ? files : files.map(withoutCommentLines);
 }
 
 /**
@@ -64,13 +66,15 @@ export function renderNodeOutputs(plan: ClusterPlan, node: NodePlan): OutputFile
   ];
 }
 
-/** Everything compile writes for one node: its outputs, then the platform's files and size check. */
-export function renderForPlatform(plan: ClusterPlan, node: NodePlan, platform: Platform, gzip: boolean): PlatformResult {
+/**
+ * Everything compile writes for one node: its outputs, then the platform's files and the size
+ * check of what the platform carries (user-data, or ignition.json).
+ */
+export function renderForPlatform(plan: ClusterPlan, node: NodePlan, gzip: boolean): PlatformResult {
   const files = renderNodeOutputs(plan, node);
-  const userData = files.find((f) => f.path.endsWith('/user-data'));
-  if (!userData) return { files };
+  const userData = files.find((f) => f.path.endsWith('/user-data') || f.path.endsWith('/ignition.json'))!;
   const metaData = files.find((f) => f.path.endsWith('/meta-data'));
-  const r = platformFiles(platform, userData, gzip);
-  files.push(...r.files, ...(platform === 'vsphere' && metaData ? [metaDataGuestinfo(metaData)] : []));
+  const r = platformFiles(plan.platform, userData, gzip);
+  files.push(...r.files, ...(plan.platform === 'vsphere' && metaData ? [metaDataGuestinfo(metaData)] : []));
   return r.error ? { files, error: r.error } : { files };
 }

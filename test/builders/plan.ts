@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { parseProfile } from '../../src/profile/load.js';
 import type { Profile } from '../../src/profile/schema/v1alpha1.js';
-import { buildPlan } from '../../src/plan/build.js';
+import { buildPlan, type PlanOptions } from '../../src/plan/build.js';
 import type { ClusterPlan, ClusterSecrets } from '../../src/plan/types.js';
 import { givenPaths } from '../../src/profile/given.js';
 import { parse } from 'yaml';
@@ -18,10 +18,13 @@ export function profileFrom(text: string, file = 'test.yaml'): Profile {
   return r.profile;
 }
 
-export function planFromText(text: string, secrets: ClusterSecrets = FAKE_SECRETS): ClusterPlan {
-  return buildPlan(profileFrom(text), secrets, { epoch: 1_700_000_000, given: givenPaths(parse(text)) });
+/** Plan options a test may set beyond the fixed epoch and the paths the profile gives. */
+export type TestPlanOptions = Omit<PlanOptions, 'epoch' | 'given'>;
+
+export function planFromText(text: string, secrets: ClusterSecrets = FAKE_SECRETS, options: TestPlanOptions = {}): ClusterPlan {
+  return buildPlan(profileFrom(text), secrets, { epoch: 1_700_000_000, given: givenPaths(parse(text)), ...options });
 }
 
-export function planFromFile(path: string, secrets: ClusterSecrets = FAKE_SECRETS): ClusterPlan {
-  return planFromText(readFileSync(path, 'utf8'), secrets);
+export function planFromFile(path: string, secrets: ClusterSecrets = FAKE_SECRETS, options: TestPlanOptions = {}): ClusterPlan {
+  return planFromText(readFileSync(path, 'utf8'), secrets, options);
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -6,6 +6,7 @@ import { EXAMPLE_PROFILES } from '../builders/plan.js';
 import { cli, snapshot } from '../helpers/cli.js';
 import { needTools, run } from '../helpers/tools.js';
 import { BAD_CASES } from '../profile/bad-profiles.js';
+import { switchedProfileText } from '../render/ignition/switch.js';
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'kubeseed-cli-'));
 
@@ -91,6 +92,31 @@ describe('kubeseed compile', () => {
     expect(r.err).toContain(join(out, 'lab.state', 'etcd', 'ca.key'));
     const { 'lab.state/etcd/ca.key': _gone, ...rest } = tree;
     expect(snapshot(out)).toEqual(rest);
+  });
+
+  describe('--platform ec2', () => {
+    it('--gzip: every node over the limit is named with the way out (exit 2), and nothing is written', async () => {
+      const out = tmp();
+      const r = await cli('compile', 'profiles/ha.yaml', '--out', out, '--platform', 'ec2', '--gzip');
+      expect(r.code).toBe(2);
+      const errors = r.err.split('\n').filter((l) => l.startsWith('error: '));
+      // The control-plane nodes carry the CA keys and do not fit; the workers do.
+      expect(errors.map((l) => l.split(' ')[1])).toEqual(['nodes/cp1/user-data', 'nodes/cp2/user-data', 'nodes/cp3/user-data']);
+      for (const l of errors) expect(l).toMatch(/^error: nodes\/cp\d\/user-data \(gzip\) is \d+ bytes, over EC2's 16384-byte user-data limit; serve user-data\.gz from a URL .*"#include"/);
+      expect(readdirSync(out).sort()).toEqual(['ha.state']);
+    });
+
+    it('Flatcar: ignition.json is checked too; --gzip is refused for Ignition', async () => {
+      const out = tmp();
+      const file = join(out, 'flatcar.yaml');
+      writeFileSync(file, switchedProfileText('profiles/lab.yaml', 'flatcar'));
+      const r = await cli('compile', file, '--out', out, '--platform', 'ec2');
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(/^error: nodes\/lab1\/ignition\.json is \d+ bytes, over EC2's 16384-byte user-data limit; serve ignition\.json from a URL /m);
+      const g = await cli('compile', file, '--out', out, '--platform', 'ec2', '--gzip');
+      expect(g.code).toBe(2);
+      expect(g.err.split('\n').at(-2)).toBe('kubeseed compile: --gzip writes user-data.gz, which cloud-init reads; Ignition nodes take ignition.json uncompressed');
+    });
   });
 
   it('usage errors exit 2', async () => {

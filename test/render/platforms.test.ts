@@ -1,6 +1,13 @@
+import { randomBytes } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import type { ClusterPlan, NodePlan } from '../../src/plan/types.js';
+import { renderForPlatform } from '../../src/render/node.js';
 import { gzipUserData, metaDataGuestinfo, platformFiles } from '../../src/render/platforms.js';
+import { flatcarText, planWithFixtureState, REPO } from '../builders/fixture-state.js';
+import { EXAMPLE_PROFILES } from '../builders/plan.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 const big = { path: 'nodes/cp1/user-data', content: `#cloud-config\n${'write_files: []\n'.repeat(1200)}`, mode: 0o600 };
 const small = { path: 'nodes/w1/user-data', content: '#cloud-config\nhostname: w1\n', mode: 0o600 };
@@ -8,7 +15,7 @@ const small = { path: 'nodes/w1/user-data', content: '#cloud-config\nhostname: w
 describe('platform user-data limits', () => {
   it('EC2 refuses a raw user-data over 16384 bytes and names the way out', () => {
     const r = platformFiles('ec2', big, false);
-    expect(r.error).toBe(`nodes/cp1/user-data is ${big.content.length} bytes, over EC2's 16384-byte user-data limit; compile with --gzip (cloud-init reads gzip user-data), or boot from the seed ISO (--iso)`);
+    expect(r.error).toBe(`nodes/cp1/user-data is ${big.content.length} bytes, over EC2's 16384-byte user-data limit; compile with --gzip (cloud-init reads gzip user-data; ${gzipUserData(big.content).byteLength} bytes here)`);
     expect(r.files).toEqual([]);
   });
 
@@ -24,7 +31,7 @@ describe('platform user-data limits', () => {
 
   it('OpenStack counts the base64 form', () => {
     const content = 'x'.repeat(49152); // 65536 bytes in base64
-    expect(platformFiles('openstack', { ...small, content }, false).error).toBe('nodes/w1/user-data is 65536 bytes base64-encoded, over OpenStack Nova\'s 65535-byte user-data limit; compile with --gzip (cloud-init reads gzip user-data), or boot from the seed ISO (--iso)');
+    expect(platformFiles('openstack', { ...small, content }, false).error).toBe(`nodes/w1/user-data is 65536 bytes base64-encoded, over OpenStack Nova's 65535-byte user-data limit; compile with --gzip (cloud-init reads gzip user-data; ${4 * Math.ceil(gzipUserData(content).byteLength / 3)} bytes here)`);
     expect(platformFiles('openstack', { ...small, content: 'x'.repeat(49149) }, false).error).toBeUndefined();
   });
 
@@ -41,5 +48,67 @@ describe('platform user-data limits', () => {
 
   it('NoCloud, Proxmox and libvirt have no limit', () => {
     for (const p of ['nocloud', 'proxmox', 'libvirt'] as const) expect(platformFiles(p, big, false)).toEqual({ files: [] });
+  });
+});
+
+const SERVE = 'serve user-data.gz from a URL the node can reach (it carries this node\'s secrets: keep the URL private and short-lived), e.g. an S3 presigned URL on EC2, '
+  + 'and give the node as user-data only the two lines "#include" and that URL (cloud-init fetches it and reads gzip too); or boot from the seed ISO (--iso) where the platform can attach one';
+
+describe('a user-data that does not fit even gzipped', () => {
+  it('gets the way out that works: serve it and include it', () => {
+    const content = randomBytes(20_000).toString('base64'); // incompressible
+    const gz = gzipUserData(content).byteLength;
+    expect(platformFiles('ec2', { ...small, content }, true).error).toBe(`nodes/w1/user-data (gzip) is ${gz} bytes, over EC2's 16384-byte user-data limit; ${SERVE}`);
+    expect(platformFiles('ec2', { ...small, content }, false).error).toBe(`nodes/w1/user-data is ${content.length} bytes, over EC2's 16384-byte user-data limit; gzipped it is still ${gz} bytes: compile with --gzip and ${SERVE}`);
+  });
+});
+
+/** The user-data as rendered for the plan's platform, and its size raw and gzipped. */
+function sizes(plan: ClusterPlan, node: NodePlan): { raw: number; gz: number } {
+  const userData = renderForPlatform(plan, node, false).files.find((f) => f.path.endsWith('/user-data'))!.content;
+  return { raw: Buffer.byteLength(userData), gz: gzipUserData(userData).byteLength };
+}
+
+describe.each(EXAMPLE_PROFILES)('the real user-data of %s (real-sized keys)', (profile) => {
+  const text = readFileSync(join(REPO, profile), 'utf8');
+  const limit = "over EC2's 16384-byte user-data limit";
+
+  it('EC2: every worker and etcd member fits with --gzip; a control-plane node is told to serve and include it', () => {
+    const plan = planWithFixtureState(text, { platform: 'ec2' });
+    for (const node of plan.nodes) {
+      const { raw, gz } = sizes(plan, node);
+      const plain = renderForPlatform(plan, node, false).error;
+      const gzipped = renderForPlatform(plan, node, true).error;
+      if (node.role === 'control-plane') {
+        expect(plain).toBe(`nodes/${node.name}/user-data is ${raw} bytes, ${limit}; gzipped it is still ${gz} bytes: compile with --gzip and ${SERVE}`);
+        expect(gzipped).toBe(`nodes/${node.name}/user-data (gzip) is ${gz} bytes, ${limit}; ${SERVE}`);
+      } else {
+        expect(plain).toBe(`nodes/${node.name}/user-data is ${raw} bytes, ${limit}; compile with --gzip (cloud-init reads gzip user-data; ${gz} bytes here)`);
+        expect(gzipped, node.name).toBeUndefined();
+      }
+    }
+  });
+
+  it('OpenStack and vSphere: over the limit raw (base64), fitting with --gzip', () => {
+    for (const platform of ['openstack', 'vsphere'] as const) {
+      const plan = planWithFixtureState(text, { platform });
+      for (const node of plan.nodes) {
+        const { raw } = sizes(plan, node);
+        expect(4 * Math.ceil(raw / 3)).toBeGreaterThan(65_536);
+        expect(renderForPlatform(plan, node, false).error, `${platform} ${node.name}`).toMatch(/ bytes base64-encoded, over .*; compile with --gzip \(cloud-init reads gzip user-data; \d+ bytes here\)$/);
+        expect(renderForPlatform(plan, node, true).error, `${platform} ${node.name}`).toBeUndefined();
+      }
+    }
+  });
+
+  it('EC2 with Ignition (Flatcar): ignition.json is checked too, and the way out is a pointer config', () => {
+    const plan = planWithFixtureState(flatcarText(profile), { platform: 'ec2' });
+    for (const node of plan.nodes) {
+      const r = renderForPlatform(plan, node, false);
+      const size = Buffer.byteLength(r.files.find((f) => f.path.endsWith('/ignition.json'))!.content);
+      expect(r.error).toBe(`nodes/${node.name}/ignition.json is ${size} bytes, ${limit}; serve ignition.json from a URL the node can reach `
+        + '(it carries this node\'s secrets: keep the URL private and short-lived), e.g. s3://BUCKET/KEY on EC2 (Ignition fetches it with the instance\'s role), '
+        + 'and give the node as user-data only {"ignition":{"version":"3.3.0","config":{"replace":{"source":"URL"}}}}');
+    }
   });
 });

@@ -2,7 +2,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { durationSeconds, goDuration } from '../../plan/duration.js';
 import type { OutputFile } from '../../render/node.js';
-import { PLATFORMS, type Platform } from '../../render/platforms.js';
+import { PLATFORMS, type Platform } from '../../plan/platforms.js';
 import { abandonTree, commitTree, finishStaged, recordStaged, stageTree, writeStaged } from '../../emit/tree.js';
 import { writeSeedIso } from '../../emit/seed-iso.js';
 import { loadOrCreateState } from '../../state/load.js';
@@ -25,10 +25,11 @@ manifest.json, all at once (a failed compile leaves the previous tree as it was)
   --state DIR    cluster state: CAs, keys, bootstrap token (default: OUT/<cluster>.state).
                  Made on the first compile and reused after; a damaged state is an error.
   --format F     cloud-init or ignition (default: by spec.os.family)
-  --platform P   check user-data against the platform's size limit (ec2 16384 bytes, openstack
-                 65535 base64, vsphere 65536 base64) and write its extra files (vsphere:
-                 guestinfo.userdata.<encoding>, guestinfo.metadata.base64)
-  --gzip         also write user-data.gz (and check the limit against it)
+  --platform P   check user-data (or ignition.json) against the platform's size limit (ec2
+                 16384 bytes, openstack 65535 base64, vsphere 65536 base64) and write its extra
+                 files (vsphere: guestinfo.userdata.<encoding>, guestinfo.metadata.base64);
+                 ec2 also drops the comment lines of the node's shell scripts, to fit
+  --gzip         also write user-data.gz (and check the limit against it); cloud-init only
   --iso          also write nodes/<node>/seed.iso (NoCloud, volume id cidata); with
                  artifacts.source bundle it carries OUT/<cluster>.bundle/ (run kubeseed bundle first)
 
@@ -102,8 +103,9 @@ async function compileProfile(file: string, values: CompileOptions, io: Io, rend
   if (loaded.profile.spec.artifacts.source === 'bundle' && !bundle) {
     io.err(`note: no ${defaultBundleDir(outDir, cluster)}/bundle.json yet; nodes expect the version table's files (run kubeseed bundle before --iso)`);
   }
-  const plan = planFor(loaded, secrets, outputEpoch(st.state.createdAt), format, bundle);
+  const plan = planFor(loaded, secrets, { epoch: outputEpoch(st.state.createdAt), platform, ...(format ? { format } : {}), ...(bundle ? { bundle } : {}) });
   if (values.iso && plan.os.format !== 'cloud-init') throw new UsageError('--iso makes NoCloud seeds for cloud-init; Ignition nodes take ignition.json');
+  if (values.gzip && plan.os.format !== 'cloud-init') throw new UsageError('--gzip writes user-data.gz, which cloud-init reads; Ignition nodes take ignition.json uncompressed');
   phase('plan');
   // Nodes are rendered one at a time and their files written into the staging tree by the thread
   // that rendered them, so memory does not grow with the cluster; nothing reaches out/<cluster>
@@ -116,7 +118,7 @@ async function compileProfile(file: string, values: CompileOptions, io: Io, rend
   const seeds: { node: string; files: Omit<OutputFile, 'content'>[] }[] = [];
   try {
     writeStaged(tree, { path: 'admin.conf', content: st.state.adminConf, mode: 0o600 });
-    for await (const { index, files, error } of renderNodes(plan, platform, values.gzip, tree, renderer)) {
+    for await (const { index, files, error } of renderNodes(plan, values.gzip, tree, renderer)) {
       if (error) tooLarge[index] = error;
       if (values.iso) seeds[index] = { node: plan.nodes[index]!.name, files: files.filter((f) => /\/(user-data|meta-data|network-config)$/.test(f.path)) };
     }

@@ -10,11 +10,16 @@ import { EXIT } from '../exit.js';
 import type { Io } from '../io.js';
 import { builtBundle, defaultBundleDir, defaultStateDir, outputEpoch, planFor, profileOrExit } from './pipeline.js';
 
-const USAGE = `usage: kubeseed explain PROFILE [--node NAME] [--out DIR] [--state DIR]
+const USAGE = `usage: kubeseed explain PROFILE [--node NAME] [--format cloud-init|ignition] [--out DIR] [--state DIR]
 
 Prints the resolved plan without writing anything: each node's role, bring-up order, addresses,
 load-balancer view, phases, and every file it receives (secrets marked), with where the values
-came from (explicit in the profile, a default, or derived).`;
+came from (explicit in the profile, a default, or derived).
+
+  --node NAME    only this node
+  --format F     the plan as compile --format F makes it (default: by spec.os.family)
+  --out DIR      where compile keeps the state and bundle (default: out)
+  --state DIR    the state directory, when not OUT/<cluster>.state`;
 
 /** Shown when no state exists yet: explain never creates state. */
 const NO_STATE: ClusterSecrets = {
@@ -100,6 +105,6 @@ export function explainCommand(argv: string[], io: Io): number {
   const epoch = found.status === 'present' ? outputEpoch(found.state.createdAt) : 0;
   if (found.status !== 'present') io.err(`note: no state in ${stateDir} yet; compile creates it`);
   const bundle = builtBundle(loaded.profile, defaultBundleDir(resolve(values.out), cluster));
-  io.out(explainText(planFor(loaded, secrets, epoch, format, bundle), values.node));
+  io.out(explainText(planFor(loaded, secrets, { epoch, ...(format ? { format } : {}), ...(bundle ? { bundle } : {}) }), values.node));
   return EXIT.ok;
 }

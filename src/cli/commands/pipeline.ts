@@ -8,7 +8,7 @@ import { parseBundleManifest, type BundleManifest } from '../../render/artifacts
 import { hasErrors } from '../../profile/diagnostics.js';
 import { loadProfile } from '../../profile/load.js';
 import type { Profile } from '../../profile/schema/v1alpha1.js';
-import { buildPlan } from '../../plan/build.js';
+import { buildPlan, type PlanOptions } from '../../plan/build.js';
 import { durationSeconds } from '../../plan/duration.js';
 import type { ClusterPlan, ClusterSecrets } from '../../plan/types.js';
 import type { CreateClusterStateOptions } from '../../pki/cluster-state.js';
@@ -68,12 +68,6 @@ export function builtBundle(profile: Profile, bundleDir: string): BundleManifest
   return parseBundleManifest(readFileSync(file, 'utf8'), file);
 }
 
-export function planFor(
-  loaded: LoadedProfile,
-  secrets: ClusterSecrets,
-  epoch: number,
-  format?: 'cloud-init' | 'ignition',
-  bundle?: BundleManifest,
-): ClusterPlan {
-  return buildPlan(loaded.profile, secrets, { epoch, given: loaded.given, ...(format ? { format } : {}), ...(bundle ? { bundle } : {}) });
+export function planFor(loaded: LoadedProfile, secrets: ClusterSecrets, options: Omit<PlanOptions, 'given'>): ClusterPlan {
+  return buildPlan(loaded.profile, secrets, { ...options, given: loaded.given });
 }
