@@ -53,6 +53,7 @@ function containerdPlan(profile: Profile, entry: VersionEntry): ContainerdPlan {
     configPath: '/etc/containerd/certs.d',
     socket: 'unix:///run/containerd/containerd.sock',
     mirrors,
+    execStartDropIn: OS_FAMILIES[profile.spec.os.family].containerdOwnConfig,
   };
 }
 

@@ -95,6 +95,11 @@ export interface ContainerdPlan {
   readonly configPath: '/etc/containerd/certs.d';
   readonly socket: 'unix:///run/containerd/containerd.sock';
   readonly mirrors: readonly MirrorPlan[];
+  /**
+   * A drop-in resets containerd.service's ExecStart to plain `/usr/bin/containerd`, which reads
+   * /etc/containerd/config.toml: where the OS's unit names a config file of its own (Flatcar).
+   */
+  readonly execStartDropIn: boolean;
 }
 
 export interface KubernetesPlan {

@@ -10,6 +10,7 @@ import { FAMILY_CASES } from '../golden/families.js';
 import { nodeFiles } from '../../src/render/node.js';
 import { needRoot, needTools, type Skippable } from '../helpers/tools.js';
 import { diffSnapshots, removeThrowawayRoots, ThrowawayRoot, type FakeMachine } from './throwaway-root.js';
+import { switchedPlan } from '../render/ignition/switch.js';
 
 afterAll(removeThrowawayRoots);
 
@@ -178,13 +179,21 @@ describe.each(CASES)('preflight and os phases of $id in a throw-away root', ({ i
   });
 });
 
+/** Flatcar's stock containerd.service and the config file it names (contents abridged: not ours). */
+const FLATCAR_STOCK = {
+  '/usr/lib/systemd/system/containerd.service': '[Unit]\nDescription=containerd container runtime\n\n[Service]\nExecStart=/usr/bin/containerd --config /usr/share/containerd/config.toml\n',
+  '/usr/share/containerd/config.toml': 'version = 2\n[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]\nSystemdCgroup = true\n',
+};
+
 describe('runtime phase in a throw-away root (ubuntu-22.04, containerd config version 2)', () => {
   const plan = planFromText(FAMILY_CASES.find((c) => c.id === 'ubuntu-22.04')!.text);
   const node = plan.nodes.find((n) => n.name === 'w1')!;
   const RUNTIME = 'KS_PHASE=runtime bash /usr/local/lib/kubeseed/phases/runtime.sh';
+  // containerd.service as the artifacts phase installs it (kubeseed's unit: no --config).
+  const unit = String(nodeFiles(plan, node).find((f) => f.path === '/etc/kubeseed/units/containerd.service')!.content);
   const machine: FakeMachine = {
     macs: { eth0: node.mac }, productUuid: '4c4c4544-0031-3210-8052-b4c04f000121', packageManager: 'apt',
-    installed: [], files: {}, selinux: '',
+    installed: [], files: { '/etc/systemd/system/containerd.service': unit }, selinux: '',
   };
 
   it('checks config.toml with the real containerd, restarts once, and the second run changes nothing', (ctx) => {
@@ -192,7 +201,7 @@ describe('runtime phase in a throw-away root (ubuntu-22.04, containerd config ve
     const root = new ThrowawayRoot(nodeFiles(plan, node), machine);
     const first = root.run([RUNTIME]);
     expect(first.status, first.stdout + first.stderr).toBe(0);
-    expect(root.calls()).toEqual(['systemctl daemon-reload', 'systemctl is-enabled --quiet containerd', 'systemctl enable containerd', 'systemctl restart containerd']);
+    expect(root.calls()).toEqual(['systemctl daemon-reload', 'systemctl is-enabled --quiet containerd', 'systemctl enable containerd', 'systemctl restart containerd', 'systemctl show --property MainPID --value containerd']);
     const sum = root.read('/var/lib/kubeseed/containerd-config.sha256');
     expect(sum).toMatch(/^[0-9a-f]{64}\n$/);
     const afterFirst = root.snapshot();
@@ -200,8 +209,8 @@ describe('runtime phase in a throw-away root (ubuntu-22.04, containerd config ve
     const second = root.run([RUNTIME]);
     expect(second.status, second.stdout + second.stderr).toBe(0);
     expect(diffSnapshots(afterFirst, root.snapshot())).toEqual([]);
-    expect(root.calls().slice(n)).toEqual(['systemctl daemon-reload', 'systemctl is-enabled --quiet containerd', 'systemctl is-active --quiet containerd']);
-    expect(second.stderr).toMatch(/\[runtime\] containerd ready on \/run\/containerd\/containerd.sock; sandbox image registry.k8s.io\/pause:3.10; kubelet cgroup driver systemd/);
+    expect(root.calls().slice(n)).toEqual(['systemctl daemon-reload', 'systemctl is-enabled --quiet containerd', 'systemctl is-active --quiet containerd', 'systemctl show --property MainPID --value containerd']);
+    expect(second.stderr).toMatch(/\[runtime\] containerd \(pid 4242\) runs with \/etc\/containerd\/config.toml\n.*\[runtime\] containerd ready on \/run\/containerd\/containerd.sock; sandbox image registry.k8s.io\/pause:3.10; kubelet cgroup driver systemd/);
   });
 
   it('a changed config.toml restarts containerd again', (ctx) => {
@@ -214,6 +223,14 @@ describe('runtime phase in a throw-away root (ubuntu-22.04, containerd config ve
     expect(root.calls().slice(n)).toContain('systemctl restart containerd');
   });
 
+  it('a containerd.service that starts containerd with a config file of its own stops the phase, naming it', (ctx) => {
+    needRootTools(ctx, 'containerd:containerd', 'python3:python3');
+    const root = new ThrowawayRoot(nodeFiles(plan, node), { ...machine, files: FLATCAR_STOCK });
+    const r = root.run([RUNTIME]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/FATAL: the running containerd \(pid 4242: \/usr\/bin\/containerd --config \/usr\/share\/containerd\/config.toml\) reads \/usr\/share\/containerd\/config.toml, not \/etc\/containerd\/config.toml\n$/);
+  });
+
   it('a config.toml containerd reads without SystemdCgroup stops the phase before any restart', (ctx) => {
     needRootTools(ctx, 'containerd:containerd');
     const root = new ThrowawayRoot(nodeFiles(plan, node), machine);
@@ -221,5 +238,36 @@ describe('runtime phase in a throw-away root (ubuntu-22.04, containerd config ve
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/FATAL: containerd does not read SystemdCgroup = true from \/etc\/containerd\/config.toml\n$/);
     expect(root.calls()).toEqual([]);
+  });
+});
+
+describe('runtime phase in a throw-away root (Flatcar, its own containerd.service)', () => {
+  const plan = switchedPlan('profiles/lab.yaml', 'flatcar');
+  const node = plan.nodes[0]!;
+  const machine: FakeMachine = {
+    macs: { eth0: node.mac }, productUuid: '4c4c4544-0031-3210-8052-b4c04f000121', packageManager: 'apt',
+    installed: [], files: FLATCAR_STOCK, selinux: '',
+  };
+
+  it('the drop-in makes containerd read /etc/containerd/config.toml, and the phase checks that it does', (ctx) => {
+    needRootTools(ctx, 'containerd:containerd', 'python3:python3');
+    const files = nodeFiles(plan, node);
+    expect(files.find((f) => f.path === '/etc/systemd/system/containerd.service.d/10-use-custom-config.conf')?.content)
+      .toBe('# kubeseed: containerd reads /etc/containerd/config.toml, not the OS\'s own configuration.\n\n[Service]\nExecStart=\nExecStart=/usr/bin/containerd\n');
+    const root = new ThrowawayRoot(files, machine);
+    const r = root.run([`KS_PHASE=runtime bash ${plan.os.libDir}/phases/runtime.sh`]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(root.read('/proc/4242/cmdline')).toBe('/usr/bin/containerd\0');
+    expect(r.stderr).toMatch(/\[runtime\] containerd \(pid 4242\) runs with \/etc\/containerd\/config.toml\n.*\[runtime\] containerd ready on /);
+    // Without the drop-in the phase stops at once; with a later drop-in that sets ExecStart again,
+    // the file is there but not in effect, and the check of the running daemon stops it.
+    const bare = new ThrowawayRoot(files.filter((f) => !f.path.startsWith('/etc/systemd/system/containerd.service.d/')), machine);
+    const b = bare.run([`KS_PHASE=runtime bash ${plan.os.libDir}/phases/runtime.sh`]);
+    expect(b.status).toBe(1);
+    expect(b.stderr).toMatch(/FATAL: \/etc\/systemd\/system\/containerd.service.d\/10-use-custom-config.conf is missing: it comes with this node's configuration; without it containerd reads the OS's own config file\n$/);
+    const overridden = new ThrowawayRoot(files, { ...machine, files: { ...FLATCAR_STOCK, '/etc/systemd/system/containerd.service.d/20-site.conf': '[Service]\nExecStart=\nExecStart=/usr/bin/containerd --config /usr/share/containerd/config.toml\n' } });
+    const o = overridden.run([`KS_PHASE=runtime bash ${plan.os.libDir}/phases/runtime.sh`]);
+    expect(o.status).toBe(1);
+    expect(o.stderr).toMatch(/FATAL: the running containerd \(pid 4242: \/usr\/bin\/containerd --config \/usr\/share\/containerd\/config.toml\) reads \/usr\/share\/containerd\/config.toml, not \/etc\/containerd\/config.toml \(is \/etc\/systemd\/system\/containerd.service.d\/10-use-custom-config.conf in effect\? systemctl cat containerd\)\n$/);
   });
 });

@@ -43,17 +43,24 @@ const STUBS: Record<string, string> = {
   modprobe: '',
   hostnamectl: 'exit 1 # no system bus in the root: the phase falls back to hostname(1)',
   swapoff: 'head -n1 /proc/swaps >/proc/swaps.new && mv /proc/swaps.new /proc/swaps',
-  // Units' enabled/active state are files; restarting containerd makes its socket, as the daemon would.
+  // Units' enabled/active state are files; restarting containerd makes its socket, as the daemon
+  // would, and a main process whose command line is the unit's ExecStart: the last one in the unit
+  // (/etc/systemd/system's copy over /usr/lib's) and its drop-ins, an empty ExecStart= clearing
+  // the earlier ones, as systemd reads them.
   systemctl: [
     'case $1 in',
     '  is-enabled) [ -f "/fake/state/enabled-$3" ] ;;',
     '  is-active) [ -f "/fake/state/active-$3" ] ;;',
     '  enable) touch "/fake/state/enabled-$2" ;;',
+    '  show) if [ -f "/fake/state/active-$5" ]; then cat "/fake/state/pid-$5"; else echo 0; fi ;;',
     '  restart)',
     '    touch "/fake/state/active-$2"',
     '    if [ "$2" = containerd ]; then',
     '      mkdir -p /run/containerd',
     '      [ -S /run/containerd/containerd.sock ] || python3 -c \'import socket; socket.socket(socket.AF_UNIX).bind("/run/containerd/containerd.sock")\'',
+    '      unit=/etc/systemd/system/containerd.service; [ -f $unit ] || unit=/usr/lib/systemd/system/containerd.service',
+    '      cmd=$(cat $unit /etc/systemd/system/containerd.service.d/*.conf 2>/dev/null | sed -n "s/^ExecStart=//p" | tail -n1)',
+    '      mkdir -p /proc/4242 && printf "%s\\0" $cmd >/proc/4242/cmdline && echo 4242 >/fake/state/pid-containerd',
     '    fi ;;',
     'esac',
   ].join('\n'),
@@ -148,7 +155,11 @@ export class ThrowawayRoot {
     if (machine.packageManager === 'apt') write(r, '/var/lib/dpkg/status', dpkgStatus(machine.installed));
     else write(r, '/fake/state/rpms', machine.installed.map((n) => `${n}\n`).join(''));
     if (machine.selinux) write(r, '/fake/state/selinux', `${machine.selinux}\n`);
-    for (const [path, content] of Object.entries(machine.files)) write(r, path, content);
+    // The stock image's files; those under /usr go to the overlay's upper layer (see below).
+    for (const [path, content] of Object.entries(machine.files)) {
+      if (path.startsWith('/usr/')) write(this.upper, path.slice(4), content);
+      else write(r, path, content);
+    }
     for (const [name, body] of Object.entries(STUBS)) {
       write(r, `/fake/bin/${name}`, `#!/bin/sh\necho "${name} $*" >>/fake/calls.log\n${body}\n`, 0o755);
     }
