@@ -11,10 +11,11 @@
  * second rendering thread through its own StageWriter on the same StagingPlace, whose entries
  * come back through `recordStaged`.
  */
-import { chmodSync, lstatSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { readdir, rmdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { OutputFile } from '../render/node.js';
+import { makeOutputDir } from './make-dir.js';
 import { renderManifest, type ManifestEntry } from './manifest.js';
 import { StageWriter, sweepStaging, type StagingPlace } from './stage-writer.js';
 
@@ -54,7 +55,7 @@ export const previousTreeDir = (outDir: string, cluster: string): string => join
  * fresh empty directory, so two compiles never share it), else empty.
  */
 export function stageTree(outDir: string, cluster: string): StagedTree {
-  mkdirSync(outDir, { recursive: true });
+  makeOutputDir(outDir);
   const dir = mkdtempSync(join(outDir, `.${cluster}.staging-`));
   let reclaimed = true;
   try {

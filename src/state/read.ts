@@ -32,7 +32,8 @@ export function readState(dir: string): ReadStateResult {
     rootStat = statSync(root);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return { status: 'absent', dir: root };
+    // ENOTDIR: a parent is a file, so there is no state there (making one says which file).
+    if (code === 'ENOENT' || code === 'ENOTDIR') return { status: 'absent', dir: root };
     throw new StateError(`cannot access state directory ${root}: ${(e as Error).message}`, { cause: e });
   }
   if (!rootStat.isDirectory()) throw new StateError(`state directory ${root} exists but is not a directory`);

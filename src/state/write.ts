@@ -6,6 +6,7 @@
  */
 import { closeSync, fsyncSync, lstatSync, mkdirSync, mkdtempSync, openSync, renameSync, rmSync, writeSync, chmodSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import { makeOutputDir } from '../emit/make-dir.js';
 import type { ClusterState } from '../pki/cluster-state.js';
 import { StateExistsError } from './errors.js';
 import { STATE_DIR_MODE, STATE_FILE_MODE, STATE_FILES, STATE_SUBDIRS, stateToFiles } from './layout.js';
@@ -16,7 +17,8 @@ function exists(path: string): boolean {
     lstatSync(path);
     return true;
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return false;
     throw e;
   }
 }
@@ -61,7 +63,7 @@ export function writeState(dir: string, state: ClusterState): void {
   if (exists(target)) throw new StateExistsError(target);
 
   const parent = dirname(target);
-  mkdirSync(parent, { recursive: true, mode: STATE_DIR_MODE });
+  makeOutputDir(parent, STATE_DIR_MODE);
   const tmp = mkdtempSync(join(parent, `.${basename(target)}.tmp-`));
   try {
     chmodSync(tmp, STATE_DIR_MODE);

@@ -8,6 +8,7 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { mirrorUrl, type Artifact } from '../../plan/artifacts.js';
+import { makeOutputDir } from '../make-dir.js';
 import { cachedPath, partialPath } from './cache.js';
 import { DigestMismatchError, sha256File } from './digest.js';
 import { downloadResumable } from './download.js';
@@ -108,7 +109,7 @@ async function resolveArtifact(a: Artifact, o: BuildBundleOptions, caPem: string
       ...o.download,
       onProgress: (p) => o.onProgress?.({ type: 'download', artifact: a.name, ...p }),
     });
-    await fs.mkdir(join(o.cacheDir, 'sha256'), { recursive: true });
+    makeOutputDir(join(o.cacheDir, 'sha256'));
     await fs.rename(part, cached);
     return { artifact: a, path: cached, source: `${a.fileName} (cache ${cached})`, from: 'mirror', size, sha256: a.sha256, verified: true };
   }
@@ -188,7 +189,7 @@ export async function buildBundle(o: BuildBundleOptions): Promise<BundleResult> 
     }
   }
 
-  await fs.mkdir(o.outDir, { recursive: true });
+  makeOutputDir(o.outDir);
   const tarPath = join(o.outDir, BUNDLE_TAR);
   const tmp = join(o.outDir, `.${BUNDLE_TAR}.tmp-${process.pid}`);
   const total = files.reduce((n, f) => n + f.size, 0);

@@ -9,6 +9,7 @@ import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { dirname } from 'node:path';
 import { finished } from 'node:stream/promises';
+import { makeOutputDir } from '../make-dir.js';
 import { DigestMismatchError, sha256File } from './digest.js';
 
 export interface DownloadProgress {
@@ -122,7 +123,7 @@ async function attemptOnce(o: DownloadOptions, attempt: number): Promise<Attempt
     throw new HttpStatusError(o.url, status);
   }
 
-  await fs.mkdir(dirname(o.dest), { recursive: true });
+  makeOutputDir(dirname(o.dest));
   const out = createWriteStream(o.dest, { flags: start === 0 ? 'w' : 'a' });
   let bytes = start;
   res.on('data', (chunk: Buffer) => {
