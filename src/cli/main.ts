@@ -5,6 +5,7 @@
 import { UsageError } from './args.js';
 import { EXIT } from './exit.js';
 import { processIo, type Io } from './io.js';
+import { closest } from '../profile/suggest.js';
 
 const USAGE = `usage: kubeseed COMMAND [options]
 
@@ -38,7 +39,8 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
   }
   const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!load) {
-    io.err(`kubeseed: unknown command ${JSON.stringify(name)}\n\n${USAGE}`);
+    const near = closest(name, Object.keys(COMMANDS));
+    io.err(`kubeseed: unknown command ${JSON.stringify(name)}${near ? `; did you mean ${near}?` : ''}\n\n${USAGE}`);
     return EXIT.badInput;
   }
   try {

@@ -119,6 +119,14 @@ describe('kubeseed compile', () => {
     });
   });
 
+  it('a mistyped command gets "did you mean", a far one does not', async () => {
+    const r = await cli('compil', 'profiles/ha.yaml');
+    expect(r.code).toBe(2);
+    expect(r.err.split('\n')[0]).toBe('kubeseed: unknown command "compil"; did you mean compile?');
+    expect((await cli('bundel')).err.split('\n')[0]).toBe('kubeseed: unknown command "bundel"; did you mean bundle?');
+    expect((await cli('nonsense')).err.split('\n')[0]).toBe('kubeseed: unknown command "nonsense"');
+  });
+
   it('usage errors exit 2', async () => {
     expect((await cli('compile')).code).toBe(2);
     expect((await cli('compile', 'profiles/ha.yaml', '--bogus')).code).toBe(2);
