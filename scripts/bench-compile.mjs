@@ -14,30 +14,7 @@ import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-
-const hex = (n) => n.toString(16).padStart(2, '0');
-
-export function generatedProfile(workers) {
-  const node = (name, role, i) => ({
-    name, role,
-    ip: `172.16.${Math.floor(i / 250)}.${(i % 250) + 2}/16`,
-    gateway: '172.16.255.254',
-    mac: `52:54:00:${hex((i >> 16) & 255)}:${hex((i >> 8) & 255)}:${hex(i & 255)}`,
-  });
-  const nodes = [0, 1, 2].map((i) => node(`cp${i + 1}`, 'control-plane', i));
-  for (let w = 0; w < workers; w++) nodes.push(node(`w${w + 1}`, 'worker', w + 3));
-  return {
-    apiVersion: 'kubeseed.io/v1alpha1',
-    kind: 'ClusterProfile',
-    metadata: { name: `bench${workers}` },
-    spec: {
-      kubernetes: { version: 'v1.31.13' },
-      os: { family: 'ubuntu', version: '22.04' },
-      containerd: { mirrors: { 'docker.io': ['https://mirror.example.internal'] } },
-      nodes,
-    },
-  };
-}
+import { generatedProfile } from './generated-profile.mjs';
 
 /** The filesystem type holding path, from the longest matching mount point. */
 function fsType(path) {

@@ -3,10 +3,10 @@
  * the root, and, for nodes that install from an offline bundle, the bundle under kubeseed/
  * (the artifacts phase finds it by the volume label). Written straight into the staging tree.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { OutputFile } from '../render/node.js';
+import { sha256File } from './bundle/digest.js';
 import { isoFileFromBuffer, isoFileFromPath, writeIso, type IsoFile } from './iso/index.js';
 import type { ManifestEntry } from './manifest.js';
 import type { StagedTree } from './tree.js';
@@ -25,12 +25,6 @@ export interface SeedIsoInput {
   readonly onProgress?: (written: number, total: number) => void;
 }
 
-async function sha256File(path: string): Promise<string> {
-  const h = createHash('sha256');
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) h.update(chunk as Buffer);
-  return h.digest('hex');
-}
-
 export async function writeSeedIso(tree: StagedTree, input: SeedIsoInput): Promise<ManifestEntry> {
   const files: IsoFile[] = input.seed.map((f) => isoFileFromBuffer(f.path.split('/').pop()!, f.content, f.mode));
   if (input.bundleDir !== undefined) {
@@ -47,6 +41,6 @@ export async function writeSeedIso(tree: StagedTree, input: SeedIsoInput): Promi
     epochSeconds: input.epochSeconds,
     ...(input.onProgress ? { onProgress: input.onProgress } : {}),
   }, target);
-  const { size } = await import('node:fs').then((fs) => fs.statSync(target));
-  return { path: rel, sha256: await sha256File(target), size, mode: '0644' };
+  const { sha256, size } = await sha256File(target);
+  return { path: rel, sha256, size, mode: '0644' };
 }

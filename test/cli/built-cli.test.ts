@@ -14,8 +14,7 @@ import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { WORKER_MIN_BYTES, WORKER_MIN_NODES } from '../../src/cli/node-renderer.js';
 import { cli, snapshot } from '../helpers/cli.js';
-// @ts-expect-error: the benchmark's profile generator is plain JavaScript.
-import { generatedProfile } from '../../scripts/bench-compile.mjs';
+import { generatedProfile } from '../../scripts/generated-profile.mjs';
 
 const BIN = fileURLToPath(new URL('../../dist/cli/bin.js', import.meta.url));
 const WORKER = fileURLToPath(new URL('../../dist/cli/render-worker.js', import.meta.url));

@@ -7,6 +7,8 @@ import { cli, snapshot } from '../helpers/cli.js';
 import { needTools, run } from '../helpers/tools.js';
 import { BAD_CASES } from '../profile/bad-profiles.js';
 import { switchedProfileText } from '../render/ignition/switch.js';
+import { UsageError } from '../../src/cli/args.js';
+import { sourceDateEpoch } from '../../src/cli/source-date-epoch.js';
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'kubeseed-cli-'));
 
@@ -125,6 +127,25 @@ describe('kubeseed compile', () => {
     expect(r.err.split('\n')[0]).toBe('kubeseed: unknown command "compil"; did you mean compile?');
     expect((await cli('bundel')).err.split('\n')[0]).toBe('kubeseed: unknown command "bundel"; did you mean bundle?');
     expect((await cli('nonsense')).err.split('\n')[0]).toBe('kubeseed: unknown command "nonsense"');
+  });
+
+  it('SOURCE_DATE_EPOCH: one reading for compile, explain and bundle; a malformed value is bad input', async () => {
+    expect(sourceDateEpoch({})).toBeUndefined();
+    expect(sourceDateEpoch({ SOURCE_DATE_EPOCH: '' })).toBeUndefined();
+    expect(sourceDateEpoch({ SOURCE_DATE_EPOCH: '1700000000' })).toBe(1_700_000_000);
+    for (const bad of ['-1', '1.5', 'yesterday', '99999999999999999999']) expect(() => sourceDateEpoch({ SOURCE_DATE_EPOCH: bad })).toThrow(UsageError);
+    const saved = process.env.SOURCE_DATE_EPOCH;
+    process.env.SOURCE_DATE_EPOCH = 'yesterday';
+    try {
+      for (const argv of [['compile', 'profiles/lab.yaml', '--out', tmp()], ['explain', 'profiles/lab.yaml', '--out', tmp()], ['bundle', 'profiles/lab.yaml', '--from', tmp(), '--out', tmp()]]) {
+        const r = await cli(...argv);
+        expect(r.code, argv[0]).toBe(2);
+        expect(r.err.split('\n').at(-2), argv[0]).toBe(`kubeseed ${argv[0]}: SOURCE_DATE_EPOCH must be a whole number of seconds since 1970-01-01, got "yesterday"`);
+      }
+    } finally {
+      if (saved === undefined) delete process.env.SOURCE_DATE_EPOCH;
+      else process.env.SOURCE_DATE_EPOCH = saved;
+    }
   });
 
   it('usage errors exit 2', async () => {

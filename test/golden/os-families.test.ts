@@ -1,5 +1,5 @@
 /**
- * Whole-file goldens of what this work renders for each OS family: the OS and containerd files
+ * Whole-file goldens of the OS-specific files each OS family renders: the OS and containerd files
  * and the preflight, os and runtime phase scripts of a control-plane node and a worker.
  * Updated only with KUBESEED_UPDATE_GOLDEN=1 (npm run golden:update); review the diff.
  */
@@ -17,7 +17,7 @@ const UPDATE = process.env.KUBESEED_UPDATE_GOLDEN === '1';
 const ROOT = join(import.meta.dirname, 'os');
 const PHASE_SCRIPTS = ['preflight', 'os', 'runtime'];
 
-/** Golden-relative path → content: the files this work owns, as the node receives them. */
+/** Golden-relative path → content: the OS-specific files, as the node receives them. */
 function ownedFiles(plan: ClusterPlan, node: NodePlan): Map<string, string> {
   const mine = new Set([...osFiles(plan, node), ...containerdFiles(plan)].map((f) => f.path));
   for (const p of PHASE_SCRIPTS) mine.add(`${plan.os.libDir}/phases/${p}.sh`);

@@ -7,6 +7,7 @@ import { onePositional, parse, UsageError } from '../args.js';
 import { EXIT } from '../exit.js';
 import type { Io } from '../io.js';
 import { mib, progressLine } from '../progress.js';
+import { sourceDateEpoch } from '../source-date-epoch.js';
 import { defaultBundleDir, profileOrExit } from './pipeline.js';
 
 const USAGE = `usage: kubeseed bundle PROFILE [--from DIR] [--mirror URL [--mirror-ca FILE]] [--out DIR] [--cache DIR]
@@ -67,6 +68,7 @@ export async function bundleCommand(argv: string[], io: Io): Promise<number> {
     ...(values.mirror !== undefined ? { mirror: { url: values.mirror, ...(values['mirror-ca'] ? { caFile: resolve(values['mirror-ca']) } : {}) } } : {}),
     cacheDir: resolve(values.cache ?? join(homedir(), '.cache', 'kubeseed', 'artifacts')),
     outDir,
+    sourceDateEpoch: sourceDateEpoch() ?? 0,
     onProgress: (e) => {
       if (e.type === 'download') progress.update(`downloading ${e.artifact}: ${mib(e.bytes)}${e.total ? ` of ${mib(e.total)}` : ''}`);
       else if (e.type === 'write') progress.update(`writing bundle: ${mib(e.bytes)} of ${mib(e.total)}`);

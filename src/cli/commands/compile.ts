@@ -10,6 +10,7 @@ import { secretsFromState } from '../../state/plan-secrets.js';
 import { tokenTtlWarning } from '../../pki/token.js';
 import { onePositional, parse, UsageError } from '../args.js';
 import { EXIT } from '../exit.js';
+import { sourceDateEpoch } from '../source-date-epoch.js';
 import type { Io } from '../io.js';
 import { renderNodes, startRenderer, stopRenderer, type Renderer } from '../node-renderer.js';
 import { mib, progressLine } from '../progress.js';
@@ -86,6 +87,7 @@ async function compileProfile(file: string, values: CompileOptions, io: Io, rend
   const { format, platform } = values;
   const loaded = profileOrExit(file, io);
   if (typeof loaded === 'number') return loaded;
+  const envEpoch = sourceDateEpoch();
   const cluster = loaded.profile.metadata.name;
   const outDir = resolve(values.out);
   const stateDir = resolve(values.state ?? defaultStateDir(outDir, cluster));
@@ -103,7 +105,7 @@ async function compileProfile(file: string, values: CompileOptions, io: Io, rend
   if (loaded.profile.spec.artifacts.source === 'bundle' && !bundle) {
     io.err(`note: no ${defaultBundleDir(outDir, cluster)}/bundle.json yet; nodes expect the version table's files (run kubeseed bundle before --iso)`);
   }
-  const plan = planFor(loaded, secrets, { epoch: outputEpoch(st.state.createdAt), platform, ...(format ? { format } : {}), ...(bundle ? { bundle } : {}) });
+  const plan = planFor(loaded, secrets, { epoch: outputEpoch(envEpoch, st.state.createdAt), platform, ...(format ? { format } : {}), ...(bundle ? { bundle } : {}) });
   if (values.iso && plan.os.format !== 'cloud-init') throw new UsageError('--iso makes NoCloud seeds for cloud-init; Ignition nodes take ignition.json');
   if (values.gzip && plan.os.format !== 'cloud-init') throw new UsageError('--gzip writes user-data.gz, which cloud-init reads; Ignition nodes take ignition.json uncompressed');
   phase('plan');

@@ -7,6 +7,7 @@ import { secretsFromState } from '../../state/plan-secrets.js';
 import { goDuration, durationSeconds } from '../../plan/duration.js';
 import { onePositional, parse, UsageError } from '../args.js';
 import { EXIT } from '../exit.js';
+import { sourceDateEpoch } from '../source-date-epoch.js';
 import type { Io } from '../io.js';
 import { builtBundle, defaultBundleDir, defaultStateDir, outputEpoch, planFor, profileOrExit } from './pipeline.js';
 
@@ -102,7 +103,7 @@ export function explainCommand(argv: string[], io: Io): number {
   const found = readState(stateDir);
   const ttl = goDuration(durationSeconds(loaded.profile.spec.bootstrapToken.ttl));
   const secrets = found.status === 'present' ? secretsFromState(found.state, ttl) : { ...NO_STATE, tokenTtl: ttl };
-  const epoch = found.status === 'present' ? outputEpoch(found.state.createdAt) : 0;
+  const epoch = outputEpoch(sourceDateEpoch(), found.status === 'present' ? found.state.createdAt : undefined);
   if (found.status !== 'present') io.err(`note: no state in ${stateDir} yet; compile creates it`);
   const bundle = builtBundle(loaded.profile, defaultBundleDir(resolve(values.out), cluster));
   io.out(explainText(planFor(loaded, secrets, { epoch, ...(format ? { format } : {}), ...(bundle ? { bundle } : {}) }), values.node));

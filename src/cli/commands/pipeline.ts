@@ -45,11 +45,13 @@ export function stateOptions(profile: Profile, now: Date): CreateClusterStateOpt
   };
 }
 
-/** SOURCE_DATE_EPOCH wins; otherwise the state's creation time, so the same state gives the same bytes. */
-export function outputEpoch(createdAt: string): number {
-  const env = process.env.SOURCE_DATE_EPOCH;
-  if (env !== undefined && /^\d+$/.test(env)) return Number(env);
-  return Math.floor(Date.parse(createdAt) / 1000);
+/**
+ * The time every output is stamped with: SOURCE_DATE_EPOCH (read by the caller before anything is
+ * written, `sourceDateEpoch()`) wins; otherwise the state's creation time, so the same state gives
+ * the same bytes; 0 without state.
+ */
+export function outputEpoch(envEpoch: number | undefined, createdAt?: string): number {
+  return envEpoch ?? (createdAt === undefined ? 0 : Math.floor(Date.parse(createdAt) / 1000));
 }
 
 /** `kubeseed bundle` writes beside the output tree, as the state does. */

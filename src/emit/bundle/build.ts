@@ -30,7 +30,7 @@ export interface BuildBundleOptions {
   mirror?: { url: string; caFile?: string };
   cacheDir: string;
   outDir: string;
-  /** Seconds since the epoch stamped on every tar entry; defaults to $SOURCE_DATE_EPOCH, else 0. */
+  /** Seconds since the epoch stamped on every tar entry (the CLI passes $SOURCE_DATE_EPOCH); default 0. */
   sourceDateEpoch?: number;
   /** Fail when an image tarball is not supplied, instead of listing it as required. */
   requireImages?: boolean;
@@ -67,13 +67,6 @@ async function regularFileSize(path: string): Promise<number | null> {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw e;
   }
-}
-
-function epochFrom(opt: number | undefined): number {
-  if (opt !== undefined) return opt;
-  const env = process.env.SOURCE_DATE_EPOCH;
-  if (env !== undefined && /^\d+$/.test(env)) return Number(env);
-  return 0;
 }
 
 async function resolveArtifact(a: Artifact, o: BuildBundleOptions, caPem: string | undefined): Promise<Resolved | null> {
@@ -196,7 +189,7 @@ export async function buildBundle(o: BuildBundleOptions): Promise<BundleResult> 
   let bytes: number;
   try {
     bytes = await writeTar(tmp, entries, {
-      mtime: new Date(epochFrom(o.sourceDateEpoch) * 1000),
+      mtime: new Date((o.sourceDateEpoch ?? 0) * 1000),
       onBytes: (b) => o.onProgress?.({ type: 'write', bytes: b, total }),
     });
     await fs.rename(tmp, tarPath);
