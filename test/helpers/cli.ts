@@ -17,6 +17,9 @@ export async function cli(...argv: string[]): Promise<CliResult> {
     out: (t) => { out += t.endsWith('\n') ? t : `${t}\n`; },
     err: (t) => { err += t.endsWith('\n') ? t : `${t}\n`; },
     isTTY: false,
+    status: () => {
+      throw new Error('status line drawn although isTTY is false');
+    },
   });
   return { code, out, err };
 }

@@ -6,7 +6,7 @@ import { buildBundle, listBundle } from '../../emit/bundle/index.js';
 import { onePositional, parse, UsageError } from '../args.js';
 import { EXIT } from '../exit.js';
 import type { Io } from '../io.js';
-import { mib, progressLine } from '../progress.js';
+import { mib, progressBar, type ProgressBar } from '../progress.js';
 import { sourceDateEpoch } from '../source-date-epoch.js';
 import { defaultBundleDir, profileOrExit } from './pipeline.js';
 
@@ -61,7 +61,15 @@ export async function bundleCommand(argv: string[], io: Io): Promise<number> {
   }
   if (values['mirror-ca'] !== undefined && values.mirror === undefined) throw new UsageError('--mirror-ca needs --mirror');
   const outDir = resolve(defaultBundleDir(resolve(values.out), loaded.profile.metadata.name));
-  const progress = progressLine(io);
+  // One bar per download, then one for writing the tar.
+  let bar: { label: string; bar: ProgressBar } | undefined;
+  const barFor = (label: string): ProgressBar => {
+    if (bar?.label !== label) {
+      bar?.bar.done();
+      bar = { label, bar: progressBar(io, label) };
+    }
+    return bar.bar;
+  };
   const result = await buildBundle({
     artifacts,
     ...(values.from !== undefined ? { fromDir: resolve(values.from) } : {}),
@@ -70,11 +78,11 @@ export async function bundleCommand(argv: string[], io: Io): Promise<number> {
     outDir,
     sourceDateEpoch: sourceDateEpoch() ?? 0,
     onProgress: (e) => {
-      if (e.type === 'download') progress.update(`downloading ${e.artifact}: ${mib(e.bytes)}${e.total ? ` of ${mib(e.total)}` : ''}`);
-      else if (e.type === 'write') progress.update(`writing bundle: ${mib(e.bytes)} of ${mib(e.total)}`);
+      if (e.type === 'download') barFor(`downloading ${e.artifact}`).update(e.bytes, e.total ?? undefined);
+      else if (e.type === 'write') barFor('writing bundle').update(e.bytes, e.total);
     },
   });
-  progress.done();
+  bar?.bar.done();
   for (const m of result.missingImages) io.err(`note: image ${m.ref} not supplied (expected ${m.fileName} under --from images/); the site's registry must serve it`);
   io.out(`${result.tarPath}: ${result.files.length} files, ${mib(result.bytes)}`);
   return EXIT.ok;

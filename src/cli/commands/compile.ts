@@ -13,7 +13,7 @@ import { EXIT } from '../exit.js';
 import { sourceDateEpoch } from '../source-date-epoch.js';
 import type { Io } from '../io.js';
 import { renderNodes, startRenderer, stopRenderer, type Renderer } from '../node-renderer.js';
-import { mib, progressLine } from '../progress.js';
+import { progressBar } from '../progress.js';
 import { builtBundle, defaultBundleDir, defaultStateDir, outputEpoch, planFor, profileOrExit, stateOptions } from './pipeline.js';
 
 const USAGE = `usage: kubeseed compile PROFILE [--out DIR] [--state DIR] [--format cloud-init|ignition] [--iso]
@@ -135,17 +135,17 @@ async function compileProfile(file: string, values: CompileOptions, io: Io, rend
     if (values.iso) {
       const bundleDir = plan.artifacts.source === 'bundle' && plan.artifacts.bundlePath === undefined
         ? defaultBundleDir(outDir, cluster) : undefined;
-      const progress = progressLine(io);
       for (const { node, files } of seeds) {
+        const bar = progressBar(io, `seed.iso ${node}`);
         recordStaged(tree, await writeSeedIso(tree, {
           node,
           seed: files.map((f) => ({ ...f, content: readFileSync(join(tree.dir, f.path)) })),
           ...(bundleDir ? { bundleDir } : {}),
           epochSeconds: plan.epoch,
-          onProgress: (w, t) => progress.update(`seed.iso ${node}: ${mib(w)} of ${mib(t)}`),
+          onProgress: (w, t) => bar.update(w, t),
         }));
+        bar.done();
       }
-      progress.done();
       phase('iso');
     }
     const target = await commitTree(tree, outDir, cluster, () => phase('commit'));
