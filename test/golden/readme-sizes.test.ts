@@ -7,7 +7,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { MAX_EXTENT } from '../../src/emit/iso/index.js';
 import { PLATFORM_FACTS } from '../../src/plan/platforms.js';
+import { RSS_LIMIT_MIB } from '../emit/iso/limits.js';
 import { renderNodeOutputs } from '../../src/render/node.js';
 import { gzipUserData } from '../../src/render/platforms.js';
 import { flatcarText, planWithFixtureState, REPO } from '../builders/fixture-state.js';
@@ -74,6 +76,16 @@ describe('README', () => {
     }
     const readme = readFileSync(README, 'utf8').replace(/\s+/g, ' ');
     expect(readme).toContain('with `--gzip`, every worker of the example profiles fits EC2. Control-plane nodes do not');
+    // And no example node's ignition.json fits.
+    for (const r of rows) expect(r.ignition, `${r.profile} ${r.node}`).toBeGreaterThan(limit);
+    expect(readme).toContain(`larger than EC2's ${limit / 1024} KiB for every example node`);
+  });
+
+  it('quotes the ISO writer\'s limits the code and tests hold', () => {
+    const readme = readFileSync(README, 'utf8').replace(/\s+/g, ' ');
+    expect(MAX_EXTENT).toBe(4 * 1024 ** 3 - 2 * 1024);
+    expect(readme).toContain('a single ISO 9660 extent holds at most 4 GiB − 2 KiB');
+    expect(readme).toContain(`a test writes a 1 GiB file with a peak RSS under ${RSS_LIMIT_MIB} MiB`);
   });
 
   it('quotes the platform limits the compiler checks', () => {

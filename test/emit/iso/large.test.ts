@@ -10,11 +10,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { needTools, run } from '../../helpers/tools.js';
+import { RSS_LIMIT_MIB } from './limits.js';
 import { parseListing } from './listing.js';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const GIB = 1024 ** 3;
-const RSS_LIMIT_MIB = 150;
 // Generous: these move gigabytes through the disk; nothing here asserts speed.
 const TIMEOUT = 600_000;
 
