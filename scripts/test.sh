@@ -36,7 +36,8 @@ fi
 
 status=0
 rm -f test-results.json
-npx vitest run --reporter=default --reporter=json --outputFile=test-results.json || status=$?
+# Arguments go to vitest (`npm test -- test/render` runs those files only).
+npx vitest run --reporter=default --reporter=json --outputFile=test-results.json "$@" || status=$?
 
 # The end-to-end VM tests (a control-plane and a worker VM booted from kubeseed's seed ISOs, then
 # a seed compiled for the wrong MAC that the preflight must stop) exit 77 when they cannot run
