@@ -59,23 +59,17 @@ function containerdPlan(profile: Profile, entry: VersionEntry): ContainerdPlan {
 
 function osPlan(profile: Profile, format?: 'cloud-init' | 'ignition'): OsPlan {
   const os = profile.spec.os;
+  const { format: familyFormat, defaultIptables, firewall, chrony, containerdOwnConfig: _containerd, ...facts } = OS_FAMILIES[os.family];
   const f = OS_FAMILIES[os.family];
   return {
+    ...facts,
     family: os.family,
     version: os.version ?? 'stable',
-    format: format ?? f.format,
-    iptables: os.iptables ?? f.defaultIptables,
+    format: format ?? familyFormat,
+    iptables: os.iptables ?? defaultIptables,
     selinux: os.selinux,
-    hasSelinux: f.hasSelinux,
-    firewall: os.firewall === 'none' ? 'none' : f.firewall,
-    packageManager: f.packageManager,
-    binDir: f.binDir,
-    sbinDir: f.sbinDir,
-    libDir: f.libDir,
-    shipsContainerd: f.shipsContainerd,
-    network: f.network,
-    adminGroups: f.adminGroups,
-    ntpServers: os.ntpServers,
+    firewall: os.firewall === 'none' ? 'none' : firewall,
+    timeSync: os.ntpServers.length > 0 && chrony !== null ? { servers: os.ntpServers, chrony } : null,
     // chrony carries the profile's NTP servers; images without it get it with the other packages.
     packages: os.ntpServers.length > 0 && f.packageManager !== 'none' ? [...osPackages(os.family), 'chrony'] : osPackages(os.family),
   };

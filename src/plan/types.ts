@@ -5,6 +5,7 @@
 import type { NodeFile } from '../render/files.js';
 import type { BundleManifest } from '../render/artifacts/bundle-manifest.js';
 import type { Platform } from './platforms.js';
+import type { ChronyLayout, FamilyFacts } from './os-families.js';
 
 export type Role = 'control-plane' | 'worker' | 'etcd';
 export type OsFamily = 'ubuntu' | 'debian' | 'rocky' | 'rhel' | 'flatcar' | 'fcos';
@@ -38,37 +39,22 @@ export interface ClusterSecrets {
   readonly apiserverEtcdClient?: { readonly cert: string; readonly key: string };
 }
 
-export interface OsPlan {
+/** The family's facts as they are (os-families.ts documents each), and what the profile decides. */
+export interface OsPlan extends Pick<FamilyFacts,
+  'hasSelinux' | 'packageManager' | 'iptablesAlternatives' | 'binDir' | 'sbinDir' | 'libDir' | 'shipsContainerd' | 'network' | 'adminGroups'> {
   readonly family: OsFamily;
   readonly version: string;
   /** cloud-init or Ignition, from the family unless overridden. */
   readonly format: 'cloud-init' | 'ignition';
   readonly iptables: 'legacy' | 'nft';
   readonly selinux: 'permissive' | 'enforcing' | 'disabled';
-  /** Whether the family has SELinux at all (Debian/Ubuntu ship it off). */
-  readonly hasSelinux: boolean;
-  readonly firewall: 'ufw' | 'firewalld' | 'none';
-  readonly packageManager: 'apt' | 'dnf' | 'none';
-  /** Flatcar/FCOS keep /usr read-only: binaries go to /opt/bin there, /usr/local/bin elsewhere. */
-  readonly binDir: string;
-  /** Where the first-boot script lives (kubeseed-firstboot), e.g. /usr/local/sbin. */
-  readonly sbinDir: string;
-  /** Where lib.sh and phases/ live, e.g. /usr/local/lib/kubeseed. */
-  readonly libDir: string;
-  /** Flatcar/FCOS ship containerd: configure, do not install. */
-  readonly shipsContainerd: boolean;
+  /** The family's firewall tool, or none when the profile says so. */
+  readonly firewall: FamilyFacts['firewall'];
   /**
-   * What brings up the static address when the output is Ignition: Flatcar runs
-   * systemd-networkd, Fedora CoreOS runs NetworkManager (a networkd unit there is ignored).
-   * cloud-init outputs carry network-config instead and let cloud-init pick the renderer.
+   * chrony with the profile's NTP servers; null when there are none or the family keeps its
+   * own time sync (Flatcar's systemd-timesyncd).
    */
-  readonly network: 'networkd' | 'networkmanager';
-  /**
-   * Groups the access user joins when the output is Ignition. On Flatcar and FCOS the `sudo`
-   * group grants passwordless sudo; cloud-init outputs carry a sudoers rule instead.
-   */
-  readonly adminGroups: readonly string[];
-  readonly ntpServers: readonly string[];
+  readonly timeSync: { readonly servers: readonly string[]; readonly chrony: ChronyLayout } | null;
   /** Packages kubeadm's preflight needs that minimal images lack, in this family's names. */
   readonly packages: readonly string[];
 }

@@ -4,15 +4,15 @@
  */
 import type { ClusterPlan, NodeShape } from '../../plan/types.js';
 import { textFile, type NodeFile } from '../files.js';
-import { CHRONY, CHRONY_SOURCES, chronySourcesText } from './chrony.js';
+import { CHRONY_SOURCES, chronySourcesText } from './chrony.js';
 import { MODULES_FILE, modulesLoadText } from './modules.js';
 import { SYSCTL_FILE, sysctlText } from './sysctl.js';
 
 export function osFiles(plan: ClusterPlan, node: NodeShape): NodeFile[] {
-  const ntp = plan.os.ntpServers.length > 0 && CHRONY[plan.os.family] !== null;
+  const ntp = plan.os.timeSync;
   return [
     textFile(SYSCTL_FILE, sysctlText()),
     textFile(MODULES_FILE, modulesLoadText(node.kernelModules)),
-    ...(ntp ? [textFile(CHRONY_SOURCES, chronySourcesText(plan.os.ntpServers))] : []),
+    ...(ntp ? [textFile(CHRONY_SOURCES, chronySourcesText(ntp.servers))] : []),
   ];
 }

@@ -4,7 +4,8 @@
  */
 import type { ClusterPlan, NodeShape } from '../../plan/types.js';
 import { renderScript } from '../scripts/template.js';
-import { CHRONY, CHRONY_SOURCES } from './chrony.js';
+import { CHRONY_SOURCES } from './chrony.js';
+import { HOSTS_FILE } from './hosts.js';
 import { ufwPorts } from './firewall.js';
 import { MODULES_FILE } from './modules.js';
 import { CONFLICTING_SOCKETS, CONTAINERD_SOCKET } from './preflight.js';
@@ -27,14 +28,8 @@ export function renderPreflightPhase(plan: ClusterPlan, node: NodeShape, common:
   });
 }
 
-/** Debian and Ubuntu switch iptables backends with update-alternatives; RHEL 8/9 ship nft only. */
-function usesIptablesAlternatives(plan: ClusterPlan): boolean {
-  return plan.os.family === 'ubuntu' || plan.os.family === 'debian';
-}
-
 export function renderOsPhase(plan: ClusterPlan, node: NodeShape, common: ScriptCommon): string {
-  const chrony = CHRONY[plan.os.family];
-  const ntp = plan.os.ntpServers.length > 0 && chrony !== null;
+  const chrony = plan.os.timeSync?.chrony;
   return renderScript('phase-os', {
     ...common,
     endpointHost: plan.endpoint.host,
@@ -45,7 +40,8 @@ export function renderOsPhase(plan: ClusterPlan, node: NodeShape, common: Script
     sysctlValues: SYSCTL_SETTINGS.map((s) => s.value),
     modules: node.kernelModules,
     hostsSelf: node.hostsSelf,
-    iptablesAlternatives: usesIptablesAlternatives(plan),
+    hostsFile: HOSTS_FILE,
+    iptablesAlternatives: plan.os.iptablesAlternatives,
     iptablesMode: plan.os.iptables,
     hasSelinux: plan.os.hasSelinux,
     selinuxMode: plan.os.selinux,
@@ -55,7 +51,7 @@ export function renderOsPhase(plan: ClusterPlan, node: NodeShape, common: Script
     packageManager: plan.os.packageManager,
     packages: [...plan.os.packages],
     artifactsSource: plan.artifacts.source,
-    ntp,
+    ntp: chrony !== undefined,
     ntpSources: CHRONY_SOURCES,
     chronyConf: chrony?.conf ?? '',
     chronySourcesDir: chrony?.sourcesDir ?? '',

@@ -6,6 +6,7 @@ import { executable, textFile, type NodeFile } from '../files.js';
 import type { ClusterPlan, NodePlan, NodeShape, Phase } from '../../plan/types.js';
 import { renderRuntimePhase } from '../containerd/phase.js';
 import { renderLbPhase } from '../ipvs/files.js';
+import { HOSTS_FILE, hostsFile } from '../os/hosts.js';
 import { renderOsPhase, renderPreflightPhase } from '../os/phases.js';
 import { renderScript } from './template.js';
 import { renderKubeadmPhase } from '../kubeadm/phase.js';
@@ -35,11 +36,6 @@ const PHASES: Partial<Record<Phase, PhaseRenderer>> = {
   kubeadm: (plan, node) => renderKubeadmPhase(plan, node),
 };
 
-/** /etc/kubeseed/hosts: the lines the os phase keeps in /etc/hosts (with the node's own, from node.env). */
-export function hostsFile(plan: ClusterPlan): string {
-  return plan.hosts.map((h) => `${h.ip} ${h.names.join(' ')}\n`).join('');
-}
-
 /** /etc/kubeseed/node.env: the machine's name and addresses, as shell assignments. */
 export function renderNodeEnv(plan: ClusterPlan, node: NodePlan): string {
   return renderScript('node-env', { cluster: plan.name, node: node.name, ip: node.ip, mac: node.mac, productUuid: node.productUuid ?? '' });
@@ -56,7 +52,7 @@ export function firstbootFiles(plan: ClusterPlan, node: NodeShape): NodeFile[] {
   return [
     executable(firstbootPath(plan), renderScript('firstboot', { ...common, phases: node.phases, phaseDir: `${plan.os.libDir}/phases` })),
     textFile(common.lib, renderScript('lib', common)),
-    textFile('/etc/kubeseed/hosts', hostsFile(plan)),
+    textFile(HOSTS_FILE, hostsFile(plan)),
     ...node.phases.map((phase) => {
       const render = PHASES[phase];
       if (!render) throw new Error(`unreachable: plan lists phase ${phase} with no renderer`);

@@ -16,10 +16,11 @@ describe('plan for Ignition families', () => {
     const os = withoutPackages(switchedPlan('profiles/ha.yaml', 'flatcar').os);
     expect(os).toEqual({
       family: 'flatcar', version: 'stable', format: 'ignition', iptables: 'nft', selinux: 'permissive',
-      hasSelinux: false, firewall: 'none', packageManager: 'none',
+      hasSelinux: false, firewall: 'none', packageManager: 'none', iptablesAlternatives: false,
       binDir: '/opt/bin', sbinDir: '/opt/kubeseed/bin', libDir: '/opt/kubeseed/lib',
       shipsContainerd: true, network: 'networkd', adminGroups: ['sudo'],
-      ntpServers: ['ntp1.example.internal', 'ntp2.example.internal'],
+      // The profile names NTP servers, but Flatcar keeps systemd-timesyncd: no chrony.
+      timeSync: null,
     });
   });
 
@@ -27,11 +28,16 @@ describe('plan for Ignition families', () => {
     const os = withoutPackages(switchedPlan('profiles/lab.yaml', 'fcos').os);
     expect(os).toEqual({
       family: 'fcos', version: 'stable', format: 'ignition', iptables: 'nft', selinux: 'permissive',
-      hasSelinux: true, firewall: 'none', packageManager: 'none',
+      hasSelinux: true, firewall: 'none', packageManager: 'none', iptablesAlternatives: false,
       binDir: '/usr/local/bin', sbinDir: '/usr/local/sbin', libDir: '/usr/local/lib/kubeseed',
       shipsContainerd: true, network: 'networkmanager', adminGroups: ['sudo'],
-      ntpServers: [],
+      timeSync: null,
     });
+  });
+
+  it('FCOS with NTP servers: chrony, in its RHEL layout', () => {
+    const plan = switchedPlan('profiles/ha.yaml', 'fcos');
+    expect(plan.os.timeSync).toEqual({ servers: ['ntp1.example.internal', 'ntp2.example.internal'], chrony: { conf: '/etc/chrony.conf', sourcesDir: '', service: 'chronyd' } });
   });
 
   it('--format cloud-init overrides the family default and says so', () => {

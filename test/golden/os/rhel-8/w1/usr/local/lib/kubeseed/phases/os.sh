@@ -27,8 +27,9 @@ if [[ $(hostname) != "$HOSTNAME_WANTED" ]]; then
   ks_log "hostname set to $HOSTNAME_WANTED"
 fi
 
-# /etc/kubeseed/hosts names the control-plane and etcd nodes; this node adds its own line.
-hosts_lines="$(cat /etc/kubeseed/hosts)"
+# HOSTS_FILE names the control-plane and etcd nodes; this node adds its own line.
+HOSTS_FILE='/etc/kubeseed/hosts'
+hosts_lines="$(cat "$HOSTS_FILE")"
 hosts_lines+=$'\n'"$KS_NODE_IP $KS_NODE"
 ks_block_replace /etc/hosts hosts "$hosts_lines"
 ks_log "/etc/hosts carries $(grep -vc '^#' <<<"$hosts_lines") kubeseed node entries"

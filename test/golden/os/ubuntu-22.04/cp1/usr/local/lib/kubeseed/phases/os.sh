@@ -27,8 +27,9 @@ if [[ $(hostname) != "$HOSTNAME_WANTED" ]]; then
   ks_log "hostname set to $HOSTNAME_WANTED"
 fi
 
-# /etc/kubeseed/hosts names the control-plane and etcd nodes.
-hosts_lines="$(cat /etc/kubeseed/hosts)"
+# HOSTS_FILE names the control-plane and etcd nodes.
+HOSTS_FILE='/etc/kubeseed/hosts'
+hosts_lines="$(cat "$HOSTS_FILE")"
 ks_block_replace /etc/hosts hosts "$hosts_lines"
 ks_log "/etc/hosts carries $(grep -vc '^#' <<<"$hosts_lines") kubeseed node entries"
 
