@@ -3,14 +3,22 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 export class UsageError extends Error {}
 
+/** --help was given: main prints the command's usage (this message) and exits 0. */
+export class HelpRequest extends Error {}
+
 export type Options = NonNullable<ParseArgsConfig['options']>;
 
+/** The command's options and positionals; throws HelpRequest on --help, UsageError on bad arguments. */
 export function parse<O extends Options>(argv: string[], options: O, usage: string) {
-  try {
-    return parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message}\n\n${usage}`);
-  }
+  const parsed = (() => {
+    try {
+      return parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+    } catch (e) {
+      throw new UsageError(`${(e as Error).message}\n\n${usage}`);
+    }
+  })();
+  if ((parsed.values as { help?: boolean }).help) throw new HelpRequest(usage);
+  return parsed;
 }
 
 export function onePositional(positionals: string[], what: string, usage: string): string {

@@ -2,7 +2,7 @@
  * kubeseed: compiles a cluster profile into every node's first-boot configuration.
  * The CLI is the only place that prints and sets exit codes; the stages return data.
  */
-import { UsageError } from './args.js';
+import { HelpRequest, UsageError } from './args.js';
 import { EXIT } from './exit.js';
 import { processIo, type Io } from './io.js';
 import { closest } from '../profile/suggest.js';
@@ -47,6 +47,10 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     const command = await load();
     return await command(rest, io);
   } catch (e) {
+    if (e instanceof HelpRequest) {
+      io.out(e.message);
+      return EXIT.ok;
+    }
     if (e instanceof UsageError) {
       io.err(`kubeseed ${name}: ${e.message}`);
       return EXIT.badInput;

@@ -155,6 +155,15 @@ describe('kubeseed compile', () => {
     expect((await cli('compile', '--help')).code).toBe(0);
   });
 
+  it('--help prints the command\'s usage on stdout, exit 0, for every command', async () => {
+    for (const argv of [['validate', '--help'], ['compile', '-h'], ['explain', 'profiles/ha.yaml', '--help'], ['state', '--help'], ['state', 'show', '--help'], ['bundle', '--help']]) {
+      const r = await cli(...argv);
+      expect(r.code, argv.join(' ')).toBe(0);
+      expect(r.out, argv.join(' ')).toMatch(new RegExp(`^usage: kubeseed ${argv[0]} `));
+      expect(r.err).toBe('');
+    }
+  });
+
   it('a missing profile file is bad input naming it', async () => {
     const r = await cli('validate', 'profiles/nope.yaml');
     expect(r.code).toBe(2);

@@ -45,10 +45,6 @@ export async function bundleCommand(argv: string[], io: Io): Promise<number> {
     cache: { type: 'string' },
     list: { type: 'boolean', default: false },
   }, USAGE);
-  if (values.help) {
-    io.out(USAGE);
-    return EXIT.ok;
-  }
   const loaded = profileOrExit(onePositional(positionals, 'profile', USAGE), io);
   if (typeof loaded === 'number') return loaded;
   const artifacts = artifactsFor(loaded.profile);

@@ -45,10 +45,6 @@ export async function compileCommand(argv: string[], io: Io): Promise<number> {
     platform: { type: 'string', default: 'nocloud' },
     gzip: { type: 'boolean', default: false },
   }, USAGE);
-  if (values.help) {
-    io.out(USAGE);
-    return EXIT.ok;
-  }
   const file = onePositional(positionals, 'profile', USAGE);
   const format = values.format;
   if (format !== undefined && format !== 'cloud-init' && format !== 'ignition') {

@@ -86,10 +86,6 @@ export function explainCommand(argv: string[], io: Io): number {
     state: { type: 'string' },
     format: { type: 'string' },
   }, USAGE);
-  if (values.help) {
-    io.out(USAGE);
-    return EXIT.ok;
-  }
   const loaded = profileOrExit(onePositional(positionals, 'profile', USAGE), io);
   if (typeof loaded === 'number') return loaded;
   const format = values.format;

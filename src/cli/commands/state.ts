@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { readState } from '../../state/read.js';
 import { stateSummary } from '../../pki/summary.js';
-import { onePositional, parse, UsageError } from '../args.js';
+import { HelpRequest, onePositional, parse, UsageError } from '../args.js';
 import { EXIT } from '../exit.js';
 import type { Io } from '../io.js';
 import { defaultStateDir, profileOrExit } from './pipeline.js';
@@ -13,16 +13,9 @@ and expiry (never its secret).`;
 
 export function stateCommand(argv: string[], io: Io): number {
   const [sub, ...rest] = argv;
-  if (sub === '--help' || sub === '-h') {
-    io.out(USAGE);
-    return EXIT.ok;
-  }
+  if (sub === '--help' || sub === '-h') throw new HelpRequest(USAGE);
   if (sub !== 'show') throw new UsageError(`unknown state subcommand ${JSON.stringify(sub ?? '')}\n\n${USAGE}`);
   const { values, positionals } = parse(rest, { out: { type: 'string', default: 'out' }, state: { type: 'string' } }, USAGE);
-  if (values.help) {
-    io.out(USAGE);
-    return EXIT.ok;
-  }
   const loaded = profileOrExit(onePositional(positionals, 'profile', USAGE), io);
   if (typeof loaded === 'number') return loaded;
   const dir = resolve(values.state ?? defaultStateDir(resolve(values.out), loaded.profile.metadata.name));

@@ -11,10 +11,6 @@ Exit codes: 0 valid (warnings may be printed), 2 invalid.`;
 
 export function validateCommand(argv: string[], io: Io): number {
   const { values, positionals } = parse(argv, {}, USAGE);
-  if (values.help) {
-    io.out(USAGE);
-    return EXIT.ok;
-  }
   const file = onePositional(positionals, 'profile', USAGE);
   const r = loadProfile(file);
   printDiagnostics(io, r.diagnostics);
