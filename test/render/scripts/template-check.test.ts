@@ -49,9 +49,10 @@ describe('the template check refuses', () => {
 });
 
 describe('the quoting helpers refuse what they cannot quote', () => {
-  const data = { lib: '/x/lib.sh', config: '/etc/containerd/config.toml', configVersion: 2, socket: '/run/c.sock', sandboxImage: 'pause', cgroupDriver: 'systemd' };
+  const data = { lib: '/x/lib.sh', config: '/etc/containerd/config.toml', dropIn: '', configVersion: 2, socket: '/run/c.sock', sandboxImage: 'pause', cgroupDriver: 'systemd' };
 
-  it('sh: an object', () => {
+  it('sh: an object (the same data renders with a string)', () => {
+    expect(renderScript('phase-runtime', data)).toContain("SANDBOX_IMAGE='pause'");
     expect(() => renderScript('phase-runtime', { ...data, sandboxImage: { a: 1 } })).toThrow('template: sh helper got object');
   });
 
