@@ -1,0 +1,11 @@
+export { authKeyHost, parseChallenges, parseDockerConfig, AuthConfigError, type Challenge, type Credentials } from './auth.js';
+export { RegistryClient, type EndpointOptions } from './client.js';
+export { ContentStore, type IngestOptions } from './content-store.js';
+export { digestHex, digestOf, isDigest } from './digest.js';
+export { DigestMismatchError, ImageError, RegistryError } from './errors.js';
+export { imageLayoutEntries, layoutIndexJson, type LayoutEntry, type LayoutNames } from './layout.js';
+export { formatPlatform, parseManifest, selectPlatform, type Descriptor, type Manifest, type Platform } from './manifest.js';
+export { pullImage, type PulledImage, type PullProgress, type PullRequest } from './pull.js';
+export { pushImage, type PushResult, type PushTarget } from './push.js';
+export { formatReference, parseReference, ReferenceError, type ImageReference } from './reference.js';
+export { Registries, registryUrl, type RegistryConfig } from './registries.js';
