@@ -46,7 +46,7 @@ const { parseVersionTable, versionTable, COMPONENTS } = await import(join(dist, 
 const work = mkdtempSync(join(tmpdir(), 'kubeseed-bench-'));
 const fromDir = join(work, 'from');
 mkdirSync(fromDir);
-const facts = { kubernetesVersion: 'v1.31.13', arch: 'amd64', osFamily: 'ubuntu', source: 'online' };
+const facts = { kubernetesVersion: 'v1.31.12', arch: 'amd64', osFamily: 'ubuntu', source: 'online' };
 const upstream = neededArtifacts(facts);
 
 // Split the total over the seven components roughly as real releases weigh (kubelet, kubectl and

@@ -52,7 +52,7 @@ export const BAD_CASES: readonly BadCase[] = [
   { name: 'unknown top-level key', text: `${BASE}extra: 1\n`, expected: '25:1 error extra: unknown key (known: apiVersion, kind, metadata, spec)' },
   { name: 'wrong type: version number', text: replace('version: v1.30.13', 'version: 1.30'), expected: '7:14 error spec.kubernetes.version: expected string, got number 1.3' },
   { name: 'missing required field', text: replace('    family: ubuntu\n', ''), expected: '12:5 error spec.os.family: required (one of "ubuntu", "debian", "rocky", "rhel", "flatcar", "fcos")' },
-  { name: 'unsupported Kubernetes version', text: replace('v1.30.13', 'v1.30.6'), expected: '7:14 error spec.kubernetes.version: v1.30.6 is not in the version table (supported: v1.29.12, v1.30.13, v1.31.13, v1.32.11, v1.33.11)' },
+  { name: 'unsupported Kubernetes version', text: replace('v1.30.13', 'v1.30.6'), expected: '7:14 error spec.kubernetes.version: v1.30.6 is not in the version table (supported: v1.29.12, v1.30.13, v1.31.12, v1.32.8, v1.33.5)' },
   { name: 'bad enum', text: replace('role: worker', 'role: master'), expected: '21:13 error spec.nodes[1].role: must be one of "control-plane", "worker", "etcd", got string "master"' },
   { name: 'duplicate name', text: replace('name: w1', 'name: cp1'), expected: '20:13 error spec.nodes[1].name: duplicate of spec.nodes[0].name' },
   { name: 'duplicate IP', text: replace('ip: 192.168.10.21/24', 'ip: 192.168.10.11/24'), expected: '22:11 error spec.nodes[1].ip: duplicate of spec.nodes[0].ip' },

@@ -59,7 +59,7 @@ function generatedProfile(workers: number): string {
     apiVersion: 'kubeseed.io/v1alpha1',
     kind: 'ClusterProfile',
     metadata: { name: 'gen' },
-    spec: { kubernetes: { version: 'v1.31.13' }, os: { family: 'ubuntu', version: '22.04' }, containerd: { mirrors: { 'docker.io': ['https://mirror.example.internal'] } }, nodes },
+    spec: { kubernetes: { version: 'v1.31.12' }, os: { family: 'ubuntu', version: '22.04' }, containerd: { mirrors: { 'docker.io': ['https://mirror.example.internal'] } }, nodes },
   });
 }
 
