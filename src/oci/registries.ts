@@ -55,7 +55,7 @@ export class Registries {
 
   /**
    * Runs `fn` against each endpoint of `host` in turn until one answers. When all fail, the error
-   * names the last endpoint and what the others said.
+   * names the first endpoint and its cause, then what each later one said.
    */
   async first<T>(host: string, fn: (c: RegistryClient) => Promise<T>): Promise<T> {
     const eps = this.endpoints(host);
@@ -68,10 +68,10 @@ export class Registries {
         failed.push(e);
       }
     }
-    const last = failed.at(-1)!;
-    if (failed.length === 1) throw last;
-    const others = failed.slice(0, -1).map((e) => e.message).join('; ');
-    throw new RegistryError(last.registry, `${last.reason} (tried first: ${others})`, last.status, last.code);
+    const [first, ...then] = failed as [RegistryError, ...RegistryError[]];
+    if (then.length === 0) throw first;
+    // The first endpoint is the one the site chose (a mirror): its answer leads.
+    throw new RegistryError(first.registry, [first.reason, ...then.map((e) => `then ${e.message}`)].join('; '), first.status, first.code);
   }
 
   close(): void {

@@ -98,6 +98,11 @@ export function sortArtifacts<T extends { kind: ArtifactKind; name: string }>(li
   return list.sort((a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
+/** A site image (profile artifacts.extraImages), as opposed to one of the release's. */
+export function isSiteImage(a: Pick<Artifact, 'name'>): boolean {
+  return a.name.startsWith('image/extra/');
+}
+
 /** Image archive name in the bundle: `coredns_coredns_v1.11.3_amd64.tar`. */
 export function imageFileName(path: string, tag: string, arch: Arch): string {
   return `${path.replaceAll('/', '_')}_${tag}_${arch}.tar`;

@@ -30,9 +30,10 @@ file or image and both digests and leaves no bundle.
   --registry-mirror HOST=URL   pull HOST's images through URL first (repeatable; containerd's mirrors)
   --registry-ca HOST=FILE      PEM CA to trust for the registry or mirror at HOST[:PORT] (repeatable)
   --registry-auth FILE         docker config.json whose auths hold registry credentials
-  --skip KIND[,KIND]           leave out binaries and/or images (the nodes get them elsewhere)
-  --push REGISTRY  after bundling, push the images to REGISTRY (host[:port] or URL) under their
-                   references' repositories and tags
+  --skip KIND[,KIND]           leave out binaries and/or the release's images (the nodes get them
+                               elsewhere); the profile's extraImages are always bundled
+  --push REGISTRY  after bundling, push the bundled images to REGISTRY (host[:port] or URL) under
+                   their references' repositories and tags
   --list           print what the bundle needs (URLs, digests, images, OS packages) and exit`;
 
 const SKIPPABLE: readonly SkippableKind[] = ['binaries', 'images'];
@@ -103,7 +104,6 @@ export async function bundleCommand(argv: string[], io: Io): Promise<number> {
   }
   if (values['mirror-ca'] !== undefined && values.mirror === undefined) throw new UsageError('--mirror-ca needs --mirror');
   const skip = skipKinds(values.skip);
-  if (values.push !== undefined && skip.includes('images')) throw new UsageError('--push needs the images: drop images from --skip');
   const registries = registryConfig(values);
   const cacheDir = resolve(values.cache ?? join(homedir(), '.cache', 'kubeseed', 'artifacts'));
   const outDir = resolve(defaultBundleDir(resolve(values.out), loaded.profile.metadata.name));

@@ -10,7 +10,7 @@ import { promises as fs } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { ContentStore } from '../../oci/content-store.js';
 import { Registries, type RegistryConfig } from '../../oci/registries.js';
-import type { Artifact } from '../../plan/artifacts.js';
+import { isSiteImage, type Artifact } from '../../plan/artifacts.js';
 import { gatherBinaries } from './binaries.js';
 import { DigestMismatchError } from './digest.js';
 import type { Gathered, GatherOptions } from './gathered.js';
@@ -27,7 +27,7 @@ export interface BuildBundleOptions extends GatherOptions {
   outDir: string;
   /** Seconds since the epoch stamped on every tar entry; defaults to $SOURCE_DATE_EPOCH, else 0. */
   sourceDateEpoch?: number;
-  /** Kinds left out of the bundle. */
+  /** Kinds left out of the bundle (`images`: the release's; site images are always bundled). */
   skip?: readonly SkippableKind[];
   /** Registry mirrors, CAs and credentials for the images. */
   registries?: RegistryConfig;
@@ -71,7 +71,10 @@ export async function buildBundle(o: BuildBundleOptions): Promise<BundleResult> 
   const registries = new Registries(o.registries ?? {});
   try {
     const gathered: Gathered[] = skip.has('binaries') ? [] : await gatherBinaries(o.artifacts, o, store);
-    const images = skip.has('images') ? [] : await gatherImages(o.artifacts, { ...o, registries, stageDir, mtime }, store);
+    // --skip images leaves out the release's images; site images (extraImages) are always bundled:
+    // the profile names them for this purpose.
+    const wanted = o.artifacts.filter((a) => a.kind === 'image' && (!skip.has('images') || isSiteImage(a)));
+    const images = await gatherImages(wanted, { ...o, registries, stageDir, mtime }, store);
     gathered.push(...images);
 
     gathered.sort((x, y) => (x.file.path < y.file.path ? -1 : 1));

@@ -316,6 +316,7 @@ if ((${#all_images[@]})); then
     [[ -n $have ]] || ks_die "image ${REFS[$i]} is not in containerd after its import"
     [[ $have == "${DIGESTS[$i]}" ]] ||
       ks_die "image ${REFS[$i]} resolves to $have in containerd, the plan pins ${DIGESTS[$i]}"
+    ks_log "image ${REFS[$i]} is $have"
   done
   ks_log "images: ${#all_images[@]} references resolve to their pinned digests"
 fi
