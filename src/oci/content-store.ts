@@ -55,6 +55,9 @@ async function hashFileInto(path: string, hash: Hash): Promise<number> {
 }
 
 export class ContentStore {
+  /** Ingests under way, by digest: images that share a layer fetch it once, into one part file. */
+  private readonly inflight = new Map<string, Promise<Ingested>>();
+
   constructor(readonly dir: string) {}
 
   path(digest: string): string {
@@ -103,9 +106,26 @@ export class ContentStore {
   /**
    * Streams content into the store, resuming and retrying broken transfers, and checks its digest.
    * A digest mismatch is final (the part file is removed): a registry that serves other bytes
-   * under a digest is not asked again.
+   * under a digest is not asked again. A second ingest of a digest already under way in this
+   * process waits for the first. (Two processes sharing one store may each fetch it; the part
+   * file is one per digest, so run one kubeseed per cache at a time.)
    */
   async ingest(digest: string, o: IngestOptions): Promise<Ingested> {
+    const running = this.inflight.get(digest);
+    if (running) {
+      const r = await running;
+      return { ...r, received: 0 };
+    }
+    const p = this.ingestOnce(digest, o);
+    this.inflight.set(digest, p);
+    try {
+      return await p;
+    } finally {
+      this.inflight.delete(digest);
+    }
+  }
+
+  private async ingestOnce(digest: string, o: IngestOptions): Promise<Ingested> {
     const have = await this.has(digest);
     if (have !== null) return { path: this.path(digest), size: have, received: 0 };
     const part = this.partialPath(digest);

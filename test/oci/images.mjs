@@ -88,9 +88,9 @@ export function buildTestImage({ dir, name = 'busybox', format = 'oci', fillerMi
     fill(tree);
     const tar = join(work, `${label}.tar`);
     must('tar', ['--sort=name', '--mtime=@0', '--owner=0', '--group=0', '--numeric-owner', '--format=gnu', '-cf', tar, '-C', tree, '.']);
-    const raw = readFileSync(tar);
-    const gz = must('gzip', ['-n', '-6', '-c', tar], { encoding: 'buffer' });
-    return { diffId: `sha256:${sha256(raw)}`, ...put(gz) };
+    const diffId = `sha256:${sha256(readFileSync(tar))}`;
+    must('gzip', ['-n', '-6', tar]);
+    return { diffId, ...put(readFileSync(`${tar}.gz`)) };
   };
   const layers = [
     layerOf('busybox', (t) => {

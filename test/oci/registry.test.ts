@@ -119,6 +119,24 @@ describe('pulling from docker-registry (TLS, basic auth)', () => {
     regs.close();
   });
 
+  it('pulls images that share a layer at the same time, fetching the layer once', async (ctx) => {
+    const w = await world(ctx);
+    const proxy = await startProxy({ upstream: w.basic.url, tls: w.tls });
+    stops.push(proxy.stop);
+    const store = new ContentStore(dir('store'));
+    const regs = registries(w, { cas: new Map([[proxy.host, readFileSync(w.tls.caFile, 'utf8')]]), credentials: new Map([[proxy.host, { username: w.basic.user, password: w.basic.password }]]) });
+    const shared = w.oci.layers[0]!.digest;
+    expect(w.docker.layers[0]!.digest).toBe(shared);
+    const [a, b] = await Promise.all([
+      pullImage({ reference: parseReference(`${proxy.host}/test/busybox:1.0`), architecture: 'amd64' }, regs, store),
+      pullImage({ reference: parseReference(`${proxy.host}/test/busybox-docker:2.0`), architecture: 'amd64' }, regs, store),
+    ]);
+    expect([a.top.digest, b.top.digest]).toEqual([w.oci.index.digest, w.docker.index.digest]);
+    expect(sha256sum(store.path(shared))).toBe(shared);
+    expect(proxy.log.filter((l) => l.method === 'GET' && l.path.endsWith(`/blobs/${shared}`))).toHaveLength(1);
+    regs.close();
+  });
+
   it('a second pull of a pinned image downloads nothing and asks nothing', async (ctx) => {
     const w = await world(ctx);
     const proxy = await startProxy({ upstream: w.basic.url, tls: w.tls });
