@@ -7,12 +7,12 @@
 // times, throughput and the ratio (target: kubeseed at least as fast, ratio >= 1.0), and
 // kubeseed's peak RSS. Also times kubeseed writing the bundle archives from the warm store.
 //
-//   npm run build && node scripts/bench-images.mjs [--images 3] [--filler-mib 64] [--runs 3]
+//   npm run build && node scripts/bench-images.mjs [--images 3] [--filler-mib 64] [--runs 5]
 //
 // kubeseed runs in a child process so its peak RSS (getrusage maxrss) is its own.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -59,7 +59,7 @@ const args = process.argv.slice(2);
 const opt = (name, dflt) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : dflt);
 const count = opt('--images', 3);
 const fillerMiB = opt('--filler-mib', 64);
-const runs = opt('--runs', 3);
+const runs = opt('--runs', 5);
 
 for (const tool of ['docker-registry', 'skopeo', 'htpasswd', 'openssl']) {
   if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) {
@@ -88,8 +88,7 @@ try {
 
   const ours = [];
   const theirs = [];
-  for (let r = 0; r < runs; r++) {
-    // kubeseed, from an empty store.
+  const kubeseedRun = async (r) => {
     const cfg = join(work, 'child.json');
     const store = join(work, `store-${r}`);
     const archives = mkdtempSync(join(work, 'archives-'));
@@ -104,8 +103,9 @@ try {
     ours.push(child);
     rmSync(store, { recursive: true, force: true });
     rmSync(archives, { recursive: true, force: true });
-
-    // skopeo copy of the same images (amd64) to directories, one after another as skopeo is run.
+  };
+  const skopeoRun = async (r) => {
+    // skopeo copy of the same images (amd64) to directories.
     spawnSync('sync');
     const t0 = process.hrtime.bigint();
     await Promise.all([0, 1, 2].map(async (k) => {
@@ -119,6 +119,20 @@ try {
     }));
     theirs.push(Number(process.hrtime.bigint() - t0) / 1e6);
     for (let i = 0; i < refs.length; i++) rmSync(join(work, `skopeo-${r}-${i}`), { recursive: true, force: true });
+  };
+  // One warm-up of each (the registry's files into the page cache), then alternate who goes first.
+  await kubeseedRun(-1);
+  await skopeoRun(-1);
+  ours.length = 0;
+  theirs.length = 0;
+  for (let r = 0; r < runs; r++) {
+    if (r % 2 === 0) {
+      await kubeseedRun(r);
+      await skopeoRun(r);
+    } else {
+      await skopeoRun(r);
+      await kubeseedRun(r);
+    }
   }
 
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -128,7 +142,8 @@ try {
   const mbps = (ms) => (imageBytes / 1e6 / (ms / 1000)).toFixed(1);
   const rss = Math.max(...ours.map((o) => o.maxRssKiB)) / 1024;
   console.log([
-    `input: ${count} images (busybox-static + ${fillerMiB} MiB incompressible layer; amd64 of an amd64+arm64 index), ${(imageBytes / 1048576).toFixed(1)} MiB of layers, docker-registry on 127.0.0.1 over TLS with basic auth; median of ${runs} runs, 3 images at a time for both`,
+    `load average at the end: ${loadavg().map((x) => x.toFixed(1)).join(' ')} (${cpus().length} CPUs)`,
+    `input: ${count} images (busybox-static + ${fillerMiB} MiB incompressible layer; amd64 of an amd64+arm64 index), ${(imageBytes / 1048576).toFixed(1)} MiB of layers, docker-registry on 127.0.0.1 over TLS with basic auth; median of ${runs} runs after one warm-up, alternating which goes first, 3 images at a time for both`,
     `kubeseed pull   : ${(pull / 1000).toFixed(2)} s  ${mbps(pull)} MB/s  (min ${(Math.min(...ours.map((o) => o.pullMs)) / 1000).toFixed(2)} s, max ${(Math.max(...ours.map((o) => o.pullMs)) / 1000).toFixed(2)} s)  peak RSS ${rss.toFixed(1)} MB`,
     `skopeo copy     : ${(sk / 1000).toFixed(2)} s  ${mbps(sk)} MB/s  (min ${(Math.min(...theirs) / 1000).toFixed(2)} s, max ${(Math.max(...theirs) / 1000).toFixed(2)} s)`,
     `ratio skopeo/kubeseed (higher is better for kubeseed): ${(sk / pull).toFixed(2)}  (target >= 1.0)`,

@@ -9,6 +9,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
+import { finished } from 'node:stream/promises';
 import { digestHex } from './digest.js';
 import { DigestMismatchError, networkCause, RegistryError } from './errors.js';
 
@@ -195,28 +196,34 @@ export class ContentStore {
     hash: Hash,
     o: IngestOptions,
   ): Promise<{ size: number; received: number; complete: boolean }> {
-    const out = createWriteStream(part, { flags: start === 0 ? 'w' : 'a' });
+    // pipe() moves the body with backpressure and a 1 MiB write buffer; the 'data' listener (added
+    // first, so it sees each chunk before the file does) hashes and counts.
+    const out = createWriteStream(part, { flags: start === 0 ? 'w' : 'a', highWaterMark: 1 << 20 });
     let size = start;
     let received = 0;
     let broken = false;
     let tooLong = false;
-    try {
-      for await (const chunk of res) {
-        const c = chunk as Buffer;
-        if (o.size !== undefined && size + c.length > o.size) {
-          tooLong = true;
-          res.destroy();
-          break;
-        }
-        hash.update(c);
-        size += c.length;
-        received += c.length;
-        if (!out.write(c)) await new Promise<void>((r) => out.once('drain', () => r()));
-        o.onBytes?.(size, start);
+    res.on('data', (c: Buffer) => {
+      if (tooLong) return;
+      if (o.size !== undefined && size + c.length > o.size) {
+        tooLong = true;
+        res.destroy();
+        return;
       }
+      hash.update(c);
+      size += c.length;
+      received += c.length;
+      o.onBytes?.(size, start);
+    });
+    // Not pipeline(): on a broken body it would destroy the file stream and drop bytes already
+    // received but not yet written. End the file stream ourselves so they land.
+    res.pipe(out, { end: false });
+    try {
+      await finished(res);
     } catch {
       broken = true;
     }
+    res.unpipe(out);
     await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
     if (tooLong) {
       await fs.rm(part, { force: true });
