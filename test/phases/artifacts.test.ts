@@ -15,7 +15,7 @@ import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildBundle } from '../../src/emit/bundle/index.js';
 import { isoFileFromPath, writeIso } from '../../src/emit/iso/index.js';
-import { artifactFacts, neededArtifacts } from '../../src/plan/artifacts.js';
+import { artifactFacts, isSiteImage, neededArtifacts } from '../../src/plan/artifacts.js';
 import { writeImageArchive } from '../../src/emit/bundle/images.js';
 import { ContentStore } from '../../src/oci/content-store.js';
 import { buildTestImage } from '../oci/images.mjs';
@@ -114,7 +114,8 @@ async function makeWorld(): Promise<World> {
   const table = parseVersionTable(raw);
   const out = join(dir, 'bundle');
   const artifacts = neededArtifacts(artifactFacts(profileFrom(profile)), table);
-  await buildBundle({ artifacts, fromDir: from, cacheDir: join(dir, 'cache'), outDir: out, sourceDateEpoch: 0, skip: ['images'] });
+  // The release's images are skipped and the site image is added below from this machine (no registry).
+  await buildBundle({ artifacts: artifacts.filter((a) => !isSiteImage(a)), fromDir: from, cacheDir: join(dir, 'cache'), outDir: out, sourceDateEpoch: 0, skip: ['images'] });
   // An OS package file, as the end-to-end bundle carries Debian's own .deb files.
   mkdirSync(join(dir, 'packages'));
   const deb = buildDeb(join(dir, 'packages'), 'kubeseed-test-tool', '1.0', 'opt/kubeseed-test/tool', 'a tool\n');
