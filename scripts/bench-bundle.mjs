@@ -81,7 +81,7 @@ for (const name of COMPONENTS) {
   table.digests[name][a.version][facts.arch] = h.digest('hex');
 }
 const artifacts = neededArtifacts(facts, parseVersionTable(table));
-const files = artifacts.filter((a) => a.fileName && a.kind !== 'package').map((a) => a.fileName);
+const files = artifacts.filter((a) => a.kind === 'binary' || a.kind === 'archive').map((a) => a.fileName);
 
 function timeIt(cmd, argv, opts = {}) {
   // Flush earlier writes first so no contender pays for another's writeback.

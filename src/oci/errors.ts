@@ -34,9 +34,14 @@ export class DigestMismatchError extends Error {
     /** `sha256:<hex>` the bytes hash to, or what else was wrong with them. */
     readonly actual: string,
   ) {
-    const why = actual.startsWith('sha256:') ? `its bytes hash to ${actual}` : actual;
-    super(`${registry}: ${what} ${expected} does not match its digest: ${why} (tampered or broken registry)`);
+    super(`${registry}: ${DigestMismatchError.reason(what, expected, actual)}`);
     this.name = 'DigestMismatchError';
+  }
+
+  /** The message without the registry: what the one-line image error says after it. */
+  static reason(what: string, expected: string, actual: string): string {
+    const why = actual.startsWith('sha256:') ? `its bytes hash to ${actual}` : actual;
+    return `${what} ${expected} does not match its digest: ${why} (tampered or broken registry)`;
   }
 }
 

@@ -147,7 +147,7 @@ export async function pullImage(
     return await pull({ registries, store, ref: req.reference, label, received: 0, onProgress }, req.architecture);
   } catch (e) {
     if (e instanceof RegistryError) throw new ImageError(label, e.registry, e.reason);
-    if (e instanceof DigestMismatchError) throw new ImageError(label, e.registry, e.message.slice(e.registry.length + 2));
+    if (e instanceof DigestMismatchError) throw new ImageError(label, e.registry, DigestMismatchError.reason(e.what, e.expected, e.actual));
     throw e;
   }
 }
