@@ -25,7 +25,8 @@ if (process.argv[2] === '--child') {
   const cfg = JSON.parse(readFileSync(process.argv[3], 'utf8'));
   const { buildBundle } = await import(join(dist, 'emit/bundle/index.js'));
   const t0 = process.hrtime.bigint();
-  const r = await buildBundle({ artifacts: cfg.artifacts, fromDir: cfg.fromDir, cacheDir: cfg.cacheDir, outDir: cfg.outDir, sourceDateEpoch: 0 });
+  // Binaries only: images come from registries (bench-images.mjs times those).
+  const r = await buildBundle({ artifacts: cfg.artifacts, fromDir: cfg.fromDir, cacheDir: cfg.cacheDir, outDir: cfg.outDir, sourceDateEpoch: 0, skip: ['images'] });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   process.stdout.write(`${JSON.stringify({ ms, bytes: r.bytes, maxRssKiB: process.resourceUsage().maxRSS })}\n`);
   process.exit(0);
@@ -41,12 +42,13 @@ if (!existsSync(join(dist, 'emit/bundle/index.js'))) {
   if (b.status !== 0) process.exit(1);
 }
 const { neededArtifacts } = await import(join(dist, 'plan/artifacts.js'));
-const { parseVersionTable, versionTable, COMPONENTS } = await import(join(dist, 'plan/versions.js'));
+const { versionTable, COMPONENTS } = await import(join(dist, 'plan/versions.js'));
+const { parseVersionTable } = await import(join(dist, 'plan/version-table-schema.js'));
 
 const work = mkdtempSync(join(tmpdir(), 'kubeseed-bench-'));
 const fromDir = join(work, 'from');
 mkdirSync(fromDir);
-const facts = { kubernetesVersion: 'v1.31.13', arch: 'amd64', osFamily: 'ubuntu', source: 'online' };
+const facts = { kubernetesVersion: 'v1.31.12', arch: 'amd64', osFamily: 'ubuntu' };
 const upstream = neededArtifacts(facts);
 
 // Split the total over the seven components roughly as real releases weigh (kubelet, kubectl and
@@ -79,7 +81,7 @@ for (const name of COMPONENTS) {
   table.digests[name][a.version][facts.arch] = h.digest('hex');
 }
 const artifacts = neededArtifacts(facts, parseVersionTable(table));
-const files = artifacts.filter((a) => a.fileName && a.kind !== 'package').map((a) => a.fileName);
+const files = artifacts.filter((a) => a.kind === 'binary' || a.kind === 'archive').map((a) => a.fileName);
 
 function timeIt(cmd, argv, opts = {}) {
   // Flush earlier writes first so no contender pays for another's writeback.

@@ -19,7 +19,7 @@ export function generatedProfile(workers) {
     kind: 'ClusterProfile',
     metadata: { name: `bench${workers}` },
     spec: {
-      kubernetes: { version: 'v1.31.13' },
+      kubernetes: { version: 'v1.31.12' },
       os: { family: 'ubuntu', version: '22.04' },
       containerd: { mirrors: { 'docker.io': ['https://mirror.example.internal'] } },
       nodes,

@@ -1,8 +1,12 @@
 /**
- * Which artifacts a node set needs, from a handful of profile facts and the version table.
- * Pure: no I/O. The same list drives `kubeseed bundle` (what to put in the tar), `bundle --list`
- * (what an operator must mirror) and the first-boot script (where each file lands).
+ * Which artifacts a site needs, from a handful of profile facts and the version table, and whether
+ * a built bundle fits them. Pure: no I/O. The same list drives `kubeseed bundle` (what to put in
+ * the tar), `bundle --list` (what an operator must mirror) and the first-boot script (what each
+ * node installs and checks).
  */
+import { formatReference, parseReference } from '../oci/reference.js';
+import type { Profile } from '../profile/schema/v1alpha1.js';
+import type { BundleManifest } from './bundle-manifest.js';
 import {
   COMPONENTS,
   IMAGE_NAMES,
@@ -17,10 +21,9 @@ import {
 } from './versions.js';
 
 export type ArtifactKind = 'binary' | 'archive' | 'image' | 'package';
-export type ArtifactSource = 'bundle' | 'mirror' | 'online';
 
 export interface Artifact {
-  /** `kubeadm`, `containerd`, `image/kube-apiserver`, `package/conntrack` */
+  /** `kubeadm`, `containerd`, `image/kube-apiserver`, `image/extra/docker.io/library/busybox`, `package/conntrack` */
   name: string;
   kind: ArtifactKind;
   version: string;
@@ -29,7 +32,10 @@ export interface Artifact {
   url: string | null;
   /** Upstream file listing this artifact's digest; null where there is none. */
   checksumUrl: string | null;
-  /** Expected sha256 (lowercase hex); null when the table has none (images, OS packages). */
+  /**
+   * sha256 (lowercase hex) of the file itself: binaries and archives, from the version table.
+   * null for images (a file kubeseed makes; their pin is `digest`) and OS packages.
+   */
   sha256: string | null;
   /** Name in a --from directory and the last part of bundlePath; null for OS packages. */
   fileName: string | null;
@@ -39,45 +45,95 @@ export interface Artifact {
   installTo?: string;
   /** File mode for binaries (e.g. 0o755). */
   mode?: number;
-  /** Image reference for images: `registry.k8s.io/kube-apiserver:v1.31.13`. */
+  /** Images: the reference kubelet asks for and the archive is imported as (`<imageRepository>/<path>:<tag>`). */
   ref?: string;
+  /** Images: the reference kubeseed pulls, pinned (`registry.k8s.io/kube-apiserver:v1.31.12@sha256:...`). */
+  pull?: string;
+  /** Images: the multi-arch index (manifest list) digest, `sha256:<hex>`, the ref must resolve to. */
+  digest?: string;
   /** OS package manager and package name for OS packages. */
   package?: { manager: 'apt' | 'dnf' | 'rpm-ostree'; name: string; tool: string };
 }
 
 export interface ArtifactFacts {
-  /** `v1.31.13` (a version the table supports exactly). */
+  /** `v1.31.12` (a version the table supports exactly). */
   kubernetesVersion: string;
   arch: Arch;
   /** Defaults to the table's default for that Kubernetes minor. */
   containerdVersion?: string;
   osFamily: OsFamily;
-  /** `bundle` adds image tarballs; `mirror`/`online` nodes pull images from a registry. */
-  source: ArtifactSource;
   /** Registry that replaces registry.k8s.io in image references (profile imageRepository). */
   imageRepository?: string;
+  /** Site images, `<ref>@sha256:<index digest>` (profile artifacts.extraImages). */
+  extraImages?: readonly string[];
+}
+
+/** The one place profile fields become artifact facts (buildPlan and `kubeseed bundle` both use it). */
+export function artifactFacts(profile: Profile): ArtifactFacts {
+  const spec = profile.spec;
+  return {
+    kubernetesVersion: spec.kubernetes.version,
+    arch: spec.artifacts.arch,
+    ...(spec.containerd.version ? { containerdVersion: spec.containerd.version } : {}),
+    osFamily: spec.os.family,
+    imageRepository: spec.kubernetes.imageRepository,
+    extraImages: spec.artifacts.extraImages,
+  };
 }
 
 /**
  * Where a mirror serves an upstream file: the upstream URL's path under the mirror's base URL
- * (`https://dl.k8s.io/release/v1.31.13/bin/linux/amd64/kubeadm` → `<mirror>/release/v1.31.13/...`).
+ * (`https://dl.k8s.io/release/v1.31.12/bin/linux/amd64/kubeadm` → `<mirror>/release/v1.31.12/...`).
  * The bundle builder downloads and the nodes fetch by this one mapping.
  */
 export function mirrorUrl(mirror: string, upstream: string): string {
   return mirror.replace(/\/+$/, '') + new URL(upstream).pathname;
 }
 
-const KIND_ORDER: Record<ArtifactKind, number> = { binary: 0, archive: 1, image: 2, package: 3 };
+/** Install order on the node, and the order of every artifact list: OS package files first (a packaged containerd brings runc), then binaries, archives, images. */
+const KIND_ORDER: Record<ArtifactKind, number> = { package: 0, binary: 1, archive: 2, image: 3 };
 
-/** Image tarball name in a --from directory: `coredns_coredns_v1.11.3_amd64.tar`. */
+/** Sorts by kind (KIND_ORDER), then by name. */
+export function sortArtifacts<T extends { kind: ArtifactKind; name: string }>(list: T[]): T[] {
+  return list.sort((a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** A site image (profile artifacts.extraImages), as opposed to one of the release's. */
+export function isSiteImage(a: Pick<Artifact, 'name'>): boolean {
+  return a.name.startsWith('image/extra/');
+}
+
+/** Image archive name in the bundle: `coredns_coredns_v1.11.3_amd64.tar`. */
 export function imageFileName(path: string, tag: string, arch: Arch): string {
   return `${path.replaceAll('/', '_')}_${tag}_${arch}.tar`;
 }
 
+/** A site image's artifact: kubelet asks for it by the profile's own (normalised) reference. */
+function extraImage(text: string, arch: Arch): Artifact {
+  const r = parseReference(text);
+  if (!r.digest) throw new Error(`unreachable: extraImages entry ${text} has no digest (validation rejects it)`);
+  const ref = formatReference(r, { digest: false });
+  const label = r.tag ?? r.digest.slice('sha256:'.length, 'sha256:'.length + 12);
+  return {
+    name: `image/extra/${r.registry}/${r.repository}`,
+    kind: 'image',
+    version: r.tag ?? r.digest,
+    arch,
+    url: null,
+    checksumUrl: null,
+    sha256: null,
+    fileName: imageFileName(`${r.registry.replace(':', '_')}/${r.repository}`, label, arch),
+    bundlePath: `images/${imageFileName(`${r.registry.replace(':', '_')}/${r.repository}`, label, arch)}`,
+    ref,
+    pull: formatReference(r),
+    digest: r.digest,
+  };
+}
+
 /**
- * Every artifact the facts call for, sorted by kind (binary, archive, image, package) and then by
- * name. Throws for a version or containerd release the table lacks: profile validation rejects
- * those first, so reaching here with one is a bug.
+ * Every artifact the facts call for, in KIND_ORDER, then by name. Throws for a version or
+ * containerd release the table lacks: profile validation rejects those first, so reaching here
+ * with one is a bug.
  */
 export function neededArtifacts(facts: ArtifactFacts, table: VersionTable = versionTable()): Artifact[] {
   const entry = versionEntry(facts.kubernetesVersion, table);
@@ -123,25 +179,28 @@ export function neededArtifacts(facts: ArtifactFacts, table: VersionTable = vers
     });
   }
 
-  if (facts.source === 'bundle') {
-    const registry = (facts.imageRepository ?? table.imageRegistry).replace(/\/+$/, '');
-    for (const name of IMAGE_NAMES) {
-      const img = entry.images[name];
-      const fileName = imageFileName(img.path, img.tag, arch);
-      out.push({
-        name: `image/${name}`,
-        kind: 'image',
-        version: img.tag,
-        arch,
-        url: null,
-        checksumUrl: null,
-        sha256: img.digests?.[arch] ?? null,
-        fileName,
-        bundlePath: `images/${fileName}`,
-        ref: `${registry}/${img.path}:${img.tag}`,
-      });
-    }
+  // The release's images are pulled from the table's registry by digest; kubelet asks for them
+  // under imageRepository, which is the name their archives carry.
+  const repository = (facts.imageRepository ?? table.imageRegistry).replace(/\/+$/, '');
+  for (const name of IMAGE_NAMES) {
+    const img = entry.images[name];
+    const fileName = imageFileName(img.path, img.tag, arch);
+    out.push({
+      name: `image/${name}`,
+      kind: 'image',
+      version: img.tag,
+      arch,
+      url: null,
+      checksumUrl: null,
+      sha256: null,
+      fileName,
+      bundlePath: `images/${fileName}`,
+      ref: `${repository}/${img.path}:${img.tag}`,
+      pull: `${table.imageRegistry}/${img.path}:${img.tag}@${img.digest}`,
+      digest: img.digest,
+    });
   }
+  for (const text of facts.extraImages ?? []) out.push(extraImage(text, arch));
 
   const family = table.osPackages.families[facts.osFamily];
   if (family.manager !== 'none') {
@@ -163,5 +222,39 @@ export function neededArtifacts(facts: ArtifactFacts, table: VersionTable = vers
     }
   }
 
-  return out.sort((a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return sortArtifacts(out);
+}
+
+/**
+ * Problems that make a bundle.json unusable with these needed artifacts (another version or arch,
+ * a digest that differs from the version table, something kubeseed would not install). Empty
+ * when it fits.
+ */
+export function bundleProblems(needed: readonly Artifact[], facts: ArtifactFacts, bundle: BundleManifest): string[] {
+  const out: string[] = [];
+  if (bundle.kubernetesVersion !== facts.kubernetesVersion || bundle.arch !== facts.arch) {
+    out.push(`the bundle is for Kubernetes ${bundle.kubernetesVersion} ${bundle.arch}, the profile wants ${facts.kubernetesVersion} ${facts.arch}: run kubeseed bundle again`);
+  }
+  const byName = new Map(needed.map((a) => [a.name, a]));
+  for (const e of bundle.artifacts) {
+    const want = byName.get(e.name);
+    if (e.kind === 'binary' || e.kind === 'archive') {
+      if (!want) {
+        out.push(`${e.path}: the bundle lists ${e.name} (${e.kind}), which this profile does not install`);
+      } else if (want.kind !== e.kind) {
+        out.push(`${e.path}: the bundle lists ${e.name} as ${e.kind}, the version table as ${want.kind}`);
+      } else if (want.sha256 !== e.sha256) {
+        out.push(`${e.path}: the bundle lists ${e.name} with sha256 ${e.sha256}, the version table has ${want.sha256} for ${want.version} ${want.arch}`);
+      }
+    } else if (e.kind === 'image') {
+      if (!want) {
+        out.push(`${e.path}: the bundle lists image ${e.ref ?? e.name}, which this profile does not name`);
+      } else if (want.ref !== e.ref || want.digest !== e.digest) {
+        out.push(`${e.path}: the bundle has ${e.ref}@${e.digest}, the profile wants ${want.ref}@${want.digest}: run kubeseed bundle again`);
+      }
+    } else if (e.kind === 'package' && !/\.(deb|rpm)$/.test(e.path)) {
+      out.push(`${e.path}: an OS package in a bundle must be a .deb or .rpm file`);
+    }
+  }
+  return out;
 }

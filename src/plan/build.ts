@@ -9,9 +9,10 @@ import { secretFilesFor } from './secrets.js';
 import type {
   ClusterPlan, ClusterSecrets, Taint, ContainerdPlan, LbPlan, MirrorPlan, NodePlan, Origin, OsPlan, Phase, Role,
 } from './types.js';
-import { osPackages, versionEntry, type VersionEntry } from './versions.js';
+import { artifactFacts, bundleProblems, neededArtifacts } from './artifacts.js';
+import { osPackages, versionEntry, type VersionEntry, type VersionTable } from './versions.js';
 import { PLATFORM_FACTS, type Platform } from './platforms.js';
-import type { BundleManifest } from '../render/artifacts/bundle-manifest.js';
+import type { BundleManifest } from './bundle-manifest.js';
 
 export interface PlanOptions {
   /** Timestamps written into outputs (seconds since the epoch). */
@@ -24,6 +25,8 @@ export interface PlanOptions {
   readonly bundle?: BundleManifest;
   /** Where the user-data goes (compile --platform); nocloud when not given. */
   readonly platform?: Platform;
+  /** The version table (tests give their own); the shipped one by default. */
+  readonly table?: VersionTable;
 }
 
 /** The upstream URL containerd's hosts.toml names as `server` for a registry host. */
@@ -192,6 +195,13 @@ export function buildPlan(profile: Profile, secrets: ClusterSecrets, opts: PlanO
     };
   });
 
+  const facts = artifactFacts(profile);
+  const needed = neededArtifacts(facts, opts.table);
+  if (spec.artifacts.source === 'bundle' && opts.bundle) {
+    const problems = bundleProblems(needed, facts, opts.bundle);
+    if (problems.length > 0) throw new Error(`bundle.json does not fit profile ${profile.metadata.name}:\n  ${problems.join('\n  ')}`);
+  }
+
   const podSubnet = spec.kubernetes.podSubnet;
   const platform = opts.platform ?? 'nocloud';
   return {
@@ -221,6 +231,7 @@ export function buildPlan(profile: Profile, secrets: ClusterSecrets, opts: PlanO
     os,
     containerd: containerdPlan(profile, entry),
     artifacts: {
+      needed,
       source: spec.artifacts.source,
       arch: spec.artifacts.arch,
       ...(spec.artifacts.mirror ? { mirror: spec.artifacts.mirror } : {}),

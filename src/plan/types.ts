@@ -3,7 +3,8 @@
  * nothing of their own; `kubeseed explain` prints it. Built by buildPlan(profile, secrets).
  */
 import type { NodeFile } from '../render/files.js';
-import type { BundleManifest } from '../render/artifacts/bundle-manifest.js';
+import type { Artifact } from './artifacts.js';
+import type { BundleManifest } from './bundle-manifest.js';
 import type { Platform } from './platforms.js';
 import type { ChronyLayout, FamilyFacts } from './os-families.js';
 
@@ -129,6 +130,8 @@ export interface ArtifactsPlan {
   readonly bundlePath?: string;
   /** The built bundle's bundle.json (source bundle, when built before compiling): what the node expects. */
   readonly bundle?: BundleManifest;
+  /** Every artifact the site needs (neededArtifacts), in install order. */
+  readonly needed: readonly Artifact[];
 }
 
 export interface Taint {

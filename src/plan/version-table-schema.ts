@@ -5,7 +5,10 @@
 import { z } from 'zod';
 import { COMPONENTS, deepFreeze, IMAGE_NAMES, OS_FAMILIES, OS_TOOLS, type ComponentName, type ImageName, type OsFamily, type OsTool } from './versions.js';
 
-const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'a lowercase hex sha256 digest');
+/** The sha256 of a file, lowercase hex (bundle.json uses it too). */
+export const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'a lowercase hex sha256 digest');
+/** An OCI content digest, `sha256:<hex>`. */
+export const ociDigest = z.string().regex(/^sha256:[0-9a-f]{64}$/, 'sha256:<64 lowercase hex>');
 const semver = z.string().regex(/^\d+\.\d+\.\d+$/, 'MAJOR.MINOR.PATCH without a leading v');
 const kubeVersion = z.string().regex(/^v\d+\.\d+\.\d+$/, 'vMAJOR.MINOR.PATCH');
 const octalMode = z.string().regex(/^0[0-7]{3}$/, 'an octal mode such as 0755');
@@ -25,10 +28,17 @@ const componentSchema = z.strictObject({
 const digestEntrySchema = z.strictObject({ amd64: sha256Hex, arm64: sha256Hex, source });
 
 const imageSchema = z.strictObject({
+  /** Repository path under the registry: `kube-apiserver`, `coredns/coredns`. */
   path: z.string().regex(/^[a-z0-9][a-z0-9./-]*$/),
   tag: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/),
-  /** Optional image index digest; when present a supplied image tarball is checked against the per-arch digests. */
-  digests: z.strictObject({ amd64: sha256Hex, arm64: sha256Hex }).optional(),
+  /**
+   * The image's multi-arch index (manifest list) digest, `sha256:<hex>`: the sha256 of the index
+   * JSON bytes the registry serves for this tag, which every platform's image hangs off. Never the
+   * sha256 of a tar file: archives are made by kubeseed and hashed in SHA256SUMS.
+   */
+  digest: ociDigest,
+  /** Where the digest was copied from: the promoter manifest, its commit, and the tag's line. */
+  source,
 });
 
 const kubernetesEntrySchema = z.strictObject({

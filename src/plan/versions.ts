@@ -33,7 +33,7 @@ export type { ComponentSpec, ImageSpec, VersionTable } from './version-table-sch
 
 /** One supported Kubernetes release with everything the table knows about it. */
 export interface VersionEntry {
-  /** `v1.31.13` */
+  /** `v1.31.12` */
   version: string;
   /** `1.31` */
   minor: string;
@@ -72,7 +72,7 @@ export function supportedVersions(table: VersionTable = shipped): string[] {
 }
 
 /**
- * The entry for one exact Kubernetes version (`v1.31.13` or `1.31.13`); undefined when the table
+ * The entry for one exact Kubernetes version (`v1.31.12` or `1.31.12`); undefined when the table
  * has no digests for that patch release, since a bundle cannot be verified without them.
  */
 export function versionEntry(k8sVersion: string, table: VersionTable = shipped): VersionEntry | undefined {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildBundle } from '../../src/emit/bundle/build.js';
-import { cachedPath } from '../../src/emit/bundle/cache.js';
+import { ContentStore } from '../../src/oci/content-store.js';
 import { neededArtifacts } from '../../src/plan/artifacts.js';
 import { parseVersionTable } from '../../src/plan/version-table-schema.js';
 import type { VersionTable } from '../../src/plan/versions.js';
@@ -23,7 +23,7 @@ describe('buildBundle from a --from directory', () => {
   it('writes a tar that tar extracts and sha256sum -c accepts', async (ctx) => {
     needTools(ctx, 'tar:tar', 'sha256sum:coreutils');
     const out = dir('out');
-    const r = await buildBundle({ artifacts: fx.artifacts, fromDir, cacheDir: dir('cache'), outDir: out, sourceDateEpoch: 1700000000 });
+    const r = await buildBundle({ skip: ['images'], artifacts: fx.artifacts, fromDir, cacheDir: dir('cache'), outDir: out, sourceDateEpoch: 1700000000 });
     expect(readdirSync(out).sort()).toEqual(['SHA256SUMS', 'bundle.json', 'kubeseed-bundle.tar']);
 
     const x = dir('x');
@@ -53,7 +53,7 @@ describe('buildBundle from a --from directory', () => {
 
   it('stamps fixed owners, modes and mtime on every entry, in sorted order', async (ctx) => {
     needTools(ctx, 'tar:tar');
-    const r = await buildBundle({ artifacts: fx.artifacts, fromDir, cacheDir: dir('cache'), outDir: dir('out'), sourceDateEpoch: 1700000000 });
+    const r = await buildBundle({ skip: ['images'], artifacts: fx.artifacts, fromDir, cacheDir: dir('cache'), outDir: dir('out'), sourceDateEpoch: 1700000000 });
     const list = run('tar', ['--numeric-owner', '--full-time', '-tvf', r.tarPath], { env: { ...process.env, TZ: 'UTC' } });
     expect(list.status).toBe(0);
     const rows = list.stdout
@@ -78,43 +78,34 @@ describe('buildBundle from a --from directory', () => {
   });
 
   it('gives identical bytes for two builds, whatever the input files\' own times', async () => {
-    const a = await buildBundle({ artifacts: fx.artifacts, fromDir, cacheDir: dir('cache'), outDir: dir('out'), sourceDateEpoch: 0 });
+    const a = await buildBundle({ skip: ['images'], artifacts: fx.artifacts, fromDir, cacheDir: dir('cache'), outDir: dir('out'), sourceDateEpoch: 0 });
     for (const name of fx.content.keys()) utimesSync(join(fromDir, name), new Date(2001, 1, 1), new Date(2001, 1, 1));
-    const b = await buildBundle({ artifacts: fx.artifacts, fromDir, cacheDir: dir('cache'), outDir: dir('out'), sourceDateEpoch: 0 });
+    const b = await buildBundle({ skip: ['images'], artifacts: fx.artifacts, fromDir, cacheDir: dir('cache'), outDir: dir('out'), sourceDateEpoch: 0 });
     expect(sha256(readFileSync(b.tarPath))).toBe(sha256(readFileSync(a.tarPath)));
     expect(readFileSync(b.tarPath).equals(readFileSync(a.tarPath))).toBe(true);
   });
 
-  it('describes every artifact in bundle.json, and lists images not supplied as required', async () => {
-    const r = await buildBundle({ artifacts: fx.artifacts, fromDir, cacheDir: dir('cache'), outDir: dir('out') });
+  it('describes every artifact in bundle.json, and the kinds it leaves out', async () => {
+    const r = await buildBundle({ skip: ['images'], artifacts: fx.artifacts, fromDir, cacheDir: dir('cache'), outDir: dir('out') });
     const j = JSON.parse(readFileSync(r.bundleJsonPath, 'utf8'));
     expect(j.kind).toBe('KubeseedBundle');
-    expect(j.version).toBe(1);
-    expect(j.kubernetesVersion).toBe('v1.31.13');
+    expect(j.version).toBe(2);
+    expect(j.skipped).toEqual(['images']);
+    expect(j.kubernetesVersion).toBe('v1.31.12');
     expect(j.arch).toBe('amd64');
     const kubeadm = fx.content.get('kubeadm') as Buffer;
     expect(j.artifacts.find((a: { name: string }) => a.name === 'kubeadm')).toEqual({
       name: 'kubeadm',
       kind: 'binary',
-      version: 'v1.31.13',
+      version: 'v1.31.12',
       path: 'files/kubeadm',
       sha256: sha256(kubeadm),
       size: kubeadm.length,
-      verified: true,
-      url: 'https://dl.k8s.io/release/v1.31.13/bin/linux/amd64/kubeadm',
+      url: 'https://dl.k8s.io/release/v1.31.12/bin/linux/amd64/kubeadm',
       installTo: '/usr/local/bin/kubeadm',
       mode: '0755',
     });
     expect(j.artifacts).toHaveLength(7);
-    expect(j.requiredImages.map((i: { ref: string }) => i.ref)).toEqual([
-      'registry.k8s.io/coredns/coredns:v1.11.3',
-      'registry.k8s.io/etcd:3.5.15-0',
-      'registry.k8s.io/kube-apiserver:v1.31.13',
-      'registry.k8s.io/kube-controller-manager:v1.31.13',
-      'registry.k8s.io/kube-proxy:v1.31.13',
-      'registry.k8s.io/kube-scheduler:v1.31.13',
-      'registry.k8s.io/pause:3.10',
-    ]);
     expect(j.packages).toEqual([
       { tool: 'conntrack', manager: 'apt', name: 'conntrack' },
       { tool: 'ebtables', manager: 'apt', name: 'ebtables' },
@@ -124,30 +115,13 @@ describe('buildBundle from a --from directory', () => {
     ]);
   });
 
-  it('bundles a supplied image tarball, recording its digest as unverified when the table has none', async () => {
-    const from = writeFromDir(dir('from-img'), fx);
-    run('mkdir', ['-p', join(from, 'images')]);
-    const pause = bytesFor('pause-image', 3000);
-    writeFileSync(join(from, 'images', 'pause_3.10_amd64.tar'), pause);
-    const r = await buildBundle({ artifacts: fx.artifacts, fromDir: from, cacheDir: dir('cache'), outDir: dir('out') });
-    expect(r.files.find((f) => f.path === 'images/pause_3.10_amd64.tar')).toMatchObject({ sha256: sha256(pause), size: 3000, verified: false });
-    expect(r.missingImages.map((a) => a.name)).not.toContain('image/pause');
-    expect(readFileSync(r.sha256sumsPath, 'utf8').split('\n').at(-2)).toBe(`${sha256(pause)}  images/pause_3.10_amd64.tar`);
-  });
-
-  it('fails on missing images only when asked to', async () => {
-    await expect(
-      buildBundle({ artifacts: fx.artifacts, fromDir, cacheDir: dir('cache'), outDir: dir('out'), requireImages: true }),
-    ).rejects.toThrow(/^artifacts not found \(--from .*, cache .*, no mirror given\): coredns_coredns_v1\.11\.3_amd64\.tar, etcd_3\.5\.15-0_amd64\.tar,/);
-  });
-
   it('takes an extracted bundle as a --from directory', async (ctx) => {
     needTools(ctx, 'tar:tar');
-    const first = await buildBundle({ artifacts: fx.artifacts, fromDir, cacheDir: dir('cache'), outDir: dir('out') });
+    const first = await buildBundle({ skip: ['images'], artifacts: fx.artifacts, fromDir, cacheDir: dir('cache'), outDir: dir('out') });
     const x = dir('x');
     run('mkdir', ['-p', x]);
     expect(run('tar', ['-xf', first.tarPath, '-C', x]).status).toBe(0);
-    const second = await buildBundle({ artifacts: fx.artifacts, fromDir: x, cacheDir: dir('cache'), outDir: dir('out') });
+    const second = await buildBundle({ skip: ['images'], artifacts: fx.artifacts, fromDir: x, cacheDir: dir('cache'), outDir: dir('out') });
     expect(readFileSync(second.tarPath).equals(readFileSync(first.tarPath))).toBe(true);
   });
 
@@ -158,7 +132,7 @@ describe('buildBundle from a --from directory', () => {
     bad[100] = (bad[100] as number) ^ 0xff;
     writeFileSync(join(from, 'kubelet'), bad);
     const out = dir('out');
-    const err = await buildBundle({ artifacts: fx.artifacts, fromDir: from, cacheDir: dir('cache'), outDir: out }).catch((e: unknown) => e);
+    const err = await buildBundle({ skip: ['images'], artifacts: fx.artifacts, fromDir: from, cacheDir: dir('cache'), outDir: out }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DigestMismatchError);
     expect((err as Error).message).toBe(`sha256 mismatch for ${join(from, 'kubelet')}: expected ${sha256(good)}, got ${sha256(bad)}`);
     expect(readdirSync(out)).toEqual([]);
@@ -168,40 +142,9 @@ describe('buildBundle from a --from directory', () => {
     const from = writeFromDir(dir('from-missing'), fx);
     rmSync(join(from, 'runc.amd64'));
     const cache = dir('cache');
-    await expect(buildBundle({ artifacts: fx.artifacts, fromDir: from, cacheDir: cache, outDir: dir('out') })).rejects.toThrow(
+    await expect(buildBundle({ skip: ['images'], artifacts: fx.artifacts, fromDir: from, cacheDir: cache, outDir: dir('out') })).rejects.toThrow(
       `artifacts not found (--from ${from}, cache ${cache}, no mirror given): runc.amd64`,
     );
-  });
-});
-
-describe('buildBundle with image digests in the table', () => {
-  const pause = bytesFor('pause-image-verified', 5000);
-  const withImageDigest = () => {
-    const raw = structuredClone(fx.table) as VersionTable;
-    const e = raw.kubernetes['1.31'];
-    if (!e) throw new Error('fixture: no 1.31');
-    e.images.pause = { ...e.images.pause, digests: { amd64: sha256(pause), arm64: sha256(Buffer.from('arm')) } };
-    return neededArtifacts(FACTS, parseVersionTable(raw));
-  };
-
-  it('verifies a supplied image tarball against the table', async () => {
-    const artifacts = withImageDigest();
-    const from = writeFromDir(dir('from-img-ok'), fx);
-    writeFileSync(join(from, 'pause_3.10_amd64.tar'), pause);
-    const r = await buildBundle({ artifacts, fromDir: from, cacheDir: dir('cache'), outDir: dir('out') });
-    expect(r.files.find((f) => f.path === 'images/pause_3.10_amd64.tar')).toMatchObject({ sha256: sha256(pause), verified: true });
-  });
-
-  it('rejects an image tarball whose digest differs from the table', async () => {
-    const artifacts = withImageDigest();
-    const from = writeFromDir(dir('from-img-bad'), fx);
-    const other = bytesFor('not-pause', 5000);
-    writeFileSync(join(from, 'pause_3.10_amd64.tar'), other);
-    const out = dir('out');
-    await expect(buildBundle({ artifacts, fromDir: from, cacheDir: dir('cache'), outDir: out })).rejects.toThrow(
-      `sha256 mismatch for ${join(from, 'pause_3.10_amd64.tar')}: expected ${sha256(pause)}, got ${sha256(other)}`,
-    );
-    expect(readdirSync(out)).toEqual([]);
   });
 });
 
@@ -209,15 +152,15 @@ describe('buildBundle from the cache', () => {
   it('drops a cache entry that no longer matches its digest', async () => {
     const cache = dir('cache');
     run('mkdir', ['-p', join(cache, 'sha256')]);
-    for (const body of fx.content.values()) writeFileSync(cachedPath(cache, sha256(body)), body);
-    const ok = await buildBundle({ artifacts: fx.artifacts, cacheDir: cache, outDir: dir('out') });
+    for (const body of fx.content.values()) writeFileSync(new ContentStore(cache).path(`sha256:${sha256(body)}`), body);
+    const ok = await buildBundle({ skip: ['images'], artifacts: fx.artifacts, cacheDir: cache, outDir: dir('out') });
     expect(ok.files).toHaveLength(7);
 
     const crictl = fx.content.get('crictl-v1.31.1-linux-amd64.tar.gz') as Buffer;
-    const p = cachedPath(cache, sha256(crictl));
+    const p = new ContentStore(cache).path(`sha256:${sha256(crictl)}`);
     writeFileSync(p, Buffer.concat([crictl.subarray(0, 10), Buffer.from('X'), crictl.subarray(11)]));
     const out = dir('out');
-    await expect(buildBundle({ artifacts: fx.artifacts, cacheDir: cache, outDir: out })).rejects.toThrow(
+    await expect(buildBundle({ skip: ['images'], artifacts: fx.artifacts, cacheDir: cache, outDir: out })).rejects.toThrow(
       /^sha256 mismatch for crictl-v1\.31\.1-linux-amd64\.tar\.gz \(cache .*\): expected [0-9a-f]{64}, got [0-9a-f]{64}$/,
     );
     expect(existsSync(p)).toBe(false);

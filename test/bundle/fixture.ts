@@ -9,7 +9,7 @@ import { neededArtifacts, type Artifact, type ArtifactFacts } from '../../src/pl
 import { COMPONENTS, versionTable, type VersionTable } from '../../src/plan/versions.js';
 import { parseVersionTable } from '../../src/plan/version-table-schema.js';
 
-export const FACTS: ArtifactFacts = { kubernetesVersion: 'v1.31.13', arch: 'amd64', osFamily: 'ubuntu', source: 'bundle' };
+export const FACTS: ArtifactFacts = { kubernetesVersion: 'v1.31.12', arch: 'amd64', osFamily: 'ubuntu' };
 
 /** Deterministic pseudo-random bytes: a sha256 chain seeded by `seed`. */
 export function bytesFor(seed: string, size: number): Buffer {

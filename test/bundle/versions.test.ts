@@ -16,43 +16,43 @@ describe('version table', () => {
   });
 
   it('lists the supported releases, oldest first', () => {
-    expect(supportedVersions()).toEqual(['v1.29.12', 'v1.30.13', 'v1.31.13', 'v1.32.11', 'v1.33.11']);
+    expect(supportedVersions()).toEqual(['v1.29.12', 'v1.30.13', 'v1.31.12', 'v1.32.8', 'v1.33.5']);
   });
 
   it('maps Kubernetes minors to kubeadm API versions (1.22-1.30 v1beta3, 1.31+ v1beta4)', () => {
     expect(supportedVersions().map((v) => [v, versionEntry(v)?.kubeadmApiVersion])).toEqual([
       ['v1.29.12', 'v1beta3'],
       ['v1.30.13', 'v1beta3'],
-      ['v1.31.13', 'v1beta4'],
-      ['v1.32.11', 'v1beta4'],
-      ['v1.33.11', 'v1beta4'],
+      ['v1.31.12', 'v1beta4'],
+      ['v1.32.8', 'v1beta4'],
+      ['v1.33.5', 'v1beta4'],
     ]);
   });
 
   it('finds an entry with or without the leading v, and only for the exact patch', () => {
-    expect(versionEntry('1.32.11')?.version).toBe('v1.32.11');
-    expect(versionEntry('v1.32.11')?.minor).toBe('1.32');
-    expect(versionEntry('v1.32.10')).toBeUndefined();
+    expect(versionEntry('1.32.8')?.version).toBe('v1.32.8');
+    expect(versionEntry('v1.32.8')?.minor).toBe('1.32');
+    expect(versionEntry('v1.32.7')).toBeUndefined();
     expect(versionEntry('v1.28.15')).toBeUndefined();
     expect(versionEntry('latest')).toBeUndefined();
   });
 
-  it('carries the kubeadm images of a release', () => {
-    const e = versionEntry('v1.32.11');
-    expect(e?.images).toEqual({
-      'kube-apiserver': { path: 'kube-apiserver', tag: 'v1.32.11' },
-      'kube-controller-manager': { path: 'kube-controller-manager', tag: 'v1.32.11' },
-      'kube-scheduler': { path: 'kube-scheduler', tag: 'v1.32.11' },
-      'kube-proxy': { path: 'kube-proxy', tag: 'v1.32.11' },
-      coredns: { path: 'coredns/coredns', tag: 'v1.11.3' },
-      etcd: { path: 'etcd', tag: '3.5.24-0' },
-      pause: { path: 'pause', tag: '3.10' },
+  it('carries the kubeadm images of a release, each pinned by its index digest with its source', () => {
+    const e = versionEntry('v1.32.8');
+    expect(Object.fromEntries(Object.entries(e?.images ?? {}).map(([n, i]) => [n, `${i.path}:${i.tag}@${i.digest}`]))).toEqual({
+      'kube-apiserver': 'kube-apiserver:v1.32.8@sha256:6e1a2f9b24f69ee77d0c0edaf32b31fdbb5e1a613f4476272197e6e1e239050b',
+      'kube-controller-manager': 'kube-controller-manager:v1.32.8@sha256:8788ccd28ceed9e2e5f8fc31375ef5771df8ea6e518b362c9a06f3cc709cd6c7',
+      'kube-scheduler': 'kube-scheduler:v1.32.8@sha256:43c58bcbd1c7812dd19f8bfa5ae11093ebefd28699453ce86fc710869e155cd4',
+      'kube-proxy': 'kube-proxy:v1.32.8@sha256:adc1335b480ddd833aac3b0bd20f68ff0f3c3cf7a0bd337933b006d9f5cec40a',
+      coredns: 'coredns/coredns:v1.11.3@sha256:9caabbf6238b189a65d0d6e6ac138de60d6a1c419e5a341fbbb7c78382559c6e',
+      etcd: 'etcd:3.5.16-0@sha256:c6a9d11cc5c04b114ccdef39a9265eeef818e3d02f5359be035ae784097fdec5',
+      pause: 'pause:3.10@sha256:ee6521f290b2168b6e0935a181d4cff9be1ac3f505666ef0e3c98fae8199917a',
     });
   });
 
   it('holds the digests copied from kubespray', () => {
-    expect(componentDigest('kubeadm', 'v1.31.13', 'amd64')).toBe('e0c91c606e1402e943666f6fda8452140851a1b2bb4f69918dd7176e8d86845c');
-    expect(componentDigest('kubeadm', 'v1.31.13', 'arm64')).toBe('30762e5a20eb8a4d52b278fe7d999fd76ab20b63b40cb1e60625bc73c6e11e96');
+    expect(componentDigest('kubeadm', 'v1.31.12', 'amd64')).toBe('3228da53372fb8ffab303e7d8b1b0f78c016e461216b6535609e4f2377424349');
+    expect(componentDigest('kubeadm', 'v1.31.12', 'arm64')).toBe('88fc31963e833d72d1e26159166591aea537d762debb5cc0f0d059fdc717b43b');
     expect(componentDigest('containerd', '9.9.9', 'amd64')).toBeUndefined();
   });
 

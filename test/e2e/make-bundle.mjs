@@ -55,11 +55,10 @@ for (const deb of [...debs].sort()) {
     path,
     sha256: await sha256(deb),
     size,
-    verified: true,
   });
 }
 
-const meta = bundleJson({ kubernetesVersion: k8sVersion, arch: 'amd64', files, missingImages: [], packages: [] });
+const meta = bundleJson({ kubernetesVersion: k8sVersion, arch: 'amd64', skipped: ['binaries', 'images'], files, packages: [] });
 const sums = sha256sums(files);
 await fs.mkdir(outDir, { recursive: true });
 const entries = [
@@ -68,7 +67,7 @@ const entries = [
   { type: 'directory', path: 'packages', mode: 0o755 },
   ...files.map((f) => ({ type: 'file', path: f.path, mode: 0o644, source: f.source, size: f.size, sha256: f.sha256, label: f.source })),
 ];
-const bytes = await writeTar(join(outDir, BUNDLE_TAR), entries, { mtime: new Date(0) });
+const { bytes } = await writeTar(join(outDir, BUNDLE_TAR), entries, { mtime: new Date(0) });
 await fs.writeFile(join(outDir, 'SHA256SUMS'), sums);
 await fs.writeFile(join(outDir, 'bundle.json'), meta);
 console.log(`${join(outDir, BUNDLE_TAR)}: ${files.length} packages, ${bytes} bytes: ${files.map((f) => f.artifact.name).join(' ')}`);

@@ -30,7 +30,7 @@ function profileText(v: Variant): string {
 kind: ClusterProfile
 metadata: { name: fam }
 spec:
-  kubernetes: { version: v1.31.13, proxyMode: ${v.proxyMode} }
+  kubernetes: { version: v1.31.12, proxyMode: ${v.proxyMode} }
   controlPlane:
     loadBalancer: { mode: ipvs, vip: 10.103.97.2, scheduler: lc }
   os: ${v.os}

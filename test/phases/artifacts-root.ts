@@ -36,7 +36,8 @@ mkdir -p "$d"
 case $1 in
   daemon-reload) ;;
   is-enabled) [ -f "$d/enabled-$3" ] || [ -f "$d/enabled-$2" ] ;;
-  is-active) [ -f "$d/active-$3" ] || [ -f "$d/active-$2" ] ;;
+  # containerd is active while its socket exists: /run is new on every run, as after a reboot.
+  is-active) if [ "$2" = containerd ] || [ "$3" = containerd ]; then [ -S /run/containerd/containerd.sock ]; else [ -f "$d/active-$3" ] || [ -f "$d/active-$2" ]; fi ;;
   enable) touch "$d/enabled-$2" ;;
   start)
     touch "$d/active-$2"

@@ -15,13 +15,17 @@ import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildBundle } from '../../src/emit/bundle/index.js';
 import { isoFileFromPath, writeIso } from '../../src/emit/iso/index.js';
-import { imageFileName, neededArtifacts } from '../../src/plan/artifacts.js';
+import { artifactFacts, isSiteImage, neededArtifacts } from '../../src/plan/artifacts.js';
+import { writeImageArchive } from '../../src/emit/bundle/images.js';
+import { ContentStore } from '../../src/oci/content-store.js';
+import { buildTestImage } from '../oci/images.mjs';
+import { storeBuiltImage } from '../oci/local-image.js';
 import { buildPlan } from '../../src/plan/build.js';
 import type { ClusterPlan } from '../../src/plan/types.js';
 import { versionTable, type VersionTable } from '../../src/plan/versions.js';
 import { parseVersionTable } from '../../src/plan/version-table-schema.js';
 import { artifactsFiles, renderArtifactsPhase } from '../../src/render/artifacts/files.js';
-import { parseBundleManifest, type BundleManifest } from '../../src/render/artifacts/bundle-manifest.js';
+import { parseBundleManifest, type BundleManifest } from '../../src/plan/bundle-manifest.js';
 import { containerdService, kubeadmDropIn, kubeletService } from '../../src/render/artifacts/units.js';
 import { renderUnit } from '../../src/render/systemd/unit.js';
 import { NODE_ENV_FILE, renderNodeEnv, scriptCommon } from '../../src/render/scripts/phases.js';
@@ -34,11 +38,33 @@ import { nodeArtifacts } from '../../src/render/artifacts/list.js';
 
 
 const BUNDLE_AT = '/opt/kubeseed/kubeseed-bundle.tar';
-const PROFILE = readFileSync('profiles/lab.yaml', 'utf8').replace(
+/** The lab profile from a bundle at a template path, with one site image (extraImages). */
+const profileWith = (image: string) => readFileSync('profiles/lab.yaml', 'utf8').replace(
   '\n  nodes:\n',
-  `\n  artifacts:\n    source: bundle\n    bundlePath: ${BUNDLE_AT}\n  nodes:\n`,
+  `\n  artifacts:\n    source: bundle\n    bundlePath: ${BUNDLE_AT}\n    extraImages: [ "${image}" ]\n  nodes:\n`,
 );
-const FAKE_CTR = '#!/bin/sh\nfor last; do :; done\necho "ctr $* $(sha256sum <"$last" | cut -c1-64)" >>/var/log/fake-calls.log\n';
+const SITE_IMAGE = 'registry.kubeseed.test/site/busybox:1.0';
+/**
+ * Test stand-in for ctr (test/oci/containerd.test.ts runs the real one): `images import F` names
+ * the image as containerd does an OCI layout's, by index.json's io.containerd.image.name, and
+ * remembers its digest; `images ls name==REF` prints ctr's columns for it.
+ */
+const FAKE_CTR = `#!/bin/sh
+for last; do :; done
+db=/var/lib/fake-ctr/images
+mkdir -p /var/lib/fake-ctr
+case "$*" in
+  *" images import "*)
+    echo "ctr $* $(sha256sum <"$last" | cut -c1-64)" >>/var/log/fake-calls.log
+    tar -xOf "$last" index.json | python3 -c 'import json, sys; m = json.load(sys.stdin)["manifests"][0]; print(m["annotations"]["io.containerd.image.name"], m["digest"])' >>"$db" ;;
+  *" images ls "*)
+    echo "ctr $*" >>/var/log/fake-calls.log
+    echo "REF TYPE DIGEST SIZE PLATFORMS LABELS"
+    [ -f "$db" ] || exit 0
+    awk -v r="\${last#name==}" '$1 == r { d = $2 } END { if (d != "") print r, "application/vnd.oci.image.index.v1+json", d, "1.0", "MiB", "linux/amd64", "-" }' "$db" ;;
+  *) exit 1 ;;
+esac
+`;
 const script = (name: string) => `#!/bin/sh\necho ${name} test build\n`;
 
 interface World {
@@ -52,10 +78,12 @@ interface World {
   /** Installed content by node path (binaries and archive members). */
   expected: Record<string, string>;
   debSha: string;
-  pauseSha: string;
+  /** The site image's archive in the bundle, its sha256 and index digest. */
+  image: { path: string; sha256: string; digest: string };
+  profile: string;
 }
 
-const TOOLS = ['unshare:util-linux', 'dpkg-deb:dpkg', 'python3:python3'] as const;
+const TOOLS = ['unshare:util-linux', 'dpkg-deb:dpkg', 'python3:python3', 'busybox:busybox-static'] as const;
 
 /** Whether the shared fixtures can be made (in beforeAll, where a test cannot be skipped). */
 function canRun(): boolean {
@@ -71,8 +99,11 @@ function needAll(ctx: Skippable, ...more: readonly `${string}:${string}`[]): voi
 async function makeWorld(): Promise<World> {
   const dir = mkdtempSync(join(tmpdir(), 'kubeseed-artifacts-test-'));
   const from = join(dir, 'from');
-  mkdirSync(join(from, 'images'), { recursive: true });
-  const upstream = neededArtifacts({ kubernetesVersion: 'v1.31.13', arch: 'amd64', osFamily: 'ubuntu', source: 'bundle' });
+  mkdirSync(from, { recursive: true });
+  // The site image: a busybox index built here, written as kubeseed's own image archive.
+  const built = buildTestImage({ dir: join(dir, 'image'), name: 'site' });
+  const profile = profileWith(`${SITE_IMAGE}@${built.index.digest}`);
+  const upstream = neededArtifacts({ kubernetesVersion: 'v1.31.12', arch: 'amd64', osFamily: 'ubuntu' });
   const fileOf = (n: string) => upstream.find((a) => a.name === n)!.fileName!;
   const versionOf = (n: string) => upstream.find((a) => a.name === n)!.version;
   for (const n of ['kubeadm', 'kubelet', 'kubectl']) writeFileSync(join(from, fileOf(n)), script(n));
@@ -83,11 +114,6 @@ async function makeWorld(): Promise<World> {
     crictl: { crictl: [script('crictl'), 0o755] },
   } as const satisfies Record<string, Record<string, [string, number]>>;
   for (const [n, files] of Object.entries(members)) copyFileSync(buildTgz(dir, fileOf(n), files), join(from, fileOf(n)));
-  const pause = upstream.find((a) => a.name === 'image/pause')!;
-  const pauseBody = `pause image layer ${'x'.repeat(1000)}\n`;
-  writeFileSync(join(from, 'images', pause.fileName!), pauseBody);
-  expect(pause.fileName).toBe(imageFileName('pause', pause.version, 'amd64'));
-
   // The version table with these files' digests, as kubeseed's own table has upstream's.
   const raw = structuredClone(versionTable()) as VersionTable;
   for (const n of ['kubeadm', 'kubelet', 'kubectl', 'runc', 'containerd', 'cni-plugins', 'crictl'] as const) {
@@ -95,13 +121,9 @@ async function makeWorld(): Promise<World> {
   }
   const table = parseVersionTable(raw);
   const out = join(dir, 'bundle');
-  await buildBundle({
-    artifacts: neededArtifacts({ kubernetesVersion: 'v1.31.13', arch: 'amd64', osFamily: 'ubuntu', source: 'bundle' }, table),
-    fromDir: from,
-    cacheDir: join(dir, 'cache'),
-    outDir: out,
-    sourceDateEpoch: 0,
-  });
+  const artifacts = neededArtifacts(artifactFacts(profileFrom(profile)), table);
+  // The release's images are skipped and the site image is added below from this machine (no registry).
+  await buildBundle({ artifacts: artifacts.filter((a) => !isSiteImage(a)), fromDir: from, cacheDir: join(dir, 'cache'), outDir: out, sourceDateEpoch: 0, skip: ['images'] });
   // An OS package file, as the end-to-end bundle carries Debian's own .deb files.
   mkdirSync(join(dir, 'packages'));
   const deb = buildDeb(join(dir, 'packages'), 'kubeseed-test-tool', '1.0', 'opt/kubeseed-test/tool', 'a tool\n');
@@ -111,10 +133,21 @@ async function makeWorld(): Promise<World> {
   const manifest = parseBundleManifest(readFileSync(join(out, 'bundle.json'), 'utf8'));
   manifest.artifacts.push({
     name: 'package/kubeseed-test-tool', kind: 'package', version: '1.0', path: 'packages/kubeseed-test-tool_1.0_all.deb',
-    sha256: debSha, size: statSync(deb).size, verified: true,
+    sha256: debSha, size: statSync(deb).size,
+  });
+  // The site image's archive, as the images gatherer writes it, added to the bundle and its bundle.json.
+  const site = artifacts.find((a) => a.ref === SITE_IMAGE)!;
+  const store = new ContentStore(join(dir, 'cache'));
+  const pulled = await storeBuiltImage(built, store, 'amd64', site.pull!);
+  mkdirSync(join(dir, 'images'));
+  const archive = await writeImageArchive(pulled, site.ref!, store, join(dir, site.bundlePath!), new Date(0));
+  expect(run('tar', ['-rf', tar, '-C', dir, site.bundlePath!]).status).toBe(0);
+  manifest.artifacts.push({
+    name: site.name, kind: 'image', version: site.version, path: site.bundlePath!, sha256: archive.sha256, size: archive.bytes,
+    ref: site.ref!, source: site.pull!, digest: built.index.digest, manifestDigest: built.manifests.amd64.digest, platform: 'linux/amd64',
   });
 
-  const plan = buildPlan(profileFrom(PROFILE), FAKE_SECRETS, { epoch: 1_700_000_000, given: givenPaths(parse(PROFILE)), bundle: manifest });
+  const plan = buildPlan(profileFrom(profile), FAKE_SECRETS, { epoch: 1_700_000_000, given: givenPaths(parse(profile)), bundle: manifest, table });
   const expected: Record<string, string> = {
     '/usr/local/bin/kubeadm': script('kubeadm'),
     '/usr/local/bin/kubelet': script('kubelet'),
@@ -127,17 +160,17 @@ async function makeWorld(): Promise<World> {
     '/opt/cni/bin/loopback': script('loopback'),
     '/usr/local/bin/crictl': script('crictl'),
   };
-  return { dir, from, table, manifest, plan, tar, expected, debSha, pauseSha: sha256Of(pauseBody) };
+  return { dir, from, table, manifest, plan, tar, expected, debSha, image: { path: site.bundlePath!, sha256: archive.sha256, digest: built.index.digest }, profile };
 }
 
 /** A fresh root holding the node's files for the artifacts phase and the bundle at its template path. */
 function rootFor(w: World, tar = w.tar): Root {
   const root = makeRoot();
   const node = w.plan.nodes[0]!;
-  putNodeFiles(root, artifactsFiles(w.plan, node, w.table));
+  putNodeFiles(root, artifactsFiles(w.plan, node));
   putFile(root, `${w.plan.os.libDir}/lib.sh`, renderScript('lib', scriptCommon(w.plan)));
   putFile(root, NODE_ENV_FILE, renderNodeEnv(w.plan, node));
-  putFile(root, `${w.plan.os.libDir}/phases/artifacts.sh`, renderArtifactsPhase(w.plan, w.table), 0o755);
+  putFile(root, `${w.plan.os.libDir}/phases/artifacts.sh`, renderArtifactsPhase(w.plan), 0o755);
   putFile(root, BUNDLE_AT, readFileSync(tar));
   return root;
 }
@@ -188,7 +221,7 @@ describe('artifacts phase in a throw-away root', () => {
     expect(readFileSync(root.host('/opt/kubeseed-test/tool'), 'utf8')).toBe('a tool\n');
     const status = readFileSync(root.host('/var/lib/dpkg/status'), 'utf8');
     expect(status).toMatch(/^Package: kubeseed-test-tool\nStatus: install ok installed\n/m);
-    const pause = w.manifest.artifacts.find((a) => a.name === 'image/pause')!;
+    const ls = `ctr --address /run/containerd/containerd.sock -n k8s.io images ls name==${SITE_IMAGE}`;
     expect(calls(root)).toEqual([
       'systemctl daemon-reload',
       'systemctl is-enabled --quiet containerd',
@@ -197,20 +230,34 @@ describe('artifacts phase in a throw-away root', () => {
       'systemctl enable kubelet',
       'systemctl is-active --quiet containerd',
       'systemctl start containerd',
-      `ctr --address /run/containerd/containerd.sock -n k8s.io images import /var/lib/kubeseed/artifacts/stage/${pause.path} ${w.pauseSha}`,
+      `ctr --address /run/containerd/containerd.sock -n k8s.io images import /var/lib/kubeseed/artifacts/stage/${w.image.path} ${w.image.sha256}`,
+      ls,
     ]);
-    expect(first.stderr).toMatch(/\[artifacts\] note: the bundle carries no image registry\.k8s\.io\/kube-apiserver:v1\.31\.13: the registry must serve it\n/);
+    expect(first.stderr).toMatch(/\[artifacts\] note: the bundle carries no image registry\.k8s\.io\/kube-apiserver:v1\.31\.12: the registry must serve it\n/);
     expect(first.stderr).toMatch(/\[artifacts\] verified the sha256 of 9 artifacts\n/);
+    expect(first.stderr).toContain(`[artifacts] image ${SITE_IMAGE} imported\n`);
+    expect(first.stderr).toContain('[artifacts] images: 1 references resolve to their pinned digests\n');
     // The staging copy of the bundle is gone once everything is installed.
     expect(() => statSync(root.host('/var/lib/kubeseed/artifacts/stage'))).toThrow();
 
-    const before = snapshot(root, notLogs);
+    // The second run starts containerd again (a reboot empties /run) to check the image; the fake
+    // systemctl's own state file is not an install.
+    const unchanged = (p: string) => notLogs(p) || p.startsWith('/var/lib/fake-systemd/');
+    const before = snapshot(root, unchanged);
     const second = runInRoot(root, `${w.plan.os.libDir}/phases/artifacts.sh`);
     expect(second.status, second.stderr).toBe(0);
-    expect(snapshot(root, notLogs)).toEqual(before);
+    expect(snapshot(root, unchanged)).toEqual(before);
     expect(second.stderr).toMatch(/\[artifacts\] all 9 artifacts already installed\n/);
     expect(second.stderr).toMatch(/\[artifacts\] artifacts: 0 changes\n$/);
-    expect(calls(root).slice(8)).toEqual(['systemctl is-enabled --quiet containerd', 'systemctl is-enabled --quiet kubelet']);
+    // Nothing is imported again; the reference is checked again.
+    expect(calls(root).slice(9)).toEqual(['systemctl is-enabled --quiet containerd', 'systemctl is-enabled --quiet kubelet', 'systemctl is-active --quiet containerd', 'systemctl start containerd', ls]);
+
+    // Someone retags the reference: the phase stops before kubeadm, naming the image and both digests.
+    const other = `sha256:${'0'.repeat(64)}`;
+    writeFileSync(root.host('/var/lib/fake-ctr/images'), `${readFileSync(root.host('/var/lib/fake-ctr/images'), 'utf8')}${SITE_IMAGE} ${other}\n`);
+    const third = runInRoot(root, `${w.plan.os.libDir}/phases/artifacts.sh`);
+    expect(third.status).toBe(1);
+    expect(third.stderr).toMatch(new RegExp(`\\[artifacts\\] FATAL: image ${SITE_IMAGE.replaceAll('.', '\\.')} resolves to ${other} in containerd, the plan pins ${w.image.digest}\\n$`));
   });
 
   it('refuses a tampered file before installing anything, naming the file and both digests', (ctx) => {
@@ -242,8 +289,8 @@ describe('artifacts phase in a throw-away root', () => {
 
   it('finds the bundle on the seed ISO by its cidata label when the profile names no bundlePath', async (ctx) => {
     needAll(ctx, 'xorriso:xorriso');
-    const text = readFileSync('profiles/lab.yaml', 'utf8').replace('\n  nodes:\n', '\n  artifacts:\n    source: bundle\n  nodes:\n');
-    const plan = buildPlan(profileFrom(text), FAKE_SECRETS, { epoch: 1_700_000_000, given: givenPaths(parse(text)), bundle: w.manifest });
+    const text = w.profile.replace(`    bundlePath: ${BUNDLE_AT}\n`, '');
+    const plan = buildPlan(profileFrom(text), FAKE_SECRETS, { epoch: 1_700_000_000, given: givenPaths(parse(text)), bundle: w.manifest, table: w.table });
     const root = rootFor({ ...w, plan });
     // The seed ISO as compile --iso writes it (kubeseed's ISO writer, volume id cidata).
     const iso = join(w.dir, 'seed.iso');
@@ -269,7 +316,7 @@ describe('artifacts phase in a throw-away root', () => {
   it('a bundle without kubeadm still installs what it carries (the kubeadm phase reports the gap)', (ctx) => {
     needAll(ctx);
     const manifest = { ...w.manifest, artifacts: w.manifest.artifacts.filter((a) => a.name !== 'kubeadm') };
-    const plan = buildPlan(profileFrom(PROFILE), FAKE_SECRETS, { epoch: 1_700_000_000, given: givenPaths(parse(PROFILE)), bundle: manifest });
+    const plan = buildPlan(profileFrom(w.profile), FAKE_SECRETS, { epoch: 1_700_000_000, given: givenPaths(parse(w.profile)), bundle: manifest, table: w.table });
     const root = rootFor({ ...w, plan, manifest }, alteredTar(w, 'nokubeadm', (tree) => rmSync(join(tree, 'files/kubeadm'))));
     const r = runInRoot(root, `${plan.os.libDir}/phases/artifacts.sh`);
     expect(r.status, r.stderr).toBe(0);
@@ -299,18 +346,18 @@ describe('artifacts phase, source mirror, from a server on 127.0.0.1', () => {
       '\n  nodes:\n',
       `\n  artifacts:\n    source: mirror\n    mirror: { url: "http://127.0.0.1:${port}/mirror" }\n  nodes:\n`,
     );
-    plan = buildPlan(profileFrom(text), FAKE_SECRETS, { epoch: 1_700_000_000, given: givenPaths(parse(text)) });
-    for (const f of nodeArtifacts(plan, undefined, w.table).files) served.set(new URL(f.url).pathname, readFileSync(join(w.from, f.file)));
+    plan = buildPlan(profileFrom(text), FAKE_SECRETS, { epoch: 1_700_000_000, given: givenPaths(parse(text)), table: w.table });
+    for (const f of nodeArtifacts(plan).files) served.set(new URL(f.url).pathname, readFileSync(join(w.from, f.file)));
   }, 60_000);
   afterAll(() => new Promise<void>((r) => (server ? server.close(() => r()) : r())));
 
   function mirrorRoot(): Root {
     const root = makeRoot();
     const node = plan.nodes[0]!;
-    putNodeFiles(root, artifactsFiles(plan, node, w.table));
+    putNodeFiles(root, artifactsFiles(plan, node));
     putFile(root, `${plan.os.libDir}/lib.sh`, renderScript('lib', scriptCommon(plan)));
     putFile(root, NODE_ENV_FILE, renderNodeEnv(plan, node));
-    putFile(root, `${plan.os.libDir}/phases/artifacts.sh`, renderArtifactsPhase(plan, w.table), 0o755);
+    putFile(root, `${plan.os.libDir}/phases/artifacts.sh`, renderArtifactsPhase(plan), 0o755);
     return root;
   }
 
@@ -321,7 +368,7 @@ describe('artifacts phase, source mirror, from a server on 127.0.0.1', () => {
     const first = await runInRootAsync(root, `${plan.os.libDir}/phases/artifacts.sh`);
     expect(first.status, first.stderr).toBe(0);
     expect([...requests].sort()).toEqual([...served.keys()].sort());
-    expect(requests).toContain('/mirror/release/v1.31.13/bin/linux/amd64/kubeadm');
+    expect(requests).toContain('/mirror/release/v1.31.12/bin/linux/amd64/kubeadm');
     for (const [path, content] of Object.entries(w.expected)) {
       expect(readFileSync(root.host(path), 'utf8'), path).toBe(content);
       expect((statSync(root.host(path)).mode & 0o7777).toString(8), path).toBe('755');
@@ -343,7 +390,7 @@ describe('artifacts phase, source mirror, from a server on 127.0.0.1', () => {
 
   it('refuses a file the mirror serves with other bytes, naming it and both digests', async (ctx) => {
     needAll(ctx);
-    const url = '/mirror/release/v1.31.13/bin/linux/amd64/kubelet';
+    const url = '/mirror/release/v1.31.12/bin/linux/amd64/kubelet';
     const good = served.get(url)!;
     const evil = Buffer.from('#!/bin/sh\necho a kubelet from somewhere else\n');
     served.set(url, evil);
@@ -385,15 +432,15 @@ describe('artifacts phase, source mirror over https with its own CA', () => {
         '\n  nodes:\n',
         `\n  artifacts:\n    source: mirror\n    mirror: { url: "https://127.0.0.1:${port}/m", caFile: ${caPath} }\n  nodes:\n`,
       );
-      const plan = buildPlan(profileFrom(text), FAKE_SECRETS, { epoch: 1_700_000_000, given: givenPaths(parse(text)) });
-      for (const f of nodeArtifacts(plan, undefined, w.table).files) served.set(new URL(f.url).pathname, readFileSync(join(w.from, f.file)));
+      const plan = buildPlan(profileFrom(text), FAKE_SECRETS, { epoch: 1_700_000_000, given: givenPaths(parse(text)), table: w.table });
+      for (const f of nodeArtifacts(plan).files) served.set(new URL(f.url).pathname, readFileSync(join(w.from, f.file)));
       const node = plan.nodes[0]!;
       const rootWith = (ca: boolean) => {
         const root = makeRoot();
-        putNodeFiles(root, artifactsFiles(plan, node, w.table));
+        putNodeFiles(root, artifactsFiles(plan, node));
         putFile(root, `${plan.os.libDir}/lib.sh`, renderScript('lib', scriptCommon(plan)));
     putFile(root, NODE_ENV_FILE, renderNodeEnv(plan, node));
-        putFile(root, `${plan.os.libDir}/phases/artifacts.sh`, renderArtifactsPhase(plan, w.table), 0o755);
+        putFile(root, `${plan.os.libDir}/phases/artifacts.sh`, renderArtifactsPhase(plan), 0o755);
         putFile(root, caPath, readFileSync(join(pki, ca ? 'ca.crt' : 'other.crt')));
         return root;
       };
@@ -406,8 +453,8 @@ describe('artifacts phase, source mirror over https with its own CA', () => {
       const bad = rootWith(false);
       const f = await runInRootAsync(bad, `${plan.os.libDir}/phases/artifacts.sh`);
       expect(f.status).toBe(1);
-      expect(f.stderr).toMatch(new RegExp(`\\[artifacts\\] download failed \\(curl status 60\\): https://127\\.0\\.0\\.1:${port}/m/release/v1\\.31\\.13/bin/linux/amd64/kubeadm\\n`));
-      expect(f.stderr).toMatch(new RegExp(`\\[artifacts\\] MISSING: kubeadm \\(kubeadm\\) not in https://127\\.0\\.0\\.1:${port}/m/release/v1\\.31\\.13/bin/linux/amd64/kubeadm; expected sha256 [0-9a-f]{64}\\n`));
+      expect(f.stderr).toMatch(new RegExp(`\\[artifacts\\] download failed \\(curl status 60\\): https://127\\.0\\.0\\.1:${port}/m/release/v1\\.31\\.12/bin/linux/amd64/kubeadm\\n`));
+      expect(f.stderr).toMatch(new RegExp(`\\[artifacts\\] MISSING: kubeadm \\(kubeadm\\) not in https://127\\.0\\.0\\.1:${port}/m/release/v1\\.31\\.12/bin/linux/amd64/kubeadm; expected sha256 [0-9a-f]{64}\\n`));
     } finally {
       await new Promise<void>((r) => server.close(() => r()));
     }

@@ -52,7 +52,7 @@ export const BAD_CASES: readonly BadCase[] = [
   { name: 'unknown top-level key', text: `${BASE}extra: 1\n`, expected: '25:1 error extra: unknown key (known: apiVersion, kind, metadata, spec)' },
   { name: 'wrong type: version number', text: replace('version: v1.30.13', 'version: 1.30'), expected: '7:14 error spec.kubernetes.version: expected string, got number 1.3' },
   { name: 'missing required field', text: replace('    family: ubuntu\n', ''), expected: '12:5 error spec.os.family: required (one of "ubuntu", "debian", "rocky", "rhel", "flatcar", "fcos")' },
-  { name: 'unsupported Kubernetes version', text: replace('v1.30.13', 'v1.30.6'), expected: '7:14 error spec.kubernetes.version: v1.30.6 is not in the version table (supported: v1.29.12, v1.30.13, v1.31.13, v1.32.11, v1.33.11)' },
+  { name: 'unsupported Kubernetes version', text: replace('v1.30.13', 'v1.30.6'), expected: '7:14 error spec.kubernetes.version: v1.30.6 is not in the version table (supported: v1.29.12, v1.30.13, v1.31.12, v1.32.8, v1.33.5)' },
   { name: 'bad enum', text: replace('role: worker', 'role: master'), expected: '21:13 error spec.nodes[1].role: must be one of "control-plane", "worker", "etcd", got string "master"' },
   { name: 'duplicate name', text: replace('name: w1', 'name: cp1'), expected: '20:13 error spec.nodes[1].name: duplicate of spec.nodes[0].name' },
   { name: 'duplicate IP', text: replace('ip: 192.168.10.21/24', 'ip: 192.168.10.11/24'), expected: '22:11 error spec.nodes[1].ip: duplicate of spec.nodes[0].ip' },
@@ -76,6 +76,9 @@ export const BAD_CASES: readonly BadCase[] = [
   { name: 'hostile mirror URL', text: replace('  os:\n', '  containerd:\n    mirrors:\n      docker.io: ["https://m.example/$(reboot)"]\n  os:\n'), expected: '13:19 error spec.containerd.mirrors["docker.io"][0]: must be an http(s) URL without query, credentials or spaces' },
   { name: 'hostile ssh key', text: replace('  os:\n', '  access:\n    sshAuthorizedKeys: ["ssh-ed25519 AAAA\\n$(reboot)"]\n  os:\n'), expected: '12:25 error spec.access.sshAuthorizedKeys[0]: must be one OpenSSH public key line' },
   { name: 'mirror source without URL', text: replace('  os:\n', '  artifacts:\n    source: mirror\n  os:\n'), expected: '12:5 error spec.artifacts: source: mirror needs mirror.url' },
+  { name: 'site image not pinned', text: replace('  os:\n', '  artifacts:\n    extraImages: ["busybox:1.36"]\n  os:\n'), expected: '12:19 error spec.artifacts.extraImages[0]: must be pinned by digest: <reference>@sha256:<index digest>' },
+  { name: 'hostile site image', text: replace('  os:\n', `  artifacts:\n    extraImages: ["busybox:1.36$(reboot)@sha256:${'a'.repeat(64)}"]\n  os:\n`), expected: `12:19 error spec.artifacts.extraImages[0]: "busybox:1.36$(reboot)@sha256:${'a'.repeat(64)}" is not an image reference: tag "1.36$(reboot)" is not [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}` },
+  { name: 'site image twice', text: replace('  os:\n', `  artifacts:\n    extraImages: ["busybox:1@sha256:${'a'.repeat(64)}", "docker.io/library/busybox:1@sha256:${'b'.repeat(64)}"]\n  os:\n`), expected: '12:104 error spec.artifacts.extraImages[1]: names the same image as extraImages[0] (docker.io/library/busybox:1)' },
   { name: 'no nodes', text: BASE.slice(0, BASE.indexOf('  nodes:')) + '  nodes: []\n', expected: '14:10 error spec.nodes: at least one node is needed' },
 ];
 

@@ -1,8 +1,11 @@
+import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { neededArtifacts } from '../../plan/artifacts.js';
-import type { Profile } from '../../profile/schema/v1alpha1.js';
-import { buildBundle, listBundle } from '../../emit/bundle/index.js';
+import { parseDockerConfig, type Credentials } from '../../oci/auth.js';
+import type { RegistryConfig } from '../../oci/registries.js';
+import { artifactFacts, neededArtifacts } from '../../plan/artifacts.js';
+import { buildBundle, listBundle, type SkippableKind } from '../../emit/bundle/index.js';
+import { pushImages } from '../../emit/bundle/push.js';
 import { onePositional, parse, UsageError } from '../args.js';
 import { EXIT } from '../exit.js';
 import type { Io } from '../io.js';
@@ -11,29 +14,68 @@ import { sourceDateEpoch } from '../source-date-epoch.js';
 import { defaultBundleDir, profileOrExit } from './pipeline.js';
 
 const USAGE = `usage: kubeseed bundle PROFILE [--from DIR] [--mirror URL [--mirror-ca FILE]] [--out DIR] [--cache DIR]
+                       [--registry-mirror HOST=URL]... [--registry-ca HOST=FILE]... [--registry-auth FILE]
+                       [--skip KIND[,KIND]] [--push REGISTRY]
        kubeseed bundle PROFILE --list
 
 Builds the offline bundle the profile's nodes install from: OUT/<cluster>.bundle/ with
 kubeseed-bundle.tar, SHA256SUMS and bundle.json. Every file is checked against the sha256 in
-kubeseed's version table; a mismatch names the file and both digests and leaves no bundle.
+kubeseed's version table, every image against its pinned index digest; a mismatch names the
+file or image and both digests and leaves no bundle.
 
-  --from DIR       files fetched on a connected machine (by upstream file name; images/ for image tars)
+  --from DIR       binaries fetched on a connected machine (by upstream file name)
   --mirror URL     an internal mirror of the upstream download paths (downloads resume)
   --mirror-ca F    PEM CA to trust for the mirror
   --out DIR        output directory (default: out)
-  --cache DIR      verified files by sha256 (default: ~/.cache/kubeseed/artifacts)
+  --cache DIR      verified files and image blobs by sha256 (default: ~/.cache/kubeseed/artifacts)
+  --registry-mirror HOST=URL   pull HOST's images through URL first (repeatable; containerd's mirrors)
+  --registry-ca HOST=FILE      PEM CA to trust for the registry or mirror at HOST[:PORT] (repeatable)
+  --registry-auth FILE         docker config.json whose auths hold registry credentials
+  --skip KIND[,KIND]           leave out binaries and/or the release's images (the nodes get them
+                               elsewhere); the profile's extraImages are always bundled
+  --push REGISTRY  after bundling, push the bundled images to REGISTRY (host[:port] or URL) under
+                   their references' repositories and tags
   --list           print what the bundle needs (URLs, digests, images, OS packages) and exit`;
 
-export function artifactsFor(profile: Profile) {
-  const spec = profile.spec;
-  return neededArtifacts({
-    kubernetesVersion: spec.kubernetes.version,
-    arch: spec.artifacts.arch,
-    ...(spec.containerd.version ? { containerdVersion: spec.containerd.version } : {}),
-    osFamily: spec.os.family,
-    source: spec.artifacts.source,
-    imageRepository: spec.kubernetes.imageRepository,
-  });
+const SKIPPABLE: readonly SkippableKind[] = ['binaries', 'images'];
+
+/** `HOST=VALUE` pairs into a map of lists, in the order given. */
+function pairs(values: string[] | undefined, flag: string): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const v of values ?? []) {
+    const eq = v.indexOf('=');
+    if (eq <= 0 || eq === v.length - 1) throw new UsageError(`${flag} ${v}: expected HOST=VALUE`);
+    const host = v.slice(0, eq).toLowerCase();
+    out.set(host, [...(out.get(host) ?? []), v.slice(eq + 1)]);
+  }
+  return out;
+}
+
+function registryConfig(values: { 'registry-mirror'?: string[]; 'registry-ca'?: string[]; 'registry-auth'?: string }): RegistryConfig {
+  const mirrors = pairs(values['registry-mirror'], '--registry-mirror');
+  for (const [host, urls] of mirrors) {
+    for (const u of urls) if (!/^https?:\/\/[^/]+/.test(u)) throw new UsageError(`--registry-mirror ${host}=${u}: the mirror must be an http(s) URL`);
+  }
+  const cas = new Map<string, string>();
+  for (const [host, files] of pairs(values['registry-ca'], '--registry-ca')) {
+    if (files.length > 1) throw new UsageError(`--registry-ca ${host}: given ${files.length} times`);
+    cas.set(host, readFileSync(resolve(files[0]!), 'utf8'));
+  }
+  let credentials = new Map<string, Credentials>();
+  if (values['registry-auth'] !== undefined) {
+    const file = resolve(values['registry-auth']);
+    credentials = parseDockerConfig(readFileSync(file, 'utf8'), file);
+  }
+  return { mirrors, cas, credentials };
+}
+
+function skipKinds(value: string | undefined): SkippableKind[] {
+  if (value === undefined) return [];
+  const kinds = value.split(',').map((k) => k.trim());
+  for (const k of kinds) {
+    if (!SKIPPABLE.includes(k as SkippableKind)) throw new UsageError(`--skip ${value}: ${JSON.stringify(k)} is not one of ${SKIPPABLE.join(', ')}`);
+  }
+  return [...new Set(kinds)] as SkippableKind[];
 }
 
 export async function bundleCommand(argv: string[], io: Io): Promise<number> {
@@ -44,18 +86,23 @@ export async function bundleCommand(argv: string[], io: Io): Promise<number> {
     out: { type: 'string', default: 'out' },
     cache: { type: 'string' },
     list: { type: 'boolean', default: false },
+    'registry-mirror': { type: 'string', multiple: true },
+    'registry-ca': { type: 'string', multiple: true },
+    'registry-auth': { type: 'string' },
+    skip: { type: 'string' },
+    push: { type: 'string' },
   }, USAGE);
   const loaded = profileOrExit(onePositional(positionals, 'profile', USAGE), io);
   if (typeof loaded === 'number') return loaded;
-  const artifacts = artifactsFor(loaded.profile);
+  const artifacts = neededArtifacts(artifactFacts(loaded.profile));
   if (values.list) {
     io.out(listBundle(artifacts).join('\n'));
     return EXIT.ok;
   }
-  if (values.from === undefined && values.mirror === undefined) {
-    throw new UsageError(`give --from DIR and/or --mirror URL\n\n${USAGE}`);
-  }
   if (values['mirror-ca'] !== undefined && values.mirror === undefined) throw new UsageError('--mirror-ca needs --mirror');
+  const skip = skipKinds(values.skip);
+  const registries = registryConfig(values);
+  const cacheDir = resolve(values.cache ?? join(homedir(), '.cache', 'kubeseed', 'artifacts'));
   const outDir = resolve(defaultBundleDir(resolve(values.out), loaded.profile.metadata.name));
   // One bar per download, then one for writing the tar.
   let bar: { label: string; bar: ProgressBar } | undefined;
@@ -70,16 +117,25 @@ export async function bundleCommand(argv: string[], io: Io): Promise<number> {
     artifacts,
     ...(values.from !== undefined ? { fromDir: resolve(values.from) } : {}),
     ...(values.mirror !== undefined ? { mirror: { url: values.mirror, ...(values['mirror-ca'] ? { caFile: resolve(values['mirror-ca']) } : {}) } } : {}),
-    cacheDir: resolve(values.cache ?? join(homedir(), '.cache', 'kubeseed', 'artifacts')),
+    cacheDir,
     outDir,
     sourceDateEpoch: sourceDateEpoch() ?? 0,
+    skip,
+    registries,
     onProgress: (e) => {
       if (e.type === 'download') barFor(`downloading ${e.artifact}`).update(e.bytes, e.total ?? undefined);
+      else if (e.type === 'pull') barFor(`pulling ${e.ref}`).update(e.bytes, e.total);
       else if (e.type === 'write') barFor('writing bundle').update(e.bytes, e.total);
     },
   });
   bar?.bar.done();
-  for (const m of result.missingImages) io.err(`note: image ${m.ref} not supplied (expected ${m.fileName} under --from images/); the site's registry must serve it`);
-  io.out(`${result.tarPath}: ${result.files.length} files, ${mib(result.bytes)}`);
+  const images = result.files.filter((f) => f.image).length;
+  io.out(`${result.tarPath}: ${result.files.length} files (${images} images), ${mib(result.bytes)}`);
+  if (values.push !== undefined) {
+    await pushImages(result.images, values.push, cacheDir, registries, (r) => {
+      io.out(`pushed ${r.reference} ${r.digest}`);
+      if (r.platformOnly) io.err(`note: ${r.reference}: the registry refuses an index whose other platforms are absent; the tag names this platform's manifest`);
+    });
+  }
   return EXIT.ok;
 }

@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseBundleManifest, type BundleManifest } from '../../render/artifacts/bundle-manifest.js';
+import { parseBundleManifest, type BundleManifest } from '../../plan/bundle-manifest.js';
 import { hasErrors } from '../../profile/diagnostics.js';
 import { loadProfile } from '../../profile/load.js';
 import type { Profile } from '../../profile/schema/v1alpha1.js';

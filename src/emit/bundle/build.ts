@@ -1,41 +1,37 @@
 /**
- * `kubeseed bundle`: gathers every artifact (from a --from directory, the content-addressed cache,
- * or a mirror), verifies each against the version table's sha256 while streaming it into a
- * deterministic tar, and writes kubeseed-bundle.tar with SHA256SUMS and bundle.json inside and
- * beside it. The tar is written under a temporary name and renamed only when complete, so a
- * failed build leaves no bundle behind.
+ * `kubeseed bundle`: composes the gatherers (binaries.ts, images.ts), then writes
+ * kubeseed-bundle.tar (bundle.json, SHA256SUMS, files/, images/) with SHA256SUMS and bundle.json
+ * beside it. Every file streams into the deterministic tar through a hash checked against the
+ * digest it was gathered at. Nothing is written under the bundle's own names until every
+ * artifact is in hand and the tar is complete, so a failed build leaves the previous bundle as it
+ * was (or none).
  */
 import { promises as fs } from 'node:fs';
-import { join } from 'node:path';
-import { mirrorUrl, type Artifact } from '../../plan/artifacts.js';
+import { basename, dirname, join } from 'node:path';
 import { makeOutputDir } from '../make-dir.js';
-import { cachedPath, partialPath } from './cache.js';
-import { DigestMismatchError, sha256File } from './digest.js';
-import { downloadResumable } from './download.js';
-import { BUNDLE_TAR, bundleJson, sha256sums, type BundledFile } from './manifest.js';
+import { ContentStore } from '../../oci/content-store.js';
+import { Registries, type RegistryConfig } from '../../oci/registries.js';
+import { isSiteImage, type Artifact } from '../../plan/artifacts.js';
+import { gatherBinaries } from './binaries.js';
+import { DigestMismatchError } from './digest.js';
+import type { Gathered, GatherOptions } from './gathered.js';
+import { gatherImages, type GatheredImage } from './images.js';
+import { BUNDLE_TAR, bundleJson, sha256sums, type BundledFile, type SkippableKind } from './manifest.js';
 import { writeTar, type TarEntry } from './tar.js';
 
-export type BundleProgress =
-  | { type: 'resolve'; artifact: string; from: 'dir' | 'cache' | 'mirror'; path: string }
-  | { type: 'download'; artifact: string; bytes: number; total: number | null; resumedFrom: number; attempt: number }
-  | { type: 'missing'; artifact: string; ref?: string }
-  | { type: 'write'; bytes: number; total: number }
-  | { type: 'done'; path: string; bytes: number };
+export type { BundleProgress } from './gathered.js';
 
-export interface BuildBundleOptions {
+export interface BuildBundleOptions extends GatherOptions {
   artifacts: readonly Artifact[];
-  /** Directory holding artifacts by file name (or by bundle path, e.g. an extracted bundle). */
-  fromDir?: string;
-  /** Mirror whose paths repeat the upstream URL paths; caFile is a PEM CA for https. */
-  mirror?: { url: string; caFile?: string };
+  /** The content-addressed cache: binaries and image blobs by sha256. */
   cacheDir: string;
   outDir: string;
   /** Seconds since the epoch stamped on every tar entry (the CLI passes $SOURCE_DATE_EPOCH); default 0. */
   sourceDateEpoch?: number;
-  /** Fail when an image tarball is not supplied, instead of listing it as required. */
-  requireImages?: boolean;
-  download?: { maxAttempts?: number; retryDelayMs?: number; timeoutMs?: number };
-  onProgress?: (e: BundleProgress) => void;
+  /** Kinds left out of the bundle (`images`: the release's; site images are always bundled). */
+  skip?: readonly SkippableKind[];
+  /** Registry mirrors, CAs and credentials for the images. */
+  registries?: RegistryConfig;
 }
 
 export interface BundleResult {
@@ -45,68 +41,8 @@ export interface BundleResult {
   /** Size of the tar in bytes. */
   bytes: number;
   files: BundledFile[];
-  /** Images not supplied (listed under requiredImages in bundle.json). */
-  missingImages: Artifact[];
-}
-
-interface Resolved {
-  artifact: Artifact;
-  path: string;
-  source: string;
-  from: 'dir' | 'cache' | 'mirror';
-  size: number;
-  sha256: string;
-  verified: boolean;
-}
-
-async function regularFileSize(path: string): Promise<number | null> {
-  try {
-    const st = await fs.stat(path);
-    return st.isFile() ? st.size : null;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw e;
-  }
-}
-
-async function resolveArtifact(a: Artifact, o: BuildBundleOptions, caPem: string | undefined): Promise<Resolved | null> {
-  if (!a.fileName || !a.bundlePath) return null;
-  if (o.fromDir) {
-    for (const candidate of [join(o.fromDir, a.fileName), join(o.fromDir, a.bundlePath)]) {
-      const size = await regularFileSize(candidate);
-      if (size === null) continue;
-      o.onProgress?.({ type: 'resolve', artifact: a.name, from: 'dir', path: candidate });
-      if (a.sha256) return { artifact: a, path: candidate, source: candidate, from: 'dir', size, sha256: a.sha256, verified: true };
-      // No digest to check against (an image the table has none for): record what was supplied.
-      const h = await sha256File(candidate);
-      return { artifact: a, path: candidate, source: candidate, from: 'dir', size: h.size, sha256: h.sha256, verified: false };
-    }
-  }
-  if (!a.sha256) return null;
-  const cached = cachedPath(o.cacheDir, a.sha256);
-  const cachedSize = await regularFileSize(cached);
-  if (cachedSize !== null) {
-    o.onProgress?.({ type: 'resolve', artifact: a.name, from: 'cache', path: cached });
-    return { artifact: a, path: cached, source: `${a.fileName} (cache ${cached})`, from: 'cache', size: cachedSize, sha256: a.sha256, verified: true };
-  }
-  if (o.mirror && a.url) {
-    const url = mirrorUrl(o.mirror.url, a.url);
-    const part = partialPath(o.cacheDir, a.sha256);
-    o.onProgress?.({ type: 'resolve', artifact: a.name, from: 'mirror', path: url });
-    const { size } = await downloadResumable({
-      url,
-      dest: part,
-      expectedSha256: a.sha256,
-      label: `${a.fileName} (${url})`,
-      ...(caPem ? { ca: caPem } : {}),
-      ...o.download,
-      onProgress: (p) => o.onProgress?.({ type: 'download', artifact: a.name, ...p }),
-    });
-    makeOutputDir(join(o.cacheDir, 'sha256'));
-    await fs.rename(part, cached);
-    return { artifact: a, path: cached, source: `${a.fileName} (cache ${cached})`, from: 'mirror', size, sha256: a.sha256, verified: true };
-  }
-  return null;
+  /** The images as pulled (for --push), in the order of the artifact list. */
+  images: { artifact: Artifact; pulled: GatheredImage['pulled'] }[];
 }
 
 async function writeAtomically(path: string, content: string): Promise<void> {
@@ -121,91 +57,78 @@ export async function buildBundle(o: BuildBundleOptions): Promise<BundleResult> 
   const arch = arches[0] as string;
   const kubeadm = o.artifacts.find((a) => a.name === 'kubeadm');
   if (!kubeadm) throw new Error('the artifact list has no kubeadm; it does not come from neededArtifacts');
-  const caPem = o.mirror?.caFile ? await fs.readFile(o.mirror.caFile, 'utf8') : undefined;
-
-  const resolved: Resolved[] = [];
-  const missingImages: Artifact[] = [];
-  const missing: string[] = [];
-  for (const a of o.artifacts) {
-    if (a.kind === 'package') continue;
-    const r = await resolveArtifact(a, o, caPem);
-    if (r) {
-      resolved.push(r);
-    } else if (a.kind === 'image' && !o.requireImages) {
-      missingImages.push(a);
-      o.onProgress?.({ type: 'missing', artifact: a.name, ...(a.ref ? { ref: a.ref } : {}) });
-    } else {
-      missing.push(a.fileName ?? a.name);
-    }
-  }
-  if (missing.length > 0) {
-    const looked = [o.fromDir ? `--from ${o.fromDir}` : null, `cache ${o.cacheDir}`, o.mirror ? `mirror ${o.mirror.url}` : 'no mirror given']
-      .filter(Boolean)
-      .join(', ');
-    throw new Error(`artifacts not found (${looked}): ${missing.join(', ')}`);
-  }
-
-  resolved.sort((x, y) => ((x.artifact.bundlePath ?? '') < (y.artifact.bundlePath ?? '') ? -1 : 1));
-  const files: BundledFile[] = resolved.map((r) => ({
-    artifact: r.artifact,
-    path: r.artifact.bundlePath as string,
-    sha256: r.sha256,
-    size: r.size,
-    verified: r.verified,
-  }));
-  const sums = sha256sums(files);
-  const meta = bundleJson({
-    kubernetesVersion: kubeadm.version,
-    arch,
-    files,
-    missingImages,
-    packages: o.artifacts.filter((a) => a.kind === 'package'),
-  });
-
-  const dirs = [...new Set(files.map((f) => f.path.slice(0, f.path.indexOf('/'))))].sort();
-  const entries: TarEntry[] = [
-    { type: 'buffer', path: 'bundle.json', mode: 0o644, content: Buffer.from(meta) },
-    { type: 'buffer', path: 'SHA256SUMS', mode: 0o644, content: Buffer.from(sums) },
-  ];
-  for (const d of dirs) {
-    entries.push({ type: 'directory', path: d, mode: 0o755 });
-    for (const r of resolved.filter((x) => (x.artifact.bundlePath as string).startsWith(`${d}/`))) {
-      entries.push({
-        type: 'file',
-        path: r.artifact.bundlePath as string,
-        mode: r.artifact.mode ?? 0o644,
-        source: r.path,
-        size: r.size,
-        sha256: r.sha256,
-        label: r.source,
-      });
-    }
-  }
-
-  makeOutputDir(o.outDir);
-  const tarPath = join(o.outDir, BUNDLE_TAR);
-  const tmp = join(o.outDir, `.${BUNDLE_TAR}.tmp-${process.pid}`);
-  const total = files.reduce((n, f) => n + f.size, 0);
-  let bytes: number;
+  const skip = new Set(o.skip ?? []);
+  const store = new ContentStore(o.cacheDir);
+  const mtime = new Date((o.sourceDateEpoch ?? 0) * 1000);
+  // Image archives are staged beside the output directory, which is made only once the tar is.
+  const stageDir = join(dirname(o.outDir), `.${basename(o.outDir)}.images.tmp-${process.pid}`);
+  const registries = new Registries(o.registries ?? {});
   try {
-    bytes = await writeTar(tmp, entries, {
-      mtime: new Date((o.sourceDateEpoch ?? 0) * 1000),
-      onBytes: (b) => o.onProgress?.({ type: 'write', bytes: b, total }),
+    const gathered: Gathered[] = skip.has('binaries') ? [] : await gatherBinaries(o.artifacts, o, store);
+    // --skip images leaves out the release's images; site images (extraImages) are always bundled:
+    // the profile names them for this purpose.
+    const wanted = o.artifacts.filter((a) => a.kind === 'image' && (!skip.has('images') || isSiteImage(a)));
+    const images = await gatherImages(wanted, { ...o, registries, stageDir, mtime }, store);
+    gathered.push(...images);
+
+    gathered.sort((x, y) => (x.file.path < y.file.path ? -1 : 1));
+    const files = gathered.map((g) => g.file);
+    const sums = sha256sums(files);
+    const meta = bundleJson({
+      kubernetesVersion: kubeadm.version,
+      arch,
+      skipped: [...skip],
+      files,
+      packages: o.artifacts.filter((a) => a.kind === 'package'),
     });
-    await fs.rename(tmp, tarPath);
-  } catch (e) {
-    await fs.rm(tmp, { force: true });
-    // A cached file that no longer matches its own name is corrupt: drop it so the next run refetches.
-    if (e instanceof DigestMismatchError) {
-      const bad = resolved.find((r) => r.source === e.file && r.from !== 'dir');
-      if (bad) await fs.rm(bad.path, { force: true });
+
+    const dirs = [...new Set(files.map((f) => f.path.slice(0, f.path.indexOf('/'))))].sort();
+    const entries: TarEntry[] = [
+      { type: 'buffer', path: 'bundle.json', mode: 0o644, content: Buffer.from(meta) },
+      { type: 'buffer', path: 'SHA256SUMS', mode: 0o644, content: Buffer.from(sums) },
+    ];
+    for (const d of dirs) {
+      entries.push({ type: 'directory', path: d, mode: 0o755 });
+      for (const g of gathered.filter((x) => x.file.path.startsWith(`${d}/`))) {
+        entries.push({ type: 'file', path: g.file.path, mode: g.file.artifact.mode ?? 0o644, source: g.source, size: g.file.size, sha256: g.file.sha256, label: g.label });
+      }
     }
-    throw e;
+
+    makeOutputDir(o.outDir);
+    const tarPath = join(o.outDir, BUNDLE_TAR);
+    const tmp = join(o.outDir, `.${BUNDLE_TAR}.tmp-${process.pid}`);
+    const total = files.reduce((n, f) => n + f.size, 0);
+    let bytes: number;
+    try {
+      ({ bytes } = await writeTar(tmp, entries, {
+        mtime,
+        onBytes: (b) => o.onProgress?.({ type: 'write', bytes: b, total }),
+      }));
+      await fs.rename(tmp, tarPath);
+    } catch (e) {
+      await fs.rm(tmp, { force: true });
+      // A cached file that no longer matches its own name is corrupt: drop it so the next run refetches.
+      if (e instanceof DigestMismatchError) {
+        const bad = gathered.find((g) => g.label === e.file && g.from !== 'dir');
+        if (bad && bad.from !== 'registry') await fs.rm(bad.source, { force: true });
+      }
+      throw e;
+    }
+    const sha256sumsPath = join(o.outDir, 'SHA256SUMS');
+    const bundleJsonPath = join(o.outDir, 'bundle.json');
+    await writeAtomically(sha256sumsPath, sums);
+    await writeAtomically(bundleJsonPath, meta);
+    o.onProgress?.({ type: 'done', path: tarPath, bytes });
+    return {
+      tarPath,
+      sha256sumsPath,
+      bundleJsonPath,
+      bytes,
+      files,
+      images: images.map((g) => ({ artifact: g.file.artifact, pulled: g.pulled })),
+    };
+  } finally {
+    registries.close();
+    await fs.rm(stageDir, { recursive: true, force: true });
   }
-  const sha256sumsPath = join(o.outDir, 'SHA256SUMS');
-  const bundleJsonPath = join(o.outDir, 'bundle.json');
-  await writeAtomically(sha256sumsPath, sums);
-  await writeAtomically(bundleJsonPath, meta);
-  o.onProgress?.({ type: 'done', path: tarPath, bytes });
-  return { tarPath, sha256sumsPath, bundleJsonPath, bytes, files, missingImages };
 }

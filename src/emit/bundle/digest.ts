@@ -46,18 +46,12 @@ export class HashingStream extends Transform {
   }
 }
 
-/** Feeds a file's bytes into `hash` (so a resumed download can continue the same hash). */
-export async function hashFileInto(path: string, hash: Hash): Promise<number> {
-  let bytes = 0;
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
-    hash.update(chunk as Buffer);
-    bytes += (chunk as Buffer).length;
-  }
-  return bytes;
-}
-
 export async function sha256File(path: string): Promise<{ sha256: string; size: number }> {
   const h = createHash('sha256');
-  const size = await hashFileInto(path, h);
+  let size = 0;
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
+    h.update(chunk as Buffer);
+    size += (chunk as Buffer).length;
+  }
   return { sha256: h.digest('hex'), size };
 }

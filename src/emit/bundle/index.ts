@@ -3,4 +3,4 @@ export { buildBundle, type BuildBundleOptions, type BundleProgress, type BundleR
 export { DigestMismatchError } from './digest.js';
 export { downloadResumable, HttpStatusError, type DownloadOptions, type DownloadProgress } from './download.js';
 export { listBundle } from './list.js';
-export { BUNDLE_FORMAT_VERSION, BUNDLE_TAR, bundleJson, sha256sums, type BundledFile } from './manifest.js';
+export { BUNDLE_FORMAT_VERSION, BUNDLE_TAR, bundleJson, sha256sums, type BundledFile, type SkippableKind } from './manifest.js';

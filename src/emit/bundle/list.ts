@@ -12,9 +12,12 @@ export function listBundle(artifacts: readonly Artifact[]): string[] {
       case 'archive':
         lines.push(`${a.kind.padEnd(7)} ${a.name} ${a.version} ${a.arch} sha256:${a.sha256} ${a.url}`);
         break;
-      case 'image':
-        lines.push(`image   ${a.ref} ${a.arch} ${a.sha256 ? `sha256:${a.sha256}` : 'sha256:unknown'} --from ${a.bundlePath}`);
+      case 'image': {
+        // The upstream reference, when kubelet asks for the image under another name (imageRepository).
+        const pulled = a.pull?.replace(/@sha256:[0-9a-f]{64}$/, '');
+        lines.push(`image   ${a.ref} ${a.arch} ${a.digest}${pulled && pulled !== a.ref ? ` from ${pulled}` : ''}`);
         break;
+      }
       case 'package':
         lines.push(`package ${a.package?.name} (${a.package?.manager}, provides ${a.package?.tool})`);
         break;

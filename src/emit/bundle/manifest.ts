@@ -1,21 +1,27 @@
 /**
  * The bundle's own description: SHA256SUMS (checked with `sha256sum -c SHA256SUMS` in the
- * extracted tree) and bundle.json. Pure: built from resolved entries, serialized by toJson.
+ * extracted tree) and bundle.json (its schema: src/plan/bundle-manifest.ts). Pure: built from
+ * gathered entries, serialized by toJson.
  */
 import type { Artifact } from '../../plan/artifacts.js';
+import { BUNDLE_FORMAT_VERSION } from '../../plan/bundle-manifest.js';
 import { toJson } from '../../render/serialize.js';
 
-export const BUNDLE_FORMAT_VERSION = 1;
+export { BUNDLE_FORMAT_VERSION };
 export const BUNDLE_TAR = 'kubeseed-bundle.tar';
 
-/** One file inside the bundle, with the digest and size it was verified at. */
+/** The kinds `--skip` can leave out. */
+export type SkippableKind = 'binaries' | 'images' | 'packages';
+
+/** One file inside the bundle, with the digest and size it was checked at. */
 export interface BundledFile {
   artifact: Artifact;
   path: string;
+  /** sha256 (hex) of the file: for an image, of the archive kubeseed wrote. */
   sha256: string;
   size: number;
-  /** False for an image tarball the table has no digest for (recorded, not checked). */
-  verified: boolean;
+  /** Images: what the archive holds. */
+  image?: { digest: string; manifestDigest: string; platform: string };
 }
 
 /** `<hex>  <path>` lines, sorted by path: the format `sha256sum -c` reads. */
@@ -29,9 +35,9 @@ export function sha256sums(files: readonly BundledFile[]): string {
 export interface BundleMeta {
   kubernetesVersion: string;
   arch: string;
+  /** Kinds left out with --skip. */
+  skipped?: readonly SkippableKind[];
   files: readonly BundledFile[];
-  /** Images the profile needs that were not supplied; the site must provide them otherwise. */
-  missingImages: readonly Artifact[];
   /** OS packages the nodes install from their distribution's repositories. */
   packages: readonly Artifact[];
 }
@@ -42,6 +48,7 @@ export function bundleJson(m: BundleMeta): string {
     version: BUNDLE_FORMAT_VERSION,
     kubernetesVersion: m.kubernetesVersion,
     arch: m.arch,
+    skipped: [...(m.skipped ?? [])].sort(),
     artifacts: m.files.map((f) => ({
       name: f.artifact.name,
       kind: f.artifact.kind,
@@ -49,13 +56,13 @@ export function bundleJson(m: BundleMeta): string {
       path: f.path,
       sha256: f.sha256,
       size: f.size,
-      verified: f.verified,
       ...(f.artifact.url ? { url: f.artifact.url } : {}),
-      ...(f.artifact.ref ? { ref: f.artifact.ref } : {}),
       ...(f.artifact.installTo ? { installTo: f.artifact.installTo } : {}),
       ...(f.artifact.mode !== undefined ? { mode: `0${f.artifact.mode.toString(8)}` } : {}),
+      ...(f.artifact.ref ? { ref: f.artifact.ref } : {}),
+      ...(f.artifact.pull ? { source: f.artifact.pull } : {}),
+      ...(f.image ? { digest: f.image.digest, manifestDigest: f.image.manifestDigest, platform: f.image.platform } : {}),
     })),
-    requiredImages: m.missingImages.map((a) => ({ name: a.name, ref: a.ref, fileName: a.fileName })),
     packages: m.packages.map((a) => ({ tool: a.package?.tool, manager: a.package?.manager, name: a.package?.name })),
   });
 }

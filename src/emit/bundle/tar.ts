@@ -5,6 +5,7 @@
  * the bundle promises, and no file is ever held in memory.
  */
 import archiver from 'archiver';
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { createReadStream, createWriteStream, type Stats } from 'node:fs';
 import { DigestMismatchError, HashingStream } from './digest.js';
@@ -28,10 +29,18 @@ export interface TarOptions {
   mtime: Date;
   /** Called as bytes reach the output file. */
   onBytes?: (written: number) => void;
+  /** Also hash the tar as it is written (an image archive, listed in SHA256SUMS). */
+  sha256?: boolean;
+}
+
+export interface TarResult {
+  bytes: number;
+  /** The tar's own sha256 (hex) when asked for; null otherwise. */
+  sha256: string | null;
 }
 
 /** Writes `entries` to `dest` as a tar; rejects (leaving `dest` for the caller to remove) on any error. */
-export async function writeTar(dest: string, entries: readonly TarEntry[], opts: TarOptions): Promise<number> {
+export async function writeTar(dest: string, entries: readonly TarEntry[], opts: TarOptions): Promise<TarResult> {
   const archive = archiver('tar');
   const out = createWriteStream(dest);
   let failure: Error | null = null;
@@ -42,8 +51,10 @@ export async function writeTar(dest: string, entries: readonly TarEntry[], opts:
   archive.on('warning', fail);
   out.on('error', fail);
   let written = 0;
+  const whole = opts.sha256 ? createHash('sha256') : null;
   archive.on('data', (chunk: Buffer) => {
     written += chunk.length;
+    whole?.update(chunk);
     opts.onBytes?.(written);
   });
   archive.pipe(out);
@@ -101,7 +112,7 @@ export async function writeTar(dest: string, entries: readonly TarEntry[], opts:
     await archive.finalize();
     await closed;
     if (failure) throw failure;
-    return written;
+    return { bytes: written, sha256: whole ? whole.digest('hex') : null };
   } catch (err) {
     archive.abort();
     out.destroy();

@@ -5,6 +5,7 @@
  * README can name them.
  */
 import { z } from 'zod';
+import { formatReference, parseReference } from '../../oci/reference.js';
 
 /** RFC 1123 label: node names become hostnames, file names and shell arguments. */
 export const RFC1123_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
@@ -15,6 +16,32 @@ const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const K8S_VERSION = /^v\d+\.\d+\.\d+$/;
 const SEMVER = /^\d+\.\d+\.\d+$/;
+/** An image reference with a sha256 digest (`host/path[:tag]@sha256:<hex>`), as extraImages holds them. */
+function pinnedImage(v: string, ctx: z.RefinementCtx): void {
+  try {
+    const r = parseReference(v);
+    if (!r.digest) ctx.addIssue({ code: 'custom', message: 'must be pinned by digest: <reference>@sha256:<index digest>' });
+  } catch (e) {
+    ctx.addIssue({ code: 'custom', message: (e as Error).message });
+  }
+}
+
+/** Two entries naming the same image (after docker normalisation) would import one over the other. */
+function uniqueImages(list: string[], ctx: z.RefinementCtx): void {
+  const seen = new Map<string, number>();
+  list.forEach((v, i) => {
+    let key: string;
+    try {
+      key = formatReference(parseReference(v), { digest: false });
+    } catch {
+      return;
+    }
+    const first = seen.get(key);
+    if (first !== undefined) ctx.addIssue({ code: 'custom', path: [i], message: `names the same image as extraImages[${first}] (${key})` });
+    else seen.set(key, i);
+  });
+}
+
 /** Image references reach shell scripts and TOML; allow only what registries allow. */
 const IMAGE_REF = /^[a-z0-9]([a-z0-9._:/-]*[a-z0-9])?(@sha256:[a-f0-9]{64})?$/;
 /** Registry host names as containerd's certs.d directory names them (host or host:port). */
@@ -114,6 +141,8 @@ export const ProfileSchema = z.strictObject({
       /** Where a VM template carries the bundle; when absent the node looks on the seed ISO. */
       bundlePath: absPath.optional(),
       arch: z.enum(['amd64', 'arm64']).default('amd64'),
+      /** Site images bundled and imported beside the release's, each pinned by its index digest. */
+      extraImages: z.array(z.string().superRefine(pinnedImage)).superRefine(uniqueImages).default([]),
     }).prefault({}),
     access: z.strictObject({
       user: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, 'must be a Linux user name').default('kubeseed'),

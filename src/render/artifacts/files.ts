@@ -5,7 +5,6 @@
  * and /etc/crictl.yaml.
  */
 import type { ClusterPlan, NodeShape } from '../../plan/types.js';
-import type { VersionTable } from '../../plan/versions.js';
 import { textFile, type NodeFile } from '../files.js';
 import { scriptCommon } from '../scripts/phases.js';
 import { renderScript } from '../scripts/template.js';
@@ -54,8 +53,8 @@ export function crictlConfig(plan: ClusterPlan): string {
   return toYaml({ 'runtime-endpoint': plan.containerd.socket, 'image-endpoint': plan.containerd.socket, timeout: 10 });
 }
 
-export function renderArtifactsPhase(plan: ClusterPlan, table?: VersionTable): string {
-  const list = nodeArtifacts(plan, plan.artifacts.bundle, table);
+export function renderArtifactsPhase(plan: ClusterPlan): string {
+  const list = nodeArtifacts(plan);
   const units = stagedUnits(plan, list);
   const installs = (name: string) => list.files.some((f) => f.name === name && f.kind !== 'package');
   return renderScript('phase-artifacts', {
@@ -76,9 +75,9 @@ export function renderArtifactsPhase(plan: ClusterPlan, table?: VersionTable): s
 }
 
 /** Files the artifacts phase reads (the phase script itself is registered in scripts/phases.ts). */
-export function artifactsFiles(plan: ClusterPlan, node: NodeShape, table?: VersionTable): NodeFile[] {
+export function artifactsFiles(plan: ClusterPlan, node: NodeShape): NodeFile[] {
   if (!node.phases.includes('artifacts')) return [];
-  const list = nodeArtifacts(plan, plan.artifacts.bundle, table);
+  const list = nodeArtifacts(plan);
   return [
     ...stagedUnits(plan, list).map((u) => textFile(u.staged, u.content)),
     textFile(CRICTL_CONFIG, crictlConfig(plan)),

@@ -3,22 +3,22 @@
  * compiled into the node's own phase script, so the node checks every file against digests it
  * got from kubeseed, never against what a bundle says about itself.
  *
- * - source bundle with the bundle's bundle.json at compile time (plan.artifacts.bundle): exactly
- *   the files that bundle carries, with its digests (kubeseed bundle checked binaries and
- *   archives against the version table; they are checked against it again here);
- * - source bundle without it, mirror, online: the version table's list (neededArtifacts), images
- *   only where the table has their digest.
+ * - source bundle with the bundle's bundle.json at compile time (plan.artifacts.bundle, checked
+ *   against the plan by buildPlan): exactly the files that bundle carries, with its digests;
+ * - source bundle without it: the plan's artifacts at their bundle paths; images are checked by
+ *   their pinned index digest only (their archives' sha256 is known once a bundle is built);
+ * - mirror, online: the plan's binaries and archives; kubelet pulls the images itself.
  * Pure.
  */
-import { mirrorUrl, neededArtifacts, type Artifact, type ArtifactKind } from '../../plan/artifacts.js';
+import { mirrorUrl, sortArtifacts, type Artifact, type ArtifactKind } from '../../plan/artifacts.js';
+import type { BundleEntry, BundleManifest } from '../../plan/bundle-manifest.js';
 import type { ClusterPlan } from '../../plan/types.js';
-import { versionTable, type VersionTable } from '../../plan/versions.js';
-import type { BundleEntry, BundleManifest } from './bundle-manifest.js';
 
 export interface NodeArtifact {
   /** `kubeadm`, `containerd`, `image/pause`, `package/ipvsadm` */
   readonly name: string;
   readonly kind: ArtifactKind;
+  /** sha256 of the file; '' for an image archive whose sha256 is not known at compile time. */
   readonly sha256: string;
   /** bundle: the path inside the bundle tar; mirror/online: the file name it is saved under. */
   readonly file: string;
@@ -28,8 +28,10 @@ export interface NodeArtifact {
   readonly installTo: string;
   /** binary: its mode (0o755); 0 for the other kinds (archive members keep their own modes). */
   readonly mode: number;
-  /** image: the reference it is known by; '' otherwise. */
+  /** image: the reference it is imported as and kubelet asks for; '' otherwise. */
   readonly ref: string;
+  /** image: the index digest `sha256:<hex>` the reference must resolve to; '' otherwise. */
+  readonly digest: string;
 }
 
 /** An OS package the node installs by name from its distribution (or, from a bundle, expects present). */
@@ -41,7 +43,7 @@ export interface NodePackage {
 export interface NodeArtifactList {
   readonly files: readonly NodeArtifact[];
   readonly packages: readonly NodePackage[];
-  /** Lines the phase logs about what it will not install (absent from the bundle, no digest). */
+  /** Lines the phase logs about what it will not install (absent from the bundle). */
   readonly notes: readonly string[];
 }
 
@@ -73,51 +75,10 @@ function shippedByOs(plan: ClusterPlan, name: string): boolean {
   return plan.os.shipsContainerd && (name === 'containerd' || name === 'runc');
 }
 
-function neededFor(plan: ClusterPlan, table: VersionTable): Artifact[] {
-  return neededArtifacts({
-    kubernetesVersion: plan.kubernetes.version,
-    arch: plan.artifacts.arch,
-    containerdVersion: plan.containerd.version,
-    osFamily: plan.os.family,
-    source: plan.artifacts.source,
-    imageRepository: plan.kubernetes.imageRepository,
-  }, table);
-}
-
-/**
- * Problems that make a bundle.json unusable for this plan (another version or arch, a digest that
- * differs from the version table, something kubeseed cannot install). Empty when it fits.
- */
-export function bundleProblems(plan: ClusterPlan, bundle: BundleManifest, table: VersionTable = versionTable()): string[] {
-  const out: string[] = [];
-  if (bundle.kubernetesVersion !== plan.kubernetes.version || bundle.arch !== plan.artifacts.arch) {
-    out.push(`the bundle is for Kubernetes ${bundle.kubernetesVersion} ${bundle.arch}, the profile wants ${plan.kubernetes.version} ${plan.artifacts.arch}: run kubeseed bundle again`);
-  }
-  const needed = new Map(neededFor(plan, table).map((a) => [a.name, a]));
-  for (const e of bundle.artifacts) {
-    if (e.kind === 'binary' || e.kind === 'archive') {
-      const want = needed.get(e.name);
-      if (!want || installTarget(plan, e.name) === undefined) {
-        out.push(`${e.path}: the bundle lists ${e.name} (${e.kind}), which this profile does not install`);
-      } else if (want.kind !== e.kind) {
-        out.push(`${e.path}: the bundle lists ${e.name} as ${e.kind}, the version table as ${want.kind}`);
-      } else if (want.sha256 !== e.sha256) {
-        out.push(`${e.path}: the bundle lists ${e.name} with sha256 ${e.sha256}, the version table has ${want.sha256} for ${want.version} ${want.arch}`);
-      }
-    } else if (e.kind === 'package' && !/\.(deb|rpm)$/.test(e.path)) {
-      out.push(`${e.path}: an OS package in a bundle must be a .deb or .rpm file`);
-    }
-  }
-  return out;
-}
-
-function fromBundle(plan: ClusterPlan, bundle: BundleManifest, needed: Artifact[], table: VersionTable): NodeArtifactList {
-  const problems = bundleProblems(plan, bundle, table);
-  if (problems.length > 0) throw new Error(`bundle.json does not fit profile ${plan.name}:\n  ${problems.join('\n  ')}`);
-  const byName = new Map(needed.map((a) => [a.name, a]));
+function fromBundle(plan: ClusterPlan, bundle: BundleManifest): NodeArtifactList {
+  const byName = new Map(plan.artifacts.needed.map((a) => [a.name, a]));
   const entry = (e: BundleEntry): NodeArtifact | null => {
     if (shippedByOs(plan, e.name)) return null;
-    const binary = e.kind === 'binary';
     return {
       name: e.name,
       kind: e.kind,
@@ -125,71 +86,51 @@ function fromBundle(plan: ClusterPlan, bundle: BundleManifest, needed: Artifact[
       file: e.path,
       url: '',
       installTo: e.kind === 'binary' || e.kind === 'archive' ? installTarget(plan, e.name)! : '',
-      mode: binary ? (byName.get(e.name)?.mode ?? 0o755) : 0,
+      mode: e.kind === 'binary' ? (byName.get(e.name)?.mode ?? 0o755) : 0,
       ref: e.kind === 'image' ? (e.ref ?? '') : '',
+      digest: e.kind === 'image' ? (e.digest ?? '') : '',
     };
   };
   const files = bundle.artifacts.map(entry).filter((a): a is NodeArtifact => a !== null);
   const carried = new Set(files.map((f) => f.name));
   const notes: string[] = [];
-  for (const a of needed) {
-    if ((a.kind === 'binary' || a.kind === 'archive') && !shippedByOs(plan, a.name) && !carried.has(a.name)) {
-      notes.push(`the bundle carries no ${a.name} (${a.fileName}): not installed here`);
-    }
+  for (const a of plan.artifacts.needed) {
+    if (carried.has(a.name) || shippedByOs(plan, a.name)) continue;
+    if (a.kind === 'binary' || a.kind === 'archive') notes.push(`the bundle carries no ${a.name} (${a.fileName}): not installed here`);
+    if (a.kind === 'image') notes.push(`the bundle carries no image ${a.ref}: the registry must serve it`);
   }
-  for (const img of bundle.requiredImages) {
-    notes.push(`the bundle carries no image ${img.ref ?? img.name}: the registry must serve it`);
-  }
-  const packages = needed
+  const packages = plan.artifacts.needed
     .filter((a) => a.kind === 'package' && a.package && !carried.has(a.name))
     .map((a) => ({ tool: a.package!.tool, name: a.package!.name }));
   return { files: sortArtifacts(files), packages, notes };
 }
 
-function fromTable(plan: ClusterPlan, needed: Artifact[]): NodeArtifactList {
+function fromPlan(plan: ClusterPlan): NodeArtifactList {
   const { source, mirror } = plan.artifacts;
   const files: NodeArtifact[] = [];
-  const notes: string[] = [];
-  for (const a of needed) {
-    if (a.kind === 'package' || shippedByOs(plan, a.name)) continue;
-    if (!a.sha256 || !a.fileName) {
-      notes.push(`no sha256 for ${a.ref ?? a.name} was compiled in (build the bundle before compiling): not imported here`);
-      continue;
-    }
+  const pulled = (a: Artifact) => a.kind === 'image' && source !== 'bundle';
+  for (const a of plan.artifacts.needed) {
+    if (a.kind === 'package' || shippedByOs(plan, a.name) || pulled(a)) continue;
     const upstream = a.url ?? '';
     files.push({
       name: a.name,
       kind: a.kind,
-      sha256: a.sha256,
-      file: source === 'bundle' ? a.bundlePath! : a.fileName,
+      sha256: a.sha256 ?? '',
+      file: source === 'bundle' ? a.bundlePath! : a.fileName!,
       url: source === 'bundle' ? '' : source === 'mirror' ? mirrorUrl(mirror!.url, upstream) : upstream,
       installTo: a.kind === 'image' ? '' : installTarget(plan, a.name)!,
       mode: a.kind === 'binary' ? (a.mode ?? 0o755) : 0,
       ref: a.ref ?? '',
+      digest: a.digest ?? '',
     });
   }
-  const packages = needed.filter((a) => a.kind === 'package' && a.package).map((a) => ({ tool: a.package!.tool, name: a.package!.name }));
-  return { files: sortArtifacts(files), packages, notes };
+  const packages = plan.artifacts.needed.filter((a) => a.kind === 'package' && a.package).map((a) => ({ tool: a.package!.tool, name: a.package!.name }));
+  return { files: sortArtifacts(files), packages, notes: [] };
 }
 
-const KIND_ORDER: Record<ArtifactKind, number> = { package: 0, binary: 1, archive: 2, image: 3 };
-
-/** Install order: OS package files first (a packaged containerd brings runc), then binaries, archives, images. */
-function sortArtifacts(files: NodeArtifact[]): NodeArtifact[] {
-  return files.sort((a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-}
-
-/**
- * The artifacts the node installs. `bundle` defaults to the plan's (the bundle.json read at
- * compile time); it is only used with source bundle. Throws when a bundle.json does not fit the
- * plan (another version or arch, a digest that differs from the version table).
- */
-export function nodeArtifacts(
-  plan: ClusterPlan,
-  bundle: BundleManifest | undefined = plan.artifacts.bundle,
-  table: VersionTable = versionTable(),
-): NodeArtifactList {
-  const needed = neededFor(plan, table);
-  if (plan.artifacts.source === 'bundle' && bundle) return fromBundle(plan, bundle, needed, table);
-  return fromTable(plan, needed);
+/** The artifacts the node installs (from the built bundle's bundle.json when the plan has one). */
+export function nodeArtifacts(plan: ClusterPlan): NodeArtifactList {
+  const bundle = plan.artifacts.bundle;
+  if (plan.artifacts.source === 'bundle' && bundle) return fromBundle(plan, bundle);
+  return fromPlan(plan);
 }

@@ -11,13 +11,13 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { mirrorUrl } from '../../../src/emit/bundle/index.js';
-import { neededArtifacts } from '../../../src/plan/artifacts.js';
+import { artifactFacts, bundleProblems, neededArtifacts } from '../../../src/plan/artifacts.js';
 import { buildPlan } from '../../../src/plan/build.js';
 import type { ClusterPlan } from '../../../src/plan/types.js';
 import { givenPaths } from '../../../src/profile/given.js';
 import { artifactsFiles } from '../../../src/render/artifacts/files.js';
-import { parseBundleManifest, type BundleManifest } from '../../../src/render/artifacts/bundle-manifest.js';
-import { bundleProblems, nodeArtifacts } from '../../../src/render/artifacts/list.js';
+import { parseBundleManifest, type BundleManifest } from '../../../src/plan/bundle-manifest.js';
+import { nodeArtifacts } from '../../../src/render/artifacts/list.js';
 import { nodeFiles, renderNodeOutputs } from '../../../src/render/node.js';
 import { FAKE_SECRETS, planFromFile, profileFrom } from '../../builders/plan.js';
 import { needTools, run } from '../../helpers/tools.js';
@@ -40,21 +40,20 @@ const FLATCAR_PROFILE = withArtifacts('profiles/lab.yaml', '    source: bundle')
  * Debian's ipvsadm .deb supplied: binaries and archives at the version table's digests.
  */
 function bundleManifest(): BundleManifest {
-  const needed = neededArtifacts({ kubernetesVersion: 'v1.31.13', arch: 'amd64', osFamily: 'ubuntu', source: 'bundle' });
+  const needed = neededArtifacts({ kubernetesVersion: 'v1.31.12', arch: 'amd64', osFamily: 'ubuntu' });
   const files = needed.filter((a) => a.kind === 'binary' || a.kind === 'archive' || a.name === 'image/pause');
   return parseBundleManifest(JSON.stringify({
     kind: 'KubeseedBundle',
-    version: 1,
-    kubernetesVersion: 'v1.31.13',
+    version: 2,
+    kubernetesVersion: 'v1.31.12',
     arch: 'amd64',
     artifacts: [
       ...files.map((a) => ({
-        name: a.name, kind: a.kind, version: a.version, path: a.bundlePath, sha256: a.sha256 ?? 'e'.repeat(64), size: 1000, verified: a.sha256 !== null,
-        ...(a.ref ? { ref: a.ref } : {}),
+        name: a.name, kind: a.kind, version: a.version, path: a.bundlePath, sha256: a.sha256 ?? 'e'.repeat(64), size: 1000,
+        ...(a.ref ? { ref: a.ref, source: a.pull, digest: a.digest, manifestDigest: `sha256:${'c'.repeat(64)}`, platform: 'linux/amd64' } : {}),
       })),
-      { name: 'package/ipvsadm', kind: 'package', version: '1:1.31-1+b1', path: 'packages/ipvsadm_1.31-1+b1_amd64.deb', sha256: 'd'.repeat(64), size: 1000, verified: true },
+      { name: 'package/ipvsadm', kind: 'package', version: '1:1.31-1+b1', path: 'packages/ipvsadm_1.31-1+b1_amd64.deb', sha256: 'd'.repeat(64), size: 1000 },
     ],
-    requiredImages: needed.filter((a) => a.kind === 'image' && a.name !== 'image/pause').map((a) => ({ name: a.name, ref: a.ref, fileName: a.fileName })),
     packages: [],
   }));
 }
@@ -146,14 +145,14 @@ describe('nodeArtifacts', () => {
   it('mirror: every download URL is the one kubeseed bundle uses for that mirror', () => {
     const plan = planFromFile('profiles/external-etcd.yaml');
     const list = nodeArtifacts(plan);
-    const needed = neededArtifacts({ kubernetesVersion: plan.kubernetes.version, arch: 'amd64', containerdVersion: plan.containerd.version, osFamily: 'rocky', source: 'mirror' });
+    const needed = neededArtifacts({ kubernetesVersion: plan.kubernetes.version, arch: 'amd64', containerdVersion: plan.containerd.version, osFamily: 'rocky' });
     expect(list.files.map((f) => f.name)).toEqual(['kubeadm', 'kubectl', 'kubelet', 'runc', 'cni-plugins', 'containerd', 'crictl']);
     for (const f of list.files) {
       const a = needed.find((n) => n.name === f.name)!;
       expect(f.url).toBe(mirrorUrl('https://artifacts.example.internal/kubeseed', a.url!));
       expect(f.sha256).toBe(a.sha256);
     }
-    expect(list.files.find((f) => f.name === 'kubeadm')!.url).toBe('https://artifacts.example.internal/kubeseed/release/v1.31.13/bin/linux/amd64/kubeadm');
+    expect(list.files.find((f) => f.name === 'kubeadm')!.url).toBe('https://artifacts.example.internal/kubeseed/release/v1.31.12/bin/linux/amd64/kubeadm');
     expect(list.packages).toEqual([
       { tool: 'conntrack', name: 'conntrack' }, { tool: 'ebtables', name: 'ebtables' }, { tool: 'ethtool', name: 'ethtool' },
       { tool: 'ipvsadm', name: 'ipvsadm' }, { tool: 'socat', name: 'socat' },
@@ -183,47 +182,61 @@ describe('nodeArtifacts', () => {
     ]);
   });
 
-  it('bundle without bundle.json: table files at their bundle paths; images without a digest are noted, not expected', () => {
-    const list = nodeArtifacts(planOf(BUNDLE_PROFILE));
-    expect(list.files.map((f) => [f.file, f.url])).toEqual([
-      ['files/kubeadm', ''], ['files/kubectl', ''], ['files/kubelet', ''], ['files/runc.amd64', ''],
-      ['files/cni-plugins-linux-amd64-v1.8.0.tgz', ''], ['files/containerd-1.7.30-linux-amd64.tar.gz', ''], ['files/crictl-v1.31.1-linux-amd64.tar.gz', ''],
+  it('bundle without bundle.json: the plan\'s files at their bundle paths; images checked by their pinned index digest', () => {
+    const plan = planOf(BUNDLE_PROFILE);
+    const list = nodeArtifacts(plan);
+    const table = plan.artifacts.needed.filter((a) => a.kind === 'image');
+    expect(list.files.map((f) => [f.file, f.url, f.sha256 === '' ? '' : 'sha256', f.ref, f.digest])).toEqual([
+      ['files/kubeadm', '', 'sha256', '', ''], ['files/kubectl', '', 'sha256', '', ''], ['files/kubelet', '', 'sha256', '', ''], ['files/runc.amd64', '', 'sha256', '', ''],
+      ['files/cni-plugins-linux-amd64-v1.8.0.tgz', '', 'sha256', '', ''], ['files/containerd-1.7.30-linux-amd64.tar.gz', '', 'sha256', '', ''], ['files/crictl-v1.31.1-linux-amd64.tar.gz', '', 'sha256', '', ''],
+      ...table.map((a) => [a.bundlePath, '', '', a.ref, a.digest]),
     ]);
-    expect(list.notes).toContain('no sha256 for registry.k8s.io/pause:3.10 was compiled in (build the bundle before compiling): not imported here');
+    expect(list.files.find((f) => f.name === 'image/pause')).toMatchObject({ ref: 'registry.k8s.io/pause:3.10', digest: 'sha256:ee6521f290b2168b6e0935a181d4cff9be1ac3f505666ef0e3c98fae8199917a' });
+    expect(list.notes).toEqual([]);
   });
 
-  it('bundle with bundle.json: exactly its files, package files first; its package is not installed by name', () => {
+  it('mirror and online nodes leave images to kubelet', () => {
+    expect(nodeArtifacts(planFromFile('profiles/ha.yaml')).files.filter((f) => f.kind === 'image')).toEqual([]);
+  });
+
+  it('bundle with bundle.json: exactly its files, package files first; its package is not installed by name; images it lacks are noted', () => {
     const list = nodeArtifacts(planOf(BUNDLE_PROFILE, bundleManifest()));
     expect(list.files.map((f) => f.name)).toEqual([
       'package/ipvsadm', 'kubeadm', 'kubectl', 'kubelet', 'runc', 'cni-plugins', 'containerd', 'crictl', 'image/pause',
     ]);
     expect(list.packages.map((p) => p.name)).toEqual(['conntrack', 'ebtables', 'ethtool', 'socat']);
+    expect(list.notes).toContain('the bundle carries no image registry.k8s.io/kube-apiserver:v1.31.12: the registry must serve it');
   });
 
-  it('refuses a bundle.json for another version, with a digest other than the table, or with a binary it cannot place', () => {
-    const plan = planOf(BUNDLE_PROFILE);
+  it('refuses a bundle.json for another version, with a digest other than the table, a binary it cannot place, or another image digest', () => {
+    const profile = profileFrom(BUNDLE_PROFILE);
+    const facts = artifactFacts(profile);
+    const needed = neededArtifacts(facts);
     const good = bundleManifest();
-    expect(bundleProblems(plan, good)).toEqual([]);
+    expect(bundleProblems(needed, facts, good)).toEqual([]);
     const kubeadm = good.artifacts.find((a) => a.name === 'kubeadm')!;
+    const pause = good.artifacts.find((a) => a.name === 'image/pause')!;
+    const other = `sha256:${'9'.repeat(64)}`;
     const bad: BundleManifest = {
       ...good,
       kubernetesVersion: 'v1.30.13',
       artifacts: [
-        ...good.artifacts.map((a) => (a.name === 'kubeadm' ? { ...a, sha256: 'f'.repeat(64) } : a)),
-        { name: 'helm', kind: 'binary', version: '3', path: 'files/helm', sha256: 'a'.repeat(64), size: 1, verified: false },
+        ...good.artifacts.map((a) => (a.name === 'kubeadm' ? { ...a, sha256: 'f'.repeat(64) } : a.name === 'image/pause' ? { ...a, digest: other } : a)),
+        { name: 'helm', kind: 'binary', version: '3', path: 'files/helm', sha256: 'a'.repeat(64), size: 1 },
       ],
     };
-    expect(bundleProblems(plan, bad)).toEqual([
-      'the bundle is for Kubernetes v1.30.13 amd64, the profile wants v1.31.13 amd64: run kubeseed bundle again',
-      `files/kubeadm: the bundle lists kubeadm with sha256 ${'f'.repeat(64)}, the version table has ${kubeadm.sha256} for v1.31.13 amd64`,
+    expect(bundleProblems(needed, facts, bad)).toEqual([
+      'the bundle is for Kubernetes v1.30.13 amd64, the profile wants v1.31.12 amd64: run kubeseed bundle again',
+      `files/kubeadm: the bundle lists kubeadm with sha256 ${'f'.repeat(64)}, the version table has ${kubeadm.sha256} for v1.31.12 amd64`,
+      `${pause.path}: the bundle has registry.k8s.io/pause:3.10@${other}, the profile wants registry.k8s.io/pause:3.10@${pause.digest}: run kubeseed bundle again`,
       'files/helm: the bundle lists helm (binary), which this profile does not install',
     ]);
-    expect(() => nodeArtifacts(plan, bad)).toThrow(/^bundle\.json does not fit profile lab:\n {2}the bundle is for Kubernetes v1\.30\.13/);
+    expect(() => planOf(BUNDLE_PROFILE, bad)).toThrow(/^bundle\.json does not fit profile lab:\n {2}the bundle is for Kubernetes v1\.30\.13/);
   });
 
   it('parseBundleManifest rejects paths that leave the bundle and duplicate paths', () => {
-    const text = (artifacts: object[]) => JSON.stringify({ kind: 'KubeseedBundle', version: 1, kubernetesVersion: 'v1.31.13', arch: 'amd64', artifacts });
-    const entry = (path: string) => ({ name: 'kubeadm', kind: 'binary', version: 'v1.31.13', path, sha256: 'a'.repeat(64), size: 1, verified: true });
+    const text = (artifacts: object[]) => JSON.stringify({ kind: 'KubeseedBundle', version: 2, kubernetesVersion: 'v1.31.12', arch: 'amd64', artifacts });
+    const entry = (path: string) => ({ name: 'kubeadm', kind: 'binary', version: 'v1.31.12', path, sha256: 'a'.repeat(64), size: 1 });
     expect(() => parseBundleManifest(text([entry('../etc/passwd')]))).toThrow(/artifacts\.0\.path: a relative path without "\.\."/);
     expect(() => parseBundleManifest(text([entry('/files/kubeadm')]))).toThrow(/artifacts\.0\.path/);
     expect(() => parseBundleManifest(text([entry('files/kubeadm'), entry('files/kubeadm')]))).toThrow('bundle.json: files/kubeadm is listed twice');

@@ -8,7 +8,7 @@ function profile(family: string, version: string, iptables: string): string {
 kind: ClusterProfile
 metadata: { name: legacy }
 spec:
-  kubernetes: { version: v1.31.13 }
+  kubernetes: { version: v1.31.12 }
   os:
     family: ${family}
     version: "${version}"

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Phase artifacts: installs kubeseed's binaries, archives, OS package files and images, checking
-# every file's sha256 against the list below (compiled into this script by kubeseed, never taken
-# from the bundle or the mirror) before anything is installed.
+# every file's sha256 (and every image archive's pinned index digest) against the list below
+# (compiled into this script by kubeseed, never taken from the bundle or the mirror) before
+# anything is installed; after importing, each image reference must resolve in containerd to its
+# pinned digest before kubeadm runs.
 # Re-running changes nothing: an artifact whose installed files still match is not fetched again.
 set -euo pipefail
 # shellcheck source=/dev/null
@@ -21,20 +23,22 @@ STAGE="$WORK/stage"
 # One file per installed artifact, named by its sha256, holding `sha256sum` lines of what it installed.
 RECORDS="$WORK/installed"
 
-KINDS=() NAMES=() FILES=() SUMS=() URLS=() DESTS=() MODES=() REFS=()
-# artifact KIND NAME FILE SHA256 URL INSTALL_TO MODE REF
+KINDS=() NAMES=() FILES=() SUMS=() URLS=() DESTS=() MODES=() REFS=() DIGESTS=()
+# artifact KIND NAME FILE SHA256 URL INSTALL_TO MODE REF DIGEST
+# SHA256 is the file's ('' for an image archive kubeseed had not built at compile time); REF and
+# DIGEST are an image's reference and the index digest it must resolve to.
 artifact() {
-  KINDS+=("$1") NAMES+=("$2") FILES+=("$3") SUMS+=("$4") URLS+=("$5") DESTS+=("$6") MODES+=("$7") REFS+=("$8")
+  KINDS+=("$1") NAMES+=("$2") FILES+=("$3") SUMS+=("$4") URLS+=("$5") DESTS+=("$6") MODES+=("$7") REFS+=("$8") DIGESTS+=("$9")
 }
-artifact 'package' 'package/ipvsadm' 'packages/ipvsadm_1.31-1+b1_amd64.deb' 'dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd' '' '' '' ''
-artifact 'binary' 'kubeadm' 'files/kubeadm' 'e0c91c606e1402e943666f6fda8452140851a1b2bb4f69918dd7176e8d86845c' '' '/usr/local/bin/kubeadm' '0755' ''
-artifact 'binary' 'kubectl' 'files/kubectl' 'ce427a4df97b044bf6beaf38be6b3aaafb1b5c782c406958b3c71ebb25a48fe3' '' '/usr/local/bin/kubectl' '0755' ''
-artifact 'binary' 'kubelet' 'files/kubelet' 'b7733cb0e36031ab8f69cf3f73cc364730141b107d24ecb75bee5b3122dc6b6e' '' '/usr/local/bin/kubelet' '0755' ''
-artifact 'binary' 'runc' 'files/runc.amd64' '5966ca40b6187b30e33bfc299c5f1fe72e8c1aa01cf3fefdadf391668f47f103' '' '/usr/local/sbin/runc' '0755' ''
-artifact 'archive' 'cni-plugins' 'files/cni-plugins-linux-amd64-v1.8.0.tgz' 'ab3bda535f9d90766cccc90d3dddb5482003dd744d7f22bcf98186bf8eea8be6' '' '/opt/cni/bin' '' ''
-artifact 'archive' 'containerd' 'files/containerd-1.7.30-linux-amd64.tar.gz' 'ca0f27e34411504acd1cd24fcbaa71b9c47d31ce9408c47c54a2dc1810ceb1df' '' '/usr/local' '' ''
-artifact 'archive' 'crictl' 'files/crictl-v1.31.1-linux-amd64.tar.gz' '0a03ba6b1e4c253d63627f8d210b2ea07675a8712587e697657b236d06d7d231' '' '/usr/local/bin' '' ''
-artifact 'image' 'image/pause' 'images/pause_3.10_amd64.tar' 'eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee' '' '' '' 'registry.k8s.io/pause:3.10'
+artifact 'package' 'package/ipvsadm' 'packages/ipvsadm_1.31-1+b1_amd64.deb' 'dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd' '' '' '' '' ''
+artifact 'binary' 'kubeadm' 'files/kubeadm' '3228da53372fb8ffab303e7d8b1b0f78c016e461216b6535609e4f2377424349' '' '/usr/local/bin/kubeadm' '0755' '' ''
+artifact 'binary' 'kubectl' 'files/kubectl' 'cf609add577be9c898c52027e800a008331d6b2a202ecc61413e847f7a12ccd0' '' '/usr/local/bin/kubectl' '0755' '' ''
+artifact 'binary' 'kubelet' 'files/kubelet' '43f4a2ff9d5f40419f74977ed6e1939c4f8db51b0f2e63a98546e146d683c299' '' '/usr/local/bin/kubelet' '0755' '' ''
+artifact 'binary' 'runc' 'files/runc.amd64' '5966ca40b6187b30e33bfc299c5f1fe72e8c1aa01cf3fefdadf391668f47f103' '' '/usr/local/sbin/runc' '0755' '' ''
+artifact 'archive' 'cni-plugins' 'files/cni-plugins-linux-amd64-v1.8.0.tgz' 'ab3bda535f9d90766cccc90d3dddb5482003dd744d7f22bcf98186bf8eea8be6' '' '/opt/cni/bin' '' '' ''
+artifact 'archive' 'containerd' 'files/containerd-1.7.30-linux-amd64.tar.gz' 'ca0f27e34411504acd1cd24fcbaa71b9c47d31ce9408c47c54a2dc1810ceb1df' '' '/usr/local' '' '' ''
+artifact 'archive' 'crictl' 'files/crictl-v1.31.1-linux-amd64.tar.gz' '0a03ba6b1e4c253d63627f8d210b2ea07675a8712587e697657b236d06d7d231' '' '/usr/local/bin' '' '' ''
+artifact 'image' 'image/pause' 'images/pause_3.10_amd64.tar' 'eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee' '' '' '' 'registry.k8s.io/pause:3.10' 'sha256:ee6521f290b2168b6e0935a181d4cff9be1ac3f505666ef0e3c98fae8199917a'
 # OS packages installed by name from the distribution (tool, package).
 PKG_TOOLS=('conntrack' 'ebtables' 'ethtool' 'socat')
 PKG_NAMES=('conntrack' 'ebtables' 'ethtool' 'socat')
@@ -42,15 +46,23 @@ PKG_NAMES=('conntrack' 'ebtables' 'ethtool' 'socat')
 UNIT_SRCS=('/etc/kubeseed/units/containerd.service' '/etc/kubeseed/units/kubelet.service' '/etc/kubeseed/units/10-kubeadm.conf')
 UNIT_DSTS=('/etc/systemd/system/containerd.service' '/etc/systemd/system/kubelet.service' '/etc/systemd/system/kubelet.service.d/10-kubeadm.conf')
 ENABLE=('containerd' 'kubelet')
-NOTES=('the bundle carries no image registry.k8s.io/coredns/coredns:v1.11.3: the registry must serve it' 'the bundle carries no image registry.k8s.io/etcd:3.5.15-0: the registry must serve it' 'the bundle carries no image registry.k8s.io/kube-apiserver:v1.31.13: the registry must serve it' 'the bundle carries no image registry.k8s.io/kube-controller-manager:v1.31.13: the registry must serve it' 'the bundle carries no image registry.k8s.io/kube-proxy:v1.31.13: the registry must serve it' 'the bundle carries no image registry.k8s.io/kube-scheduler:v1.31.13: the registry must serve it')
+NOTES=('the bundle carries no image registry.k8s.io/coredns/coredns:v1.11.3: the registry must serve it' 'the bundle carries no image registry.k8s.io/etcd:3.5.15-0: the registry must serve it' 'the bundle carries no image registry.k8s.io/kube-apiserver:v1.31.12: the registry must serve it' 'the bundle carries no image registry.k8s.io/kube-controller-manager:v1.31.12: the registry must serve it' 'the bundle carries no image registry.k8s.io/kube-proxy:v1.31.12: the registry must serve it' 'the bundle carries no image registry.k8s.io/kube-scheduler:v1.31.12: the registry must serve it')
 
 for note in "${NOTES[@]}"; do ks_log "note: $note"; done
 mkdir -p "$STAGE" "$RECORDS"
 chmod 0700 "$WORK"
 
+# key I: what artifact I's record is named by: its file's sha256, else its index digest.
+key() {
+  local k=${SUMS[$1]}
+  [[ -n $k ]] || k=${DIGESTS[$1]#sha256:}
+  printf '%s' "$k"
+}
+
 # installed I: artifact I is in place as last installed (its record's files all still match).
 installed() {
-  local rec="$RECORDS/${SUMS[$1]}"
+  local rec
+  rec="$RECORDS/$(key "$1")"
   [[ -f $rec ]] || return 1
   [[ -s $rec ]] || return 0
   sha256sum --check --status "$rec" 2>/dev/null
@@ -142,7 +154,7 @@ if ((${#todo[@]})); then
     for i in "${todo[@]}"; do
       f="$STAGE/${FILES[$i]}"
       # A file left by an interrupted run is kept when it already has the right digest.
-      if [[ -f $f && $(sha256sum "$f" | awk '{print $1}') == "${SUMS[$i]}" ]]; then continue; fi
+      if [[ -f $f && -n ${SUMS[$i]} && $(sha256sum "$f" | awk '{print $1}') == "${SUMS[$i]}" ]]; then continue; fi
       download "${URLS[$i]}" "$f" || true
     done
   fi
@@ -158,10 +170,22 @@ for i in "${todo[@]}"; do
     bad=$((bad + 1))
     continue
   fi
-  actual="$(sha256sum "$f" | awk '{print $1}')"
-  if [[ $actual != "${SUMS[$i]}" ]]; then
-    ks_log "TAMPERED: ${FILES[$i]} (${NAMES[$i]}): sha256 mismatch: expected ${SUMS[$i]}, actual $actual"
-    bad=$((bad + 1))
+  if [[ -n ${SUMS[$i]} ]]; then
+    actual="$(sha256sum "$f" | awk '{print $1}')"
+    if [[ $actual != "${SUMS[$i]}" ]]; then
+      ks_log "TAMPERED: ${FILES[$i]} (${NAMES[$i]}): sha256 mismatch: expected ${SUMS[$i]}, actual $actual"
+      bad=$((bad + 1))
+      continue
+    fi
+  fi
+  if [[ ${KINDS[$i]} == image ]]; then
+    # The archive's index.json (kubeseed writes it as compact JSON with one entry) must name the
+    # pinned index; containerd checks every blob against its digest as it imports.
+    listed="$(tar -xOf "$f" index.json 2>/dev/null | grep -o '"digest":"sha256:[0-9a-f]\{64\}"' | head -n 1 | cut -d '"' -f 4 || true)"
+    if [[ $listed != "${DIGESTS[$i]}" ]]; then
+      ks_log "TAMPERED: ${FILES[$i]} (${REFS[$i]}): index digest mismatch: expected ${DIGESTS[$i]}, actual ${listed:-none}"
+      bad=$((bad + 1))
+    fi
   fi
 done
 ((bad == 0)) || ks_die "$bad of ${#todo[@]} artifacts missing or failing their sha256 check; nothing was installed"
@@ -184,7 +208,7 @@ put_file() {
 record() {
   local i=$1 rec
   shift
-  rec="$RECORDS/${SUMS[$i]}"
+  rec="$RECORDS/$(key "$i")"
   if (($#)); then sha256sum -- "$@" >"$rec.new"; else : >"$rec.new"; fi
   mv -f "$rec.new" "$rec"
 }
@@ -268,12 +292,15 @@ for unit in "${ENABLE[@]}"; do
 done
 
 # --- images -------------------------------------------------------------------------------------
-images=()
+images=() all_images=()
+for i in "${!NAMES[@]}"; do
+  [[ ${KINDS[$i]} == image ]] && all_images+=("$i")
+done
 for i in "${todo[@]}"; do
   [[ ${KINDS[$i]} == image ]] && images+=("$i")
 done
-if ((${#images[@]})); then
-  command -v ctr >/dev/null || ks_die "ctr is not installed: containerd is needed to import ${#images[@]} images"
+if ((${#all_images[@]})); then
+  command -v ctr >/dev/null || ks_die "ctr is not installed: containerd is needed to import ${#all_images[@]} images"
   systemctl is-active --quiet containerd || systemctl start containerd || ks_die "cannot start containerd to import images"
   # containerd_ready: the socket exists (containerd makes it once its plugins are loaded).
   containerd_ready() { [[ -S ${SOCKET#unix://} ]]; }
@@ -283,8 +310,17 @@ if ((${#images[@]})); then
       ks_die "ctr images import ${FILES[$i]} failed (see $KS_LOG)"
     record "$i"
     changed=$((changed + 1))
-    ks_log "image ${REFS[$i]:-${NAMES[$i]}} imported"
+    ks_log "image ${REFS[$i]} imported"
   done
+  # Every reference kubelet will ask for resolves to its pinned index digest, whoever imported it.
+  for i in "${all_images[@]}"; do
+    have="$(ctr --address "${SOCKET#unix://}" -n k8s.io images ls "name==${REFS[$i]}" | awk 'NR == 2 { print $3 }')"
+    [[ -n $have ]] || ks_die "image ${REFS[$i]} is not in containerd after its import"
+    [[ $have == "${DIGESTS[$i]}" ]] ||
+      ks_die "image ${REFS[$i]} resolves to $have in containerd, the plan pins ${DIGESTS[$i]}"
+    ks_log "image ${REFS[$i]} is $have"
+  done
+  ks_log "images: ${#all_images[@]} references resolve to their pinned digests"
 fi
 
 # --- OS packages by name ------------------------------------------------------------------------

@@ -1,11 +1,15 @@
 /**
- * Reading back the bundle.json that `kubeseed bundle` writes (src/emit/bundle/manifest.ts): the
- * compile step takes it as a plan input, so a node expects exactly the files its bundle carries,
- * with the digests kubeseed checked at bundle time. Pure: the CLI reads the file, this parses it.
+ * bundle.json, the description `kubeseed bundle` writes (src/emit/bundle/manifest.ts) and the
+ * compile step reads back as a plan input, so a node expects exactly the files its bundle carries,
+ * with the digests kubeseed checked at bundle time. Version 2: images are OCI image-layout
+ * archives kubeseed made, listed with the reference they import as and their pinned digests.
+ * Pure: the CLI reads the file, this parses it.
  */
 import { z } from 'zod';
+import { ociDigest, sha256Hex } from './version-table-schema.js';
 
-const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'a lowercase hex sha256 digest');
+export const BUNDLE_FORMAT_VERSION = 2;
+
 // A relative path inside the bundle: it becomes a path under the node's extraction directory,
 // so no leading '/', no '..' and no characters a tar member name would not carry.
 const bundlePath = z
@@ -18,26 +22,36 @@ const entrySchema = z.object({
   kind: z.enum(['binary', 'archive', 'image', 'package']),
   version: z.string(),
   path: bundlePath,
+  /** sha256 of the file in the bundle (for an image: of its archive). */
   sha256: sha256Hex,
   size: z.number().int().nonnegative(),
-  verified: z.boolean(),
   url: z.string().optional(),
-  ref: z.string().optional(),
   installTo: z.string().optional(),
   mode: z.string().regex(/^0[0-7]{3}$/).optional(),
+  /** Images: the reference the archive imports as. */
+  ref: z.string().optional(),
+  /** Images: the reference pulled, pinned by digest. */
+  source: z.string().optional(),
+  /** Images: the index (manifest list) digest the reference resolves to. */
+  digest: ociDigest.optional(),
+  /** Images: the digest of the platform's manifest inside the index. */
+  manifestDigest: ociDigest.optional(),
+  /** Images: `linux/amd64`. */
+  platform: z.string().optional(),
 });
 
 export const bundleManifestSchema = z.object({
   kind: z.literal('KubeseedBundle'),
-  version: z.literal(1),
+  version: z.literal(BUNDLE_FORMAT_VERSION),
   kubernetesVersion: z.string(),
   arch: z.enum(['amd64', 'arm64']),
+  /** Kinds left out on purpose (`--skip`): the nodes get them elsewhere. */
+  skipped: z.array(z.enum(['binaries', 'images', 'packages'])).default([]),
   artifacts: z.array(entrySchema),
-  requiredImages: z.array(z.object({ name: z.string(), ref: z.string().optional(), fileName: z.string().nullable().optional() })).default([]),
   packages: z.array(z.object({ tool: z.string().optional(), manager: z.string().optional(), name: z.string().optional() })).default([]),
 });
 
-/** bundle.json as the node-side renderer uses it. */
+/** bundle.json as the plan and the node-side renderer use it. */
 export type BundleManifest = z.output<typeof bundleManifestSchema>;
 export type BundleEntry = BundleManifest['artifacts'][number];
 
@@ -52,12 +66,13 @@ export function parseBundleManifest(text: string, file = 'bundle.json'): BundleM
   const r = bundleManifestSchema.safeParse(raw);
   if (!r.success) {
     const lines = r.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`);
-    throw new Error(`${file}: not a kubeseed bundle description:\n${lines.join('\n')}`);
+    throw new Error(`${file}: not a kubeseed bundle description (version ${BUNDLE_FORMAT_VERSION}; run kubeseed bundle again):\n${lines.join('\n')}`);
   }
   const seen = new Set<string>();
   for (const a of r.data.artifacts) {
     if (seen.has(a.path)) throw new Error(`${file}: ${a.path} is listed twice`);
     seen.add(a.path);
+    if (a.kind === 'image' && (!a.ref || !a.digest)) throw new Error(`${file}: image ${a.path} has no ref or digest`);
   }
   return r.data;
 }
