@@ -43,6 +43,8 @@ export interface Artifact {
   ref?: string;
   /** OS package manager and package name for OS packages. */
   package?: { manager: 'apt' | 'dnf' | 'rpm-ostree'; name: string; tool: string };
+  /** OS package files: the suite/component or repository id the signed metadata listed it in. */
+  repository?: string;
 }
 
 export interface ArtifactFacts {

@@ -9,7 +9,8 @@ import { secretFilesFor } from './secrets.js';
 import type {
   ClusterPlan, ClusterSecrets, Taint, ContainerdPlan, LbPlan, MirrorPlan, NodePlan, Origin, OsPlan, Phase, Role,
 } from './types.js';
-import { osPackages, versionEntry, type VersionEntry } from './versions.js';
+import { versionEntry, type VersionEntry } from './versions.js';
+import { osPackageNames } from './os-packages.js';
 import type { BundleManifest } from '../render/artifacts/bundle-manifest.js';
 
 export interface PlanOptions {
@@ -73,7 +74,7 @@ function osPlan(profile: Profile, format?: 'cloud-init' | 'ignition'): OsPlan {
     adminGroups: f.adminGroups,
     ntpServers: os.ntpServers,
     // chrony carries the profile's NTP servers; images without it get it with the other packages.
-    packages: os.ntpServers.length > 0 && f.packageManager !== 'none' ? [...osPackages(os.family), 'chrony'] : osPackages(os.family),
+    packages: osPackageNames(os.family, os.ntpServers.length > 0),
   };
 }
 

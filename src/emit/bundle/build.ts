@@ -12,6 +12,7 @@ import { cachedPath, partialPath } from './cache.js';
 import { DigestMismatchError, sha256File } from './digest.js';
 import { downloadResumable } from './download.js';
 import { BUNDLE_TAR, bundleJson, sha256sums, type BundledFile } from './manifest.js';
+import { gatherPackages, type PackagesOptions } from './packages.js';
 import { writeTar, type TarEntry } from './tar.js';
 
 export type BundleProgress =
@@ -34,6 +35,8 @@ export interface BuildBundleOptions {
   /** Fail when an image tarball is not supplied, instead of listing it as required. */
   requireImages?: boolean;
   download?: { maxAttempts?: number; retryDelayMs?: number; timeoutMs?: number };
+  /** OS packages with their dependency closure (packages.ts); absent with --skip packages or on Flatcar/FCOS. */
+  packages?: Omit<PackagesOptions, 'cacheDir' | 'fromDir' | 'onProgress'>;
   onProgress?: (e: BundleProgress) => void;
 }
 
@@ -144,6 +147,19 @@ export async function buildBundle(o: BuildBundleOptions): Promise<BundleResult> 
       missing.push(a.fileName ?? a.name);
     }
   }
+  if (o.packages) {
+    const gathered = await gatherPackages({
+      ...o.packages,
+      cacheDir: o.cacheDir,
+      ...(o.fromDir ? { fromDir: o.fromDir } : {}),
+      ...(o.download ? { download: o.download } : {}),
+      onProgress: (e) => o.onProgress?.({ type: 'resolve', artifact: e.artifact, from: e.type === 'download' ? 'mirror' : 'dir', path: e.detail }),
+    });
+    for (const g of gathered.packages) {
+      const { size } = await fs.stat(g.path);
+      resolved.push({ artifact: g.artifact, path: g.path, source: `${g.artifact.fileName} (${g.path})`, from: g.from, size, sha256: g.artifact.sha256!, verified: true });
+    }
+  }
   if (missing.length > 0) {
     const looked = [o.fromDir ? `--from ${o.fromDir}` : null, `cache ${o.cacheDir}`, o.mirror ? `mirror ${o.mirror.url}` : 'no mirror given']
       .filter(Boolean)
@@ -151,7 +167,10 @@ export async function buildBundle(o: BuildBundleOptions): Promise<BundleResult> 
     throw new Error(`artifacts not found (${looked}): ${missing.join(', ')}`);
   }
 
-  resolved.sort((x, y) => ((x.artifact.bundlePath ?? '') < (y.artifact.bundlePath ?? '') ? -1 : 1));
+  // By path, except OS packages, which keep the gatherer's install order (dependencies first):
+  // bundle.json lists them in the order the node hands them to dpkg/rpm.
+  resolved.sort((x, y) =>
+    x.artifact.kind === 'package' && y.artifact.kind === 'package' ? 0 : (x.artifact.bundlePath ?? '') < (y.artifact.bundlePath ?? '') ? -1 : 1);
   const files: BundledFile[] = resolved.map((r) => ({
     artifact: r.artifact,
     path: r.artifact.bundlePath as string,

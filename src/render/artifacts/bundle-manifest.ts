@@ -23,6 +23,8 @@ const entrySchema = z.object({
   verified: z.boolean(),
   url: z.string().optional(),
   ref: z.string().optional(),
+  /** OS packages: the suite/component or repository the signed metadata listed it in. */
+  repository: z.string().optional(),
   installTo: z.string().optional(),
   mode: z.string().regex(/^0[0-7]{3}$/).optional(),
 });
