@@ -137,7 +137,7 @@ class Closure {
         return;
       }
     }
-    throw new ResolveError(`${from.name} ${from.version}: depends on ${formatDependency(dep)}, ${unmetWhy(this.index, dep)}`);
+    throw new ResolveError(`${from.name} ${from.version}: cannot satisfy its dependency ${formatDependency(dep)} (${unmetWhy(this.index, dep)})`);
   }
 
   /** The package a requested name means: its candidate, or the one provider of a virtual name. */
@@ -155,9 +155,9 @@ function unmetWhy(index: AptIndex, dep: DebDependency): string {
   return dep
     .map((a) => {
       const cand = index.candidates.get(a.name);
-      if (cand) return `${formatAtom(a)}: the release has ${cand.name} ${cand.version}${!archOk(cand, a) ? ` (Multi-Arch: ${cand.multiArch})` : ''}`;
-      if (index.providers.has(a.name)) return `${formatAtom(a)}: no provider of a fitting version`;
-      return `${formatAtom(a)}: the release does not have it`;
+      if (cand) return `the release has ${cand.name} ${cand.version}${!archOk(cand, a) ? ` with Multi-Arch: ${cand.multiArch}` : ''}`;
+      if (index.providers.has(a.name)) return `no package provides ${formatAtom(a)}`;
+      return `the release does not have ${a.name}`;
     })
     .join('; ');
 }

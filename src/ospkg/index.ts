@@ -25,8 +25,10 @@ export interface OsPackageFile {
   arch: string;
   /** Path of the file below the mirror root. */
   path: string;
-  /** The file's own name (the last part of path): what `apt-get download` / `dnf download` save it as. */
+  /** A plain file name for the bundle: Debian's `name_version_arch.deb` (no epoch), the rpm's own name. */
   fileName: string;
+  /** Names the user's tools save the file as (`apt-get download` writes an epoch as `%3a`), for --from. */
+  savedAs: string[];
   sha256: string;
   size: number;
   /** `bookworm/main`, or the dnf repository id. */
@@ -40,8 +42,8 @@ export interface OsPackageResolution {
   files: OsPackageFile[];
   /** Requested names a minimal install already has (not shipped). */
   present: string[];
-  /** How many packages the minimal install is taken to have. */
-  baseCount: number;
+  /** The packages a minimal install is taken to have (names). */
+  base: string[];
   /** How each suite or repository's metadata was trusted: the signing key id, or null (dnf, unsigned). */
   signatures: { repository: string; keyId: string | null }[];
 }
@@ -58,11 +60,13 @@ export async function resolveOsPackages(
     const c = resolveApt(repo.packages, o.names);
     return {
       files: c.ship.map((p) => ({
-        name: p.name, version: p.version, arch: p.arch, path: p.filename, fileName: base(p.filename),
+        name: p.name, version: p.version, arch: p.arch, path: p.filename,
+        fileName: `${p.name}_${p.version.replace(/^\d+:/, '')}_${p.arch}.deb`,
+        savedAs: [...new Set([base(p.filename), `${p.name}_${p.version.replace(':', '%3a')}_${p.arch}.deb`])],
         sha256: p.sha256, size: p.size, repository: p.repository, reason: c.reasons.get(p.name) ?? '',
       })),
       present: c.present,
-      baseCount: c.base.size,
+      base: [...c.base].sort(),
       signatures: repo.suites.map((s) => ({ repository: s.suite, keyId: s.keyId })),
     };
   }
@@ -73,11 +77,11 @@ export async function resolveOsPackages(
   const c = resolveRpm(repo.packages, repo.core, o.names);
   return {
     files: c.ship.map((p) => ({
-      name: p.name, version: formatEvr(p.evr), arch: p.arch, path: p.location, fileName: base(p.location),
+      name: p.name, version: formatEvr(p.evr), arch: p.arch, path: p.location, fileName: base(p.location), savedAs: [base(p.location)],
       sha256: p.sha256, size: p.size, repository: p.repository, reason: c.reasons.get(p.name) ?? '',
     })),
     present: c.present,
-    baseCount: c.base.size,
+    base: [...c.base].sort(),
     signatures: repo.repos.map((r) => ({ repository: r.id, keyId: r.signedBy })),
   };
 }

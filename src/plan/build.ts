@@ -157,7 +157,9 @@ export function buildPlan(profile: Profile, secrets: ClusterSecrets, opts: PlanO
     // go through the VIP so that losing the first control-plane node does not strand them.
     const endpointIp = isCp || lb.mode === 'none' ? firstCpIp : lb.vip;
     // Phases in run order; each module adds its phase here as it lands.
-    const phases: Phase[] = ['preflight', 'os', 'artifacts', 'runtime', ...(runsLb ? ['lb' as const] : []), 'kubeadm'];
+    // artifacts before os: its first step installs the OS packages (from the bundle, or by name),
+    // and the os phase already uses them (iptables and ebtables alternatives, chrony).
+    const phases: Phase[] = ['preflight', 'artifacts', 'os', 'runtime', ...(runsLb ? ['lb' as const] : []), 'kubeadm'];
     return {
       name: node.name,
       role: node.role,

@@ -21,11 +21,7 @@ describe('neededArtifacts', () => {
       'image image/kube-proxy v1.31.13',
       'image image/kube-scheduler v1.31.13',
       'image image/pause 3.10',
-      'package package/conntrack ',
-      'package package/ebtables ',
-      'package package/ethtool ',
-      'package package/ipvsadm ',
-      'package package/socat ',
+      ...['ca-certificates', 'conntrack', 'curl', 'ebtables', 'ethtool', 'iproute2', 'iptables', 'ipvsadm', 'kmod', 'socat'].map((n) => `package package/${n} `),
     ]);
   });
 
@@ -83,7 +79,7 @@ describe('neededArtifacts', () => {
   it('uses each family\'s package names', () => {
     const names = (f: 'rocky' | 'fcos') =>
       neededArtifacts({ ...base, osFamily: f }).flatMap((a) => (a.package ? [`${a.package.manager}:${a.package.name}`] : []));
-    expect(names('rocky')).toEqual(['dnf:conntrack', 'dnf:ebtables', 'dnf:ethtool', 'dnf:ipvsadm', 'dnf:socat']);
+    expect(names('rocky')).toEqual(['dnf:ca-certificates', 'dnf:conntrack', 'dnf:curl', 'dnf:ebtables', 'dnf:ethtool', 'dnf:iproute', 'dnf:iptables', 'dnf:ipvsadm', 'dnf:kmod', 'dnf:socat']);
     expect(names('fcos')).toEqual(['rpm-ostree:conntrack-tools', 'rpm-ostree:ethtool', 'rpm-ostree:ipvsadm', 'rpm-ostree:socat']);
   });
 });
@@ -98,6 +94,6 @@ describe('listBundle', () => {
       'image   registry.k8s.io/coredns/coredns:v1.11.1 amd64 sha256:unknown --from images/coredns_coredns_v1.11.1_amd64.tar',
     );
     expect(lines.at(-1)).toBe('package socat (apt, provides socat)');
-    expect(lines).toHaveLength(19);
+    expect(lines).toHaveLength(24);
   });
 });

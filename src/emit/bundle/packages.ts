@@ -118,7 +118,8 @@ async function intoCache(cacheDir: string, sha256: string, from: string, move: b
 export function repoSource(root: string, o: { cacheDir: string; caPem?: string; download?: PackagesOptions['download']; onDownload?: (path: string) => void }): RepoSource {
   const remote = /^https?:\/\//.test(root);
   const base = remote ? root.replace(/\/+$/, '') : resolvePath(root);
-  const where = (p: string) => (remote ? `${base}/${p}` : join(base, p));
+  // Pool file names may hold characters a URL must escape (`%3a` for an epoch's colon, `+`).
+  const where = (p: string) => (remote ? `${base}/${p.split('/').map(encodeURIComponent).join('/')}` : join(base, p));
   return {
     where,
     readSmall: (p) => (remote ? getSmall(where(p), o.caPem) : readOrNull(where(p))),
@@ -163,7 +164,8 @@ function artifactOf(f: OsPackageFile, o: PackagesOptions): Artifact {
 
 /** Looks for a package file the user fetched: by its file name, or at its mirror path. */
 async function fromDir(dir: string, f: OsPackageFile): Promise<string | null> {
-  for (const candidate of [join(dir, f.fileName), join(dir, 'packages', f.fileName), join(dir, f.path)]) {
+  const names = [...new Set([f.fileName, ...f.savedAs])];
+  for (const candidate of [...names.map((n) => join(dir, n)), join(dir, 'packages', f.fileName), join(dir, f.path)]) {
     if (!(await isFile(candidate))) continue;
     const h = await sha256File(candidate);
     if (h.sha256 !== f.sha256) {

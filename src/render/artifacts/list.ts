@@ -32,15 +32,8 @@ export interface NodeArtifact {
   readonly ref: string;
 }
 
-/** An OS package the node installs by name from its distribution (or, from a bundle, expects present). */
-export interface NodePackage {
-  readonly tool: string;
-  readonly name: string;
-}
-
 export interface NodeArtifactList {
   readonly files: readonly NodeArtifact[];
-  readonly packages: readonly NodePackage[];
   /** Lines the phase logs about what it will not install (absent from the bundle, no digest). */
   readonly notes: readonly string[];
 }
@@ -140,10 +133,7 @@ function fromBundle(plan: ClusterPlan, bundle: BundleManifest, needed: Artifact[
   for (const img of bundle.requiredImages) {
     notes.push(`the bundle carries no image ${img.ref ?? img.name}: the registry must serve it`);
   }
-  const packages = needed
-    .filter((a) => a.kind === 'package' && a.package && !carried.has(a.name))
-    .map((a) => ({ tool: a.package!.tool, name: a.package!.name }));
-  return { files: sortArtifacts(files), packages, notes };
+  return { files: sortArtifacts(files), notes };
 }
 
 function fromTable(plan: ClusterPlan, needed: Artifact[]): NodeArtifactList {
@@ -168,15 +158,18 @@ function fromTable(plan: ClusterPlan, needed: Artifact[]): NodeArtifactList {
       ref: a.ref ?? '',
     });
   }
-  const packages = needed.filter((a) => a.kind === 'package' && a.package).map((a) => ({ tool: a.package!.tool, name: a.package!.name }));
-  return { files: sortArtifacts(files), packages, notes };
+  return { files: sortArtifacts(files), notes };
 }
 
 const KIND_ORDER: Record<ArtifactKind, number> = { package: 0, binary: 1, archive: 2, image: 3 };
 
-/** Install order: OS package files first (a packaged containerd brings runc), then binaries, archives, images. */
+/**
+ * Install order: OS package files first (a packaged containerd brings runc), then binaries,
+ * archives, images. Package files keep the bundle's order, dependencies first (a stable sort).
+ */
 function sortArtifacts(files: NodeArtifact[]): NodeArtifact[] {
-  return files.sort((a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return files.sort((a, b) =>
+    KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || (a.kind === 'package' ? 0 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 /**
