@@ -81,6 +81,7 @@ packages_by_name() {
     ks_log "WARNING: OS packages not installed and not in the bundle: ${missing[*]} (kubeadm preflight needs some of them)"
     return 0
   fi
+  ks_log "OS packages missing: ${missing[*]}; installing them with $PACKAGE_MANAGER"
   case $PACKAGE_MANAGER in
     apt)
       export DEBIAN_FRONTEND=noninteractive
