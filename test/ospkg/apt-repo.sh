@@ -17,8 +17,11 @@
 #   bash test/ospkg/apt-repo.sh download /var/cache/kubeseed-test/debian-12-debs conntrack socat \
 #     ipvsadm ebtables ethtool iptables curl kmod iproute2 ca-certificates chrony
 #   bash test/ospkg/apt-repo.sh build /var/cache/kubeseed-test/debian-12-debs /tmp/repo
-#   url=$(bash test/ospkg/apt-repo.sh serve /tmp/repo 3600 &)   # prints http://127.0.0.1:PORT/
-#   kubeseed bundle PROFILE --skip binaries,images --os-mirror "$url" --keyring /tmp/repo/keyring.gpg
+#   bash test/ospkg/apt-repo.sh serve /tmp/repo 3600 >/tmp/repo.url &   # http://127.0.0.1:PORT/
+#   until [[ -s /tmp/repo.url ]]; do sleep 0.2; done
+#   kubeseed bundle PROFILE --skip binaries,images --os-mirror "$(cat /tmp/repo.url)" --keyring /tmp/repo/keyring.gpg
+# (PROFILE: os family debian, version "12". The repository holds the suites the version table
+# names for Debian 12: bookworm with the packages, bookworm-updates empty.)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 
