@@ -179,5 +179,5 @@ case ${1:-} in
   reference) shift; reference "$@" ;;
   build) shift; build "$@" ;;
   serve) exec node "$here/serve-dir.mjs" "$2" "${3:-3600}" ;;
-  *) sed -n '2,25p' "$0" >&2; exit 2 ;;
+  *) sed -n '2,/^set -euo/p' "$0" | grep '^#' >&2; exit 2 ;;
 esac
