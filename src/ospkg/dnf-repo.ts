@@ -137,6 +137,8 @@ async function parsePrimary(input: Readable, what: string, arches: ReadonlySet<s
   let checksumType = '';
   let list: 'provides' | 'requires' | null = null;
   let text = '';
+  // Thrown after the parse: an exception inside a sax callback would escape the stream.
+  let bad: RepositoryError | null = null;
   await parseXml(input, what, {
     open: (name, a) => {
       if (name === 'package') {
@@ -185,11 +187,10 @@ async function parsePrimary(input: Readable, what: string, arches: ReadonlySet<s
         const done: RpmPackage = p;
         p = null;
         if (!arches.has(done.arch)) return;
-        if (!/^[0-9a-f]{64}$/.test(done.sha256)) throw new RepositoryError(`${what}: package ${done.name} has no sha256 checksum`);
-        if (done.location.startsWith('/') || done.location.split('/').includes('..') || /^[a-z]+:/.test(done.location)) {
-          throw new RepositoryError(`${what}: package ${done.name} lies outside the repository (${done.location})`);
-        }
-        out.push(done);
+        if (!/^[0-9a-f]{64}$/.test(done.sha256)) bad ??= new RepositoryError(`${what}: package ${done.name} has no sha256 checksum`);
+        else if (done.location.startsWith('/') || done.location.split('/').includes('..') || /^[a-z]+:/.test(done.location)) {
+          bad ??= new RepositoryError(`${what}: package ${done.name} lies outside the repository (${done.location})`);
+        } else out.push(done);
         return;
       }
       if (name === 'rpm:provides' || name === 'rpm:requires') list = null;
@@ -203,6 +204,7 @@ async function parsePrimary(input: Readable, what: string, arches: ReadonlySet<s
       }
     },
   });
+  if (bad) throw bad;
   return out;
 }
 
