@@ -60,6 +60,9 @@ download() {
   local debs=$1
   shift
   mkdir -p "$debs"
+  # Test files run in parallel and share the cache: one download at a time.
+  exec 9>"$debs/.lock"
+  flock 9
   local tmp
   tmp="$(mktemp -d)"
   trap 'rm -rf "$tmp"' RETURN
