@@ -53,6 +53,8 @@ export interface Artifact {
   digest?: string;
   /** OS package manager and package name for OS packages. */
   package?: { manager: 'apt' | 'dnf' | 'rpm-ostree'; name: string; tool: string };
+  /** OS package files: the suite/component or repository id the signed metadata listed it in. */
+  repository?: string;
 }
 
 export interface ArtifactFacts {
@@ -93,9 +95,14 @@ export function mirrorUrl(mirror: string, upstream: string): string {
 /** Install order on the node, and the order of every artifact list: OS package files first (a packaged containerd brings runc), then binaries, archives, images. */
 const KIND_ORDER: Record<ArtifactKind, number> = { package: 0, binary: 1, archive: 2, image: 3 };
 
-/** Sorts by kind (KIND_ORDER), then by name. */
+/**
+ * Sorts by kind (KIND_ORDER: OS package files first, a packaged containerd brings runc), then by
+ * name; OS packages keep their order (a bundle lists its package files dependencies first, the
+ * order dpkg and rpm are handed them).
+ */
 export function sortArtifacts<T extends { kind: ArtifactKind; name: string }>(list: T[]): T[] {
-  return list.sort((a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return list.sort((a, b) =>
+    KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || (a.kind === 'package' ? 0 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 /** A site image (profile artifacts.extraImages), as opposed to one of the release's. */
@@ -204,7 +211,8 @@ export function neededArtifacts(facts: ArtifactFacts, table: VersionTable = vers
 
   const family = table.osPackages.families[facts.osFamily];
   if (family.manager !== 'none') {
-    for (const tool of OS_TOOLS) {
+    // By tool name (sortArtifacts keeps packages in the order given).
+    for (const tool of [...OS_TOOLS].sort()) {
       const pkg = family.packages[tool];
       if (pkg === null) continue;
       out.push({

@@ -10,7 +10,8 @@ import type {
   ClusterPlan, ClusterSecrets, Taint, ContainerdPlan, LbPlan, MirrorPlan, NodePlan, Origin, OsPlan, Phase, Role,
 } from './types.js';
 import { artifactFacts, bundleProblems, neededArtifacts } from './artifacts.js';
-import { osPackages, versionEntry, type VersionEntry, type VersionTable } from './versions.js';
+import { versionEntry, type VersionEntry, type VersionTable } from './versions.js';
+import { osPackageNames } from './os-packages.js';
 import { PLATFORM_FACTS, type Platform } from './platforms.js';
 import type { BundleManifest } from './bundle-manifest.js';
 
@@ -74,7 +75,7 @@ function osPlan(profile: Profile, format?: 'cloud-init' | 'ignition'): OsPlan {
     firewall: os.firewall === 'none' ? 'none' : firewall,
     timeSync: os.ntpServers.length > 0 && chrony !== null ? { servers: os.ntpServers, chrony } : null,
     // chrony carries the profile's NTP servers; images without it get it with the other packages.
-    packages: os.ntpServers.length > 0 && f.packageManager !== 'none' ? [...osPackages(os.family), 'chrony'] : osPackages(os.family),
+    packages: osPackageNames(os.family, os.ntpServers.length > 0),
   };
 }
 
@@ -156,8 +157,9 @@ export function buildPlan(profile: Profile, secrets: ClusterSecrets, opts: PlanO
     // Control-plane nodes reach the first apiserver directly while the cluster forms; workers
     // go through the VIP so that losing the first control-plane node does not strand them.
     const endpointIp = isCp || lb.mode === 'none' ? firstCpIp : lb.vip;
-    // Phases in run order.
-    const phases: Phase[] = ['preflight', 'os', 'artifacts', 'runtime', ...(runsLb ? ['lb' as const] : []), 'kubeadm'];
+    // Phases in run order. artifacts before os: its first step installs the OS packages (from the
+    // bundle, or by name), and the os phase already uses them (iptables and ebtables alternatives, chrony).
+    const phases: Phase[] = ['preflight', 'artifacts', 'os', 'runtime', ...(runsLb ? ['lb' as const] : []), 'kubeadm'];
     return {
       name: node.name,
       role: node.role,

@@ -26,6 +26,8 @@ const entrySchema = z.object({
   sha256: sha256Hex,
   size: z.number().int().nonnegative(),
   url: z.string().optional(),
+  /** OS packages: the suite/component or repository the signed metadata listed it in. */
+  repository: z.string().optional(),
   installTo: z.string().optional(),
   mode: z.string().regex(/^0[0-7]{3}$/).optional(),
   /** Images: the reference the archive imports as. */

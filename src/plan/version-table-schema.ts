@@ -60,6 +60,28 @@ const osFamilySchema = z.strictObject({
   source,
 });
 
+// Suite, component and repository names become URL paths below --os-mirror: no '..', no scheme.
+const repoPath = z.string().regex(/^[A-Za-z0-9_{}][A-Za-z0-9._{}-]*(\/[A-Za-z0-9_{}][A-Za-z0-9._{}-]*)*$/, 'a relative path without ".."');
+const osReleaseSchema = z.discriminatedUnion('manager', [
+  z.strictObject({
+    manager: z.literal('apt'),
+    /** The public archive (the root holding dists/ and pool/); --os-mirror replaces it. */
+    mirror: z.string().startsWith('http').nullable(),
+    suites: z.array(z.strictObject({ suite: repoPath, components: z.array(repoPath).min(1) })).min(1),
+    /** Where the archive's signing keys are found, for the user's --keyring. */
+    keyring: z.string().min(1),
+    source,
+  }),
+  z.strictObject({
+    manager: z.literal('dnf'),
+    mirror: z.string().startsWith('http').nullable(),
+    /** Repositories below the mirror root; {rpmArch} becomes x86_64 or aarch64. */
+    repos: z.array(z.strictObject({ id: z.string().regex(/^[A-Za-z0-9_{}.-]+$/), path: repoPath })).min(1),
+    keyring: z.string().min(1),
+    source,
+  }),
+]);
+
 export const versionTableSchema = z
   .strictObject({
     schemaVersion: z.literal(1),
@@ -85,6 +107,8 @@ export const versionTableSchema = z
       families: z.strictObject(
         Object.fromEntries(OS_FAMILIES.map((f) => [f, osFamilySchema])) as Record<OsFamily, typeof osFamilySchema>,
       ),
+      /** Per OS release (`debian-12`, `rocky-9`): the repositories its packages are resolved in. */
+      releases: z.record(z.string().regex(/^(ubuntu|debian|rocky|rhel)-\d+(\.\d+)?$/), osReleaseSchema),
       source,
     }),
     sources: z.record(z.string(), source),
@@ -118,6 +142,7 @@ export const versionTableSchema = z
 export type VersionTable = z.infer<typeof versionTableSchema>;
 export type ComponentSpec = VersionTable['components'][ComponentName];
 export type ImageSpec = z.infer<typeof imageSchema>;
+export type OsRelease = z.infer<typeof osReleaseSchema>;
 
 /** Validates a table (the shipped one, or a test's own); throws with every zod issue's path. */
 export function parseVersionTable(input: unknown): VersionTable {

@@ -15,7 +15,12 @@ export type OsFamily = (typeof OS_FAMILIES)[number];
 export const COMPONENTS = ['kubeadm', 'kubelet', 'kubectl', 'containerd', 'runc', 'cni-plugins', 'crictl'] as const;
 export type ComponentName = (typeof COMPONENTS)[number];
 
-export const OS_TOOLS = ['conntrack', 'socat', 'ipvsadm', 'ebtables', 'ethtool'] as const;
+/**
+ * The tools first boot needs from the OS: kubeadm's preflight list (conntrack, socat, ebtables,
+ * ethtool, iptables, ip/tc), ipvsadm for IPVS, and what kubeseed's own phases run (curl,
+ * modprobe, CA certificates for https). A family's minimal install may have some already.
+ */
+export const OS_TOOLS = ['conntrack', 'socat', 'ipvsadm', 'ebtables', 'ethtool', 'iptables', 'curl', 'kmod', 'iproute2', 'ca-certificates'] as const;
 export type OsTool = (typeof OS_TOOLS)[number];
 
 export const IMAGE_NAMES = [
@@ -29,7 +34,7 @@ export const IMAGE_NAMES = [
 ] as const;
 export type ImageName = (typeof IMAGE_NAMES)[number];
 
-export type { ComponentSpec, ImageSpec, VersionTable } from './version-table-schema.js';
+export type { ComponentSpec, ImageSpec, OsRelease, VersionTable } from './version-table-schema.js';
 
 /** One supported Kubernetes release with everything the table knows about it. */
 export interface VersionEntry {

@@ -8,7 +8,7 @@ import { error, warning, type Diagnostic } from './diagnostics.js';
 import type { Profile } from './schema/v1alpha1.js';
 
 /** OS releases kubeseed knows how to prepare. Flatcar and FCOS roll: any version. */
-const OS_VERSIONS: Record<string, readonly string[] | undefined> = {
+export const OS_VERSIONS: Record<string, readonly string[] | undefined> = {
   ubuntu: ['22.04', '24.04'],
   debian: ['12'],
   rocky: ['8', '9'],

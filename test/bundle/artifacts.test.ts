@@ -8,11 +8,7 @@ const base = { kubernetesVersion: 'v1.31.12', arch: 'amd64', osFamily: 'ubuntu' 
 describe('neededArtifacts', () => {
   it('lists packages, binaries, archives and images in install order', () => {
     expect(neededArtifacts(base).map((a) => `${a.kind} ${a.name} ${a.version}`)).toEqual([
-      'package package/conntrack ',
-      'package package/ebtables ',
-      'package package/ethtool ',
-      'package package/ipvsadm ',
-      'package package/socat ',
+      ...['ca-certificates', 'conntrack', 'curl', 'ebtables', 'ethtool', 'iproute2', 'iptables', 'ipvsadm', 'kmod', 'socat'].map((n) => `package package/${n} `),
       'binary kubeadm v1.31.12',
       'binary kubectl v1.31.12',
       'binary kubelet v1.31.12',
@@ -94,7 +90,7 @@ describe('neededArtifacts', () => {
   it('uses each family\'s package names', () => {
     const names = (f: 'rocky' | 'fcos') =>
       neededArtifacts({ ...base, osFamily: f }).flatMap((a) => (a.package ? [`${a.package.manager}:${a.package.name}`] : []));
-    expect(names('rocky')).toEqual(['dnf:conntrack', 'dnf:ebtables', 'dnf:ethtool', 'dnf:ipvsadm', 'dnf:socat']);
+    expect(names('rocky')).toEqual(['dnf:ca-certificates', 'dnf:conntrack', 'dnf:curl', 'dnf:ebtables', 'dnf:ethtool', 'dnf:iproute', 'dnf:iptables', 'dnf:ipvsadm', 'dnf:kmod', 'dnf:socat']);
     expect(names('fcos')).toEqual(['rpm-ostree:conntrack-tools', 'rpm-ostree:ethtool', 'rpm-ostree:ipvsadm', 'rpm-ostree:socat']);
   });
 });
@@ -102,8 +98,8 @@ describe('neededArtifacts', () => {
 describe('listBundle', () => {
   it('prints one line per artifact with URL, digest, image reference and digest, or package', () => {
     const lines = listBundle(neededArtifacts({ ...base, kubernetesVersion: 'v1.29.12', osFamily: 'debian' }));
-    expect(lines[0]).toBe('package conntrack (apt, provides conntrack)');
-    expect(lines[5]).toBe(
+    expect(lines[0]).toBe('package ca-certificates (apt, provides ca-certificates)');
+    expect(lines[10]).toBe(
       'binary  kubeadm v1.29.12 amd64 sha256:bce712631bc425726b45930e58b00790c2ab3deec4282f86af353ea907817c46 https://dl.k8s.io/release/v1.29.12/bin/linux/amd64/kubeadm',
     );
     expect(lines.filter((l) => l.startsWith('image '))).toEqual([
@@ -115,7 +111,7 @@ describe('listBundle', () => {
       'image   registry.k8s.io/kube-scheduler:v1.29.12 amd64 sha256:ed66e2102f4705d45de7513decf3ac61879704984409323779d19e98b970568c',
       'image   registry.k8s.io/pause:3.9 amd64 sha256:7031c1b283388d2c2e09b57badb803c05ebed362dc88d84b480cc47f72a21097',
     ]);
-    expect(lines).toHaveLength(19);
+    expect(lines).toHaveLength(24);
   });
 
   it('names the upstream reference when kubelet asks for the image under imageRepository', () => {

@@ -4,7 +4,10 @@ import { join, resolve } from 'node:path';
 import { parseDockerConfig, type Credentials } from '../../oci/auth.js';
 import type { RegistryConfig } from '../../oci/registries.js';
 import { artifactFacts, neededArtifacts } from '../../plan/artifacts.js';
+import { osPackagePlan, type OsPackagePlan } from '../../plan/os-packages.js';
+import type { Profile } from '../../profile/schema/v1alpha1.js';
 import { buildBundle, listBundle, type SkippableKind } from '../../emit/bundle/index.js';
+import { resolvePackages } from '../../emit/bundle/packages.js';
 import { pushImages } from '../../emit/bundle/push.js';
 import { onePositional, parse, UsageError } from '../args.js';
 import { EXIT } from '../exit.js';
@@ -14,9 +17,10 @@ import { sourceDateEpoch } from '../source-date-epoch.js';
 import { defaultBundleDir, profileOrExit } from './pipeline.js';
 
 const USAGE = `usage: kubeseed bundle PROFILE [--from DIR] [--mirror URL [--mirror-ca FILE]] [--out DIR] [--cache DIR]
+                       [--os-mirror URL --keyring FILE]
                        [--registry-mirror HOST=URL]... [--registry-ca HOST=FILE]... [--registry-auth FILE]
                        [--skip KIND[,KIND]] [--push REGISTRY]
-       kubeseed bundle PROFILE --list
+       kubeseed bundle PROFILE --list [--os-mirror URL --keyring FILE]
 
 Builds the offline bundle the profile's nodes install from: OUT/<cluster>.bundle/ with
 kubeseed-bundle.tar, SHA256SUMS and bundle.json. Every file is checked against the sha256 in
@@ -26,18 +30,29 @@ file or image and both digests and leaves no bundle.
   --from DIR       binaries fetched on a connected machine (by upstream file name)
   --mirror URL     an internal mirror of the upstream download paths (downloads resume)
   --mirror-ca F    PEM CA to trust for the mirror
+  --os-mirror URL  the OS release's package archive (apt: where dists/ is; dnf: the root the version
+                   table's repository paths are below), a URL or a directory; without it, OS package
+                   metadata is read from --from laid out the same way
+  --keyring FILE   OpenPGP keys (binary or armored) the archive's metadata must be signed with
   --out DIR        output directory (default: out)
   --cache DIR      verified files and image blobs by sha256 (default: ~/.cache/kubeseed/artifacts)
   --registry-mirror HOST=URL   pull HOST's images through URL first (repeatable; containerd's mirrors)
   --registry-ca HOST=FILE      PEM CA to trust for the registry or mirror at HOST[:PORT] (repeatable)
   --registry-auth FILE         docker config.json whose auths hold registry credentials
-  --skip KIND[,KIND]           leave out binaries and/or the release's images (the nodes get them
-                               elsewhere); the profile's extraImages are always bundled
+  --skip KIND[,KIND]           leave out binaries, packages and/or the release's images (the nodes
+                               get them elsewhere); the profile's extraImages are always bundled
   --push REGISTRY  after bundling, push the bundled images to REGISTRY (host[:port] or URL) under
                    their references' repositories and tags
-  --list           print what the bundle needs (URLs, digests, images, OS packages) and exit`;
+  --list           print what the bundle needs (URLs, digests, images, OS packages) and exit; OS
+                   packages get versions, digests and dependencies only with --os-mirror and --keyring`;
 
-const SKIPPABLE: readonly SkippableKind[] = ['binaries', 'images'];
+const SKIPPABLE: readonly SkippableKind[] = ['binaries', 'images', 'packages'];
+
+/** The profile's OS packages plan (null on Flatcar/FCOS, whose nodes install no packages). */
+export function packagesFor(profile: Profile): OsPackagePlan | null {
+  const os = profile.spec.os;
+  return osPackagePlan({ family: os.family, version: os.version, arch: profile.spec.artifacts.arch, ntp: os.ntpServers.length > 0 });
+}
 
 /** `HOST=VALUE` pairs into a map of lists, in the order given. */
 function pairs(values: string[] | undefined, flag: string): Map<string, string[]> {
@@ -86,6 +101,8 @@ export async function bundleCommand(argv: string[], io: Io): Promise<number> {
     out: { type: 'string', default: 'out' },
     cache: { type: 'string' },
     list: { type: 'boolean', default: false },
+    'os-mirror': { type: 'string' },
+    keyring: { type: 'string' },
     'registry-mirror': { type: 'string', multiple: true },
     'registry-ca': { type: 'string', multiple: true },
     'registry-auth': { type: 'string' },
@@ -94,15 +111,28 @@ export async function bundleCommand(argv: string[], io: Io): Promise<number> {
   }, USAGE);
   const loaded = profileOrExit(onePositional(positionals, 'profile', USAGE), io);
   if (typeof loaded === 'number') return loaded;
-  const artifacts = neededArtifacts(artifactFacts(loaded.profile));
+  const skip = skipKinds(values.skip);
+  const osPlan = skip.includes('packages') ? null : packagesFor(loaded.profile);
+  const cacheDir = resolve(values.cache ?? join(homedir(), '.cache', 'kubeseed', 'artifacts'));
+  const osMirror = values['os-mirror'] === undefined ? undefined : /^https?:\/\//.test(values['os-mirror']) ? values['os-mirror'] : resolve(values['os-mirror']);
+  if (osMirror !== undefined && values.keyring === undefined) throw new UsageError('--os-mirror needs --keyring FILE: the archive\'s metadata is trusted only when its signature checks out');
+  const artifacts = neededArtifacts(artifactFacts(loaded.profile)).filter((a) => !(a.kind === 'package' && skip.includes('packages')));
   if (values.list) {
-    io.out(listBundle(artifacts).join('\n'));
+    io.out(listBundle(artifacts.filter((a) => a.kind !== 'package' || !osMirror)).join('\n'));
+    if (osPlan && osMirror && values.keyring) {
+      const r = await resolvePackages({ plan: osPlan, osMirror, keyringFile: resolve(values.keyring), cacheDir });
+      for (const f of r.files) io.out(`package ${f.name} ${f.version} ${f.arch} sha256:${f.sha256} ${f.repository} ${f.path}`);
+      for (const n of r.present) io.out(`package ${n}: a minimal ${osPlan.release} install has it (not shipped)`);
+    } else if (osPlan) {
+      io.err('note: OS packages are listed by name only; their versions, digests and dependencies need --os-mirror URL --keyring FILE');
+    }
     return EXIT.ok;
   }
+  if (osPlan && values.keyring === undefined) {
+    throw new UsageError(`OS packages (${osPlan.names.join(', ')}) need --keyring FILE (the ${osPlan.release} archive's signing keys: ${osPlan.repositories.keyring}) and --os-mirror URL, or --skip packages`);
+  }
   if (values['mirror-ca'] !== undefined && values.mirror === undefined) throw new UsageError('--mirror-ca needs --mirror');
-  const skip = skipKinds(values.skip);
   const registries = registryConfig(values);
-  const cacheDir = resolve(values.cache ?? join(homedir(), '.cache', 'kubeseed', 'artifacts'));
   const outDir = resolve(defaultBundleDir(resolve(values.out), loaded.profile.metadata.name));
   // One bar per download, then one for writing the tar.
   let bar: { label: string; bar: ProgressBar } | undefined;
@@ -122,6 +152,7 @@ export async function bundleCommand(argv: string[], io: Io): Promise<number> {
     sourceDateEpoch: sourceDateEpoch() ?? 0,
     skip,
     registries,
+    ...(osPlan ? { packages: { plan: osPlan, keyringFile: resolve(values.keyring!), ...(osMirror ? { osMirror } : {}) } } : {}),
     onProgress: (e) => {
       if (e.type === 'download') barFor(`downloading ${e.artifact}`).update(e.bytes, e.total ?? undefined);
       else if (e.type === 'pull') barFor(`pulling ${e.ref}`).update(e.bytes, e.total);

@@ -1,6 +1,6 @@
 /**
- * `kubeseed bundle`: composes the gatherers (binaries.ts, images.ts), then writes
- * kubeseed-bundle.tar (bundle.json, SHA256SUMS, files/, images/) with SHA256SUMS and bundle.json
+ * `kubeseed bundle`: composes the gatherers (binaries.ts, images.ts, packages.ts), then writes
+ * kubeseed-bundle.tar (bundle.json, SHA256SUMS, files/, images/, packages/) with SHA256SUMS and bundle.json
  * beside it. Every file streams into the deterministic tar through a hash checked against the
  * digest it was gathered at. Nothing is written under the bundle's own names until every
  * artifact is in hand and the tar is complete, so a failed build leaves the previous bundle as it
@@ -17,6 +17,7 @@ import { DigestMismatchError } from './digest.js';
 import type { Gathered, GatherOptions } from './gathered.js';
 import { gatherImages, type GatheredImage } from './images.js';
 import { BUNDLE_TAR, bundleJson, sha256sums, type BundledFile, type SkippableKind } from './manifest.js';
+import { gatherPackages, type PackagesOptions } from './packages.js';
 import { writeTar, type TarEntry } from './tar.js';
 
 export type { BundleProgress } from './gathered.js';
@@ -32,6 +33,8 @@ export interface BuildBundleOptions extends GatherOptions {
   skip?: readonly SkippableKind[];
   /** Registry mirrors, CAs and credentials for the images. */
   registries?: RegistryConfig;
+  /** OS packages with their dependency closure (packages.ts); absent with --skip packages or on Flatcar/FCOS. */
+  packages?: Omit<PackagesOptions, 'cacheDir' | 'fromDir' | 'onProgress'>;
 }
 
 export interface BundleResult {
@@ -70,8 +73,25 @@ export async function buildBundle(o: BuildBundleOptions): Promise<BundleResult> 
     const wanted = o.artifacts.filter((a) => a.kind === 'image' && (!skip.has('images') || isSiteImage(a)));
     const images = await gatherImages(wanted, { ...o, registries, stageDir, mtime }, store);
     gathered.push(...images);
+    if (o.packages) {
+      const { packages } = await gatherPackages({
+        ...o.packages,
+        cacheDir: o.cacheDir,
+        ...(o.fromDir ? { fromDir: o.fromDir } : {}),
+        ...(o.download ? { download: o.download } : {}),
+        onProgress: (e) => o.onProgress?.({ type: 'resolve', artifact: e.artifact, from: e.type === 'download' ? 'mirror' : 'dir', path: e.detail }),
+      });
+      for (const g of packages) {
+        const { size } = await fs.stat(g.path);
+        const a = g.artifact;
+        gathered.push({ file: { artifact: a, path: a.bundlePath!, sha256: a.sha256!, size }, source: g.path, label: `${a.fileName} (${g.path})`, from: g.from });
+      }
+    }
 
-    gathered.sort((x, y) => (x.file.path < y.file.path ? -1 : 1));
+    // By path, except OS packages, which keep the gatherer's install order (dependencies first):
+    // bundle.json lists them in the order the node hands them to dpkg/rpm (a stable sort).
+    gathered.sort((x, y) =>
+      x.file.artifact.kind === 'package' && y.file.artifact.kind === 'package' ? 0 : x.file.path < y.file.path ? -1 : 1);
     const files = gathered.map((g) => g.file);
     const sums = sha256sums(files);
     const meta = bundleJson({

@@ -59,6 +59,7 @@ export function bundleJson(m: BundleMeta): string {
       ...(f.artifact.url ? { url: f.artifact.url } : {}),
       ...(f.artifact.installTo ? { installTo: f.artifact.installTo } : {}),
       ...(f.artifact.mode !== undefined ? { mode: `0${f.artifact.mode.toString(8)}` } : {}),
+      ...(f.artifact.repository ? { repository: f.artifact.repository } : {}),
       ...(f.artifact.ref ? { ref: f.artifact.ref } : {}),
       ...(f.artifact.pull ? { source: f.artifact.pull } : {}),
       ...(f.image ? { digest: f.image.digest, manifestDigest: f.image.manifestDigest, platform: f.image.platform } : {}),

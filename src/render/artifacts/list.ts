@@ -34,15 +34,8 @@ export interface NodeArtifact {
   readonly digest: string;
 }
 
-/** An OS package the node installs by name from its distribution (or, from a bundle, expects present). */
-export interface NodePackage {
-  readonly tool: string;
-  readonly name: string;
-}
-
 export interface NodeArtifactList {
   readonly files: readonly NodeArtifact[];
-  readonly packages: readonly NodePackage[];
   /** Lines the phase logs about what it will not install (absent from the bundle). */
   readonly notes: readonly string[];
 }
@@ -99,10 +92,7 @@ function fromBundle(plan: ClusterPlan, bundle: BundleManifest): NodeArtifactList
     if (a.kind === 'binary' || a.kind === 'archive') notes.push(`the bundle carries no ${a.name} (${a.fileName}): not installed here`);
     if (a.kind === 'image') notes.push(`the bundle carries no image ${a.ref}: the registry must serve it`);
   }
-  const packages = plan.artifacts.needed
-    .filter((a) => a.kind === 'package' && a.package && !carried.has(a.name))
-    .map((a) => ({ tool: a.package!.tool, name: a.package!.name }));
-  return { files: sortArtifacts(files), packages, notes };
+  return { files: sortArtifacts(files), notes };
 }
 
 function fromPlan(plan: ClusterPlan): NodeArtifactList {
@@ -124,8 +114,7 @@ function fromPlan(plan: ClusterPlan): NodeArtifactList {
       digest: a.digest ?? '',
     });
   }
-  const packages = plan.artifacts.needed.filter((a) => a.kind === 'package' && a.package).map((a) => ({ tool: a.package!.tool, name: a.package!.name }));
-  return { files: sortArtifacts(files), packages, notes: [] };
+  return { files: sortArtifacts(files), notes: [] };
 }
 
 /** The artifacts the node installs (from the built bundle's bundle.json when the plan has one). */

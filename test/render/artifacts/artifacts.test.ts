@@ -81,8 +81,8 @@ describe.each(GOLDEN)('%s profile', (name, make) => {
     expect(text).toBe(readFileSync(golden, 'utf8'));
   });
 
-  it('the phase comes right after os', () => {
-    expect(node.phases.slice(0, 3)).toEqual(['preflight', 'os', 'artifacts']);
+  it('the phase comes right after preflight, before os, which uses the packages it installs', () => {
+    expect(node.phases.slice(0, 3)).toEqual(['preflight', 'artifacts', 'os']);
   });
 });
 
@@ -153,10 +153,10 @@ describe('nodeArtifacts', () => {
       expect(f.sha256).toBe(a.sha256);
     }
     expect(list.files.find((f) => f.name === 'kubeadm')!.url).toBe('https://artifacts.example.internal/kubeseed/release/v1.31.12/bin/linux/amd64/kubeadm');
-    expect(list.packages).toEqual([
-      { tool: 'conntrack', name: 'conntrack' }, { tool: 'ebtables', name: 'ebtables' }, { tool: 'ethtool', name: 'ethtool' },
-      { tool: 'ipvsadm', name: 'ipvsadm' }, { tool: 'socat', name: 'socat' },
-    ]);
+    const script = String(nodeFiles(plan, plan.nodes[0]!).find((f) => f.path.endsWith('/phases/artifacts.sh'))!.content);
+    expect(script).toContain(`PKG_NAMES=(${plan.os.packages.map((n) => `'${n}'`).join(' ')})`);
+    // Rocky's names (iproute, not iproute2), and chrony: the profile sets NTP servers.
+    expect(plan.os.packages).toEqual(['ca-certificates', 'conntrack', 'curl', 'ebtables', 'ethtool', 'iproute', 'iptables', 'ipvsadm', 'kmod', 'socat', 'chrony']);
   });
 
   it('mirror with a CA: curl trusts that CA file and nothing else is changed', () => {
@@ -199,12 +199,11 @@ describe('nodeArtifacts', () => {
     expect(nodeArtifacts(planFromFile('profiles/ha.yaml')).files.filter((f) => f.kind === 'image')).toEqual([]);
   });
 
-  it('bundle with bundle.json: exactly its files, package files first; its package is not installed by name; images it lacks are noted', () => {
+  it('bundle with bundle.json: exactly its files, package files first; images it lacks are noted', () => {
     const list = nodeArtifacts(planOf(BUNDLE_PROFILE, bundleManifest()));
     expect(list.files.map((f) => f.name)).toEqual([
       'package/ipvsadm', 'kubeadm', 'kubectl', 'kubelet', 'runc', 'cni-plugins', 'containerd', 'crictl', 'image/pause',
     ]);
-    expect(list.packages.map((p) => p.name)).toEqual(['conntrack', 'ebtables', 'ethtool', 'socat']);
     expect(list.notes).toContain('the bundle carries no image registry.k8s.io/kube-apiserver:v1.31.12: the registry must serve it');
   });
 

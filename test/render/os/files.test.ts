@@ -52,7 +52,7 @@ describe('files', () => {
   it('no NTP servers: no chrony file and no chrony package', () => {
     const p = planFromText(FAMILY_CASES.find((c) => c.id === 'rhel-8')!.text);
     expect(osFiles(p, p.nodes[0]!).map((f) => f.path)).toEqual(['/etc/sysctl.d/99-kubernetes.conf', '/etc/modules-load.d/kubernetes.conf']);
-    expect(p.os.packages).toEqual(['conntrack', 'ebtables', 'ethtool', 'ipvsadm', 'socat']);
+    expect(p.os.packages).toEqual(['ca-certificates', 'conntrack', 'curl', 'ebtables', 'ethtool', 'iproute', 'iptables', 'ipvsadm', 'kmod', 'socat']);
   });
 
   it('all are plain 0644 files', () => {

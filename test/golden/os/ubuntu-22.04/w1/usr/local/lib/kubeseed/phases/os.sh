@@ -1,8 +1,9 @@
 # mode 755
 #!/usr/bin/env bash
 # Phase os: prepares the operating system the way kubeadm's install practice asks: hostname and
-# /etc/hosts, swap off, kernel modules and sysctls, packages, iptables backend, SELinux,
-# firewall ports, time sync. Every step checks before it changes, so a second run changes nothing.
+# /etc/hosts, swap off, kernel modules and sysctls, iptables backend, SELinux, firewall ports,
+# time sync. The OS packages it uses (iptables, ebtables, chrony) are installed by the artifacts
+# phase, which runs before it. Every step checks before it changes, so a second run changes nothing.
 set -euo pipefail
 # shellcheck source=/dev/null
 . '/usr/local/lib/kubeseed/lib.sh'
@@ -74,36 +75,6 @@ for i in "${!SYSCTL_KEYS[@]}"; do
   [[ $value == "${SYSCTL_VALUES[$i]}" ]] || ks_die "${SYSCTL_KEYS[$i]} is '${value:-missing}', expected ${SYSCTL_VALUES[$i]} (from $SYSCTL_FILE)"
 done
 ks_log "sysctl settings applied: ${SYSCTL_KEYS[*]}"
-
-# --- packages kubeadm's preflight needs ------------------------------------------------------
-PACKAGE_MANAGER='apt'
-PACKAGES=('conntrack' 'ebtables' 'ethtool' 'ipvsadm' 'socat' 'chrony')
-ARTIFACTS_SOURCE='online'
-missing=()
-for pkg in "${PACKAGES[@]}"; do
-  case $PACKAGE_MANAGER in
-    apt) [[ $(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null) == 'install ok installed' ]] || missing+=("$pkg") ;;
-    # --whatprovides: dnf installs by capability (conntrack is provided by conntrack-tools).
-    dnf) rpm -q --whatprovides "$pkg" >/dev/null 2>&1 || missing+=("$pkg") ;;
-  esac
-done
-if ((${#missing[@]} == 0)); then
-  ks_log "OS packages present: ${PACKAGES[*]:-none needed}"
-elif [[ $ARTIFACTS_SOURCE == bundle ]]; then
-  # HOOK(artifacts): with source bundle, the artifacts phase installs these from the bundle's
-  # package directory; the os phase does not reach the network.
-  ks_log "OS packages missing: ${missing[*]}; left to the artifacts phase (bundle)"
-else
-  case $PACKAGE_MANAGER in
-    apt)
-      export DEBIAN_FRONTEND=noninteractive
-      ks_retry 5 5 60 apt-get update -q
-      ks_retry 5 5 60 apt-get install -y -q --no-install-recommends "${missing[@]}"
-      ;;
-    dnf) ks_retry 5 5 60 dnf install -y -q "${missing[@]}" ;;
-  esac
-  ks_log "OS packages installed: ${missing[*]}"
-fi
 
 # --- iptables backend -----------------------------------------------------------------------
 IPTABLES_MODE='legacy'

@@ -37,9 +37,8 @@ artifact 'binary' 'runc' 'runc.amd64' '5966ca40b6187b30e33bfc299c5f1fe72e8c1aa01
 artifact 'archive' 'cni-plugins' 'cni-plugins-linux-amd64-v1.8.0.tgz' 'ab3bda535f9d90766cccc90d3dddb5482003dd744d7f22bcf98186bf8eea8be6' 'https://artifacts.example.internal/kubeseed/containernetworking/plugins/releases/download/v1.8.0/cni-plugins-linux-amd64-v1.8.0.tgz' '/opt/cni/bin' '' '' ''
 artifact 'archive' 'containerd' 'containerd-1.7.30-linux-amd64.tar.gz' 'ca0f27e34411504acd1cd24fcbaa71b9c47d31ce9408c47c54a2dc1810ceb1df' 'https://artifacts.example.internal/kubeseed/containerd/containerd/releases/download/v1.7.30/containerd-1.7.30-linux-amd64.tar.gz' '/usr/local' '' '' ''
 artifact 'archive' 'crictl' 'crictl-v1.31.1-linux-amd64.tar.gz' '0a03ba6b1e4c253d63627f8d210b2ea07675a8712587e697657b236d06d7d231' 'https://artifacts.example.internal/kubeseed/kubernetes-sigs/cri-tools/releases/download/v1.31.1/crictl-v1.31.1-linux-amd64.tar.gz' '/usr/local/bin' '' '' ''
-# OS packages installed by name from the distribution (tool, package).
-PKG_TOOLS=('conntrack' 'ebtables' 'ethtool' 'ipvsadm' 'socat')
-PKG_NAMES=('conntrack' 'ebtables' 'ethtool' 'ipvsadm' 'socat')
+# OS packages the node needs by name (installed from the distribution for source mirror/online).
+PKG_NAMES=('ca-certificates' 'conntrack' 'curl' 'ebtables' 'ethtool' 'iproute' 'iptables' 'ipvsadm' 'kmod' 'socat' 'chrony')
 # systemd units kubeseed installs with its own binaries (staged copy, target).
 UNIT_SRCS=('/etc/kubeseed/units/containerd.service' '/etc/kubeseed/units/kubelet.service' '/etc/kubeseed/units/10-kubeadm.conf')
 UNIT_DSTS=('/etc/systemd/system/containerd.service' '/etc/systemd/system/kubelet.service' '/etc/systemd/system/kubelet.service.d/10-kubeadm.conf')
@@ -73,6 +72,41 @@ done
 if ((${#todo[@]} == 0)); then
   ks_log "all ${#NAMES[@]} artifacts already installed"
 fi
+
+# --- OS packages by name: the one place a node installs from its distribution's repositories -----
+# pkg_present NAME: installed (dnf: by provided name, as conntrack is provided by conntrack-tools).
+pkg_present() {
+  case $PACKAGE_MANAGER in
+    apt) [[ $(dpkg-query -W -f='${Status}' "$1" 2>/dev/null) == 'install ok installed' ]] ;;
+    dnf) rpm -q --whatprovides "$1" >/dev/null 2>&1 ;;
+  esac
+}
+# packages_by_name: source mirror/online installs what is missing with apt-get/dnf (before the
+# downloads, which need curl); source bundle only reports what the bundle did not bring.
+packages_by_name() {
+  local missing=() pkg
+  for pkg in "${PKG_NAMES[@]}"; do
+    pkg_present "$pkg" || missing+=("$pkg")
+  done
+  ((${#missing[@]})) || return 0
+  if [[ $SOURCE == bundle || $PACKAGE_MANAGER == none ]]; then
+    ks_log "WARNING: OS packages not installed and not in the bundle: ${missing[*]} (kubeadm preflight needs some of them)"
+    return 0
+  fi
+  ks_log "OS packages missing: ${missing[*]}; installing them with $PACKAGE_MANAGER"
+  case $PACKAGE_MANAGER in
+    apt)
+      export DEBIAN_FRONTEND=noninteractive
+      ks_retry 5 5 60 apt-get update -q >>"$KS_LOG" 2>&1
+      ks_retry 5 5 60 apt-get install -y -q --no-install-recommends "${missing[@]}" >>"$KS_LOG" 2>&1
+      ;;
+    dnf) ks_retry 5 5 60 dnf install -y -q "${missing[@]}" >>"$KS_LOG" 2>&1 ;;
+  esac
+  changed=$((changed + ${#missing[@]}))
+  ks_log "OS packages installed: ${missing[*]}"
+}
+changed=0
+if [[ $SOURCE != bundle ]]; then packages_by_name; fi
 
 # --- fetch --------------------------------------------------------------------------------------
 seed_mounted=0
@@ -190,7 +224,6 @@ done
 ((${#todo[@]} == 0)) || ks_log "verified the sha256 of ${#todo[@]} artifacts"
 
 # --- install ------------------------------------------------------------------------------------
-changed=0
 
 # put_file SRC DEST MODE: DEST becomes a copy of SRC with MODE, replaced atomically, only if it differs.
 put_file() {
@@ -211,30 +244,54 @@ record() {
   mv -f "$rec.new" "$rec"
 }
 
+# --- OS packages first: the os phase and every later one use them --------------------------------
 debs=() rpms=() deb_idx=() rpm_idx=()
+for i in "${todo[@]}"; do
+  [[ ${KINDS[$i]} == package ]] || continue
+  f="$STAGE/${FILES[$i]}"
+  case $f in
+    *.deb)
+      pkg="$(dpkg-deb -f "$f" Package)" ver="$(dpkg-deb -f "$f" Version)"
+      if [[ $(dpkg-query -W -f='${Status} ${Version}' "$pkg" 2>/dev/null) == "install ok installed $ver" ]]; then
+        record "$i"
+      else
+        debs+=("$f") deb_idx+=("$i")
+      fi
+      ;;
+    *.rpm)
+      if rpm -q "$(rpm -qp --qf '%{NAME}-%{VERSION}-%{RELEASE}.%{ARCH}' "$f")" >/dev/null 2>&1; then
+        record "$i"
+      else
+        rpms+=("$f") rpm_idx+=("$i")
+      fi
+      ;;
+    *) ks_die "${FILES[$i]}: not a .deb or .rpm file" ;;
+  esac
+done
+# All package files in one call, in the bundle's order (dependencies first), so dpkg and rpm
+# order their installation themselves; no repository and no network is involved.
+if ((${#debs[@]})); then
+  # kubeseed's own files (/etc/containerd/config.toml is written before first boot) are kept when
+  # a package ships the same conffile: otherwise dpkg asks, reads EOF and fails the install.
+  DEBIAN_FRONTEND=noninteractive dpkg --force-confdef --force-confold -i "${debs[@]}" </dev/null >>"$KS_LOG" 2>&1 || ks_die "dpkg -i ${debs[*]} failed (see $KS_LOG)"
+  for i in "${deb_idx[@]}"; do record "$i"; done
+  changed=$((changed + ${#debs[@]}))
+  ks_log "OS packages installed from the bundle: ${debs[*]##*/}"
+fi
+if ((${#rpms[@]})); then
+  rpm -U --quiet "${rpms[@]}" >>"$KS_LOG" 2>&1 || ks_die "rpm -U ${rpms[*]} failed (see $KS_LOG)"
+  for i in "${rpm_idx[@]}"; do record "$i"; done
+  changed=$((changed + ${#rpms[@]}))
+  ks_log "OS packages installed from the bundle: ${rpms[*]##*/}"
+fi
+
+# With source bundle the packages come from the bundle alone: say which it did not carry.
+if [[ $SOURCE == bundle ]]; then packages_by_name; fi
+
+# --- binaries and archives ---------------------------------------------------------------------
 for i in "${todo[@]}"; do
   f="$STAGE/${FILES[$i]}"
   case ${KINDS[$i]} in
-    package)
-      case $f in
-        *.deb)
-          pkg="$(dpkg-deb -f "$f" Package)" ver="$(dpkg-deb -f "$f" Version)"
-          if [[ $(dpkg-query -W -f='${Status} ${Version}' "$pkg" 2>/dev/null) == "install ok installed $ver" ]]; then
-            record "$i"
-          else
-            debs+=("$f") deb_idx+=("$i")
-          fi
-          ;;
-        *.rpm)
-          if rpm -q "$(rpm -qp --qf '%{NAME}-%{VERSION}-%{RELEASE}.%{ARCH}' "$f")" >/dev/null 2>&1; then
-            record "$i"
-          else
-            rpms+=("$f") rpm_idx+=("$i")
-          fi
-          ;;
-        *) ks_die "${FILES[$i]}: not a .deb or .rpm file" ;;
-      esac
-      ;;
     binary)
       put_file "$f" "${DESTS[$i]}" "${MODES[$i]}"
       record "$i" "${DESTS[$i]}"
@@ -256,21 +313,6 @@ for i in "${todo[@]}"; do
       ;;
   esac
 done
-# All package files in one call, so their dependencies on each other resolve in any order.
-if ((${#debs[@]})); then
-  # kubeseed's own files (/etc/containerd/config.toml is written before first boot) are kept when
-  # a package ships the same conffile: otherwise dpkg asks, reads EOF and fails the install.
-  DEBIAN_FRONTEND=noninteractive dpkg --force-confdef --force-confold -i "${debs[@]}" </dev/null >>"$KS_LOG" 2>&1 || ks_die "dpkg -i ${debs[*]} failed (see $KS_LOG)"
-  for i in "${deb_idx[@]}"; do record "$i"; done
-  changed=$((changed + ${#debs[@]}))
-  ks_log "OS packages installed from the bundle: ${debs[*]##*/}"
-fi
-if ((${#rpms[@]})); then
-  rpm -U --quiet "${rpms[@]}" >>"$KS_LOG" 2>&1 || ks_die "rpm -U ${rpms[*]} failed (see $KS_LOG)"
-  for i in "${rpm_idx[@]}"; do record "$i"; done
-  changed=$((changed + ${#rpms[@]}))
-  ks_log "OS packages installed from the bundle: ${rpms[*]##*/}"
-fi
 
 # --- systemd units ------------------------------------------------------------------------------
 before_units=$changed
@@ -319,36 +361,6 @@ if ((${#all_images[@]})); then
     ks_log "image ${REFS[$i]} is $have"
   done
   ks_log "images: ${#all_images[@]} references resolve to their pinned digests"
-fi
-
-# --- OS packages by name ------------------------------------------------------------------------
-# pkg_present TOOL NAME: the package (or, without a package manager, the tool) is there.
-pkg_present() {
-  case $PACKAGE_MANAGER in
-    apt) [[ $(dpkg-query -W -f='${Status}' "$2" 2>/dev/null) == 'install ok installed' ]] ;;
-    dnf) rpm -q --whatprovides "$2" >/dev/null 2>&1 ;;
-    *) command -v "$1" >/dev/null ;;
-  esac
-}
-missing=()
-for j in "${!PKG_NAMES[@]}"; do
-  pkg_present "${PKG_TOOLS[$j]}" "${PKG_NAMES[$j]}" || missing+=("${PKG_NAMES[$j]}")
-done
-if ((${#missing[@]})); then
-  if [[ $SOURCE == bundle || $PACKAGE_MANAGER == none ]]; then
-    ks_log "WARNING: OS packages not installed and not in the bundle: ${missing[*]} (kubeadm preflight needs some of them)"
-  else
-    case $PACKAGE_MANAGER in
-      apt)
-        export DEBIAN_FRONTEND=noninteractive
-        ks_retry 5 5 60 apt-get update -q >>"$KS_LOG" 2>&1
-        ks_retry 5 5 60 apt-get install -y -q --no-install-recommends "${missing[@]}" >>"$KS_LOG" 2>&1
-        ;;
-      dnf) ks_retry 5 5 60 dnf install -y -q "${missing[@]}" >>"$KS_LOG" 2>&1 ;;
-    esac
-    changed=$((changed + ${#missing[@]}))
-    ks_log "OS packages installed: ${missing[*]}"
-  fi
 fi
 
 rm -rf "$STAGE"
