@@ -2,13 +2,14 @@
  * `kubeseed bundle`: gathers every artifact (from a --from directory, the content-addressed cache,
  * or a mirror), verifies each against the version table's sha256 while streaming it into a
  * deterministic tar, and writes kubeseed-bundle.tar with SHA256SUMS and bundle.json inside and
- * beside it. The tar is written under a temporary name and renamed only when complete, so a
- * failed build leaves no bundle behind.
+ * beside it. All three are written into a temporary directory that is renamed into place only
+ * when complete (commit.ts), so a failed build leaves the previous bundle, or none, as it was.
  */
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { mirrorUrl, type Artifact } from '../../plan/artifacts.js';
 import { cachedPath, partialPath } from './cache.js';
+import { commitBundleDir } from './commit.js';
 import { DigestMismatchError, sha256File } from './digest.js';
 import { downloadResumable } from './download.js';
 import { BUNDLE_TAR, bundleJson, sha256sums, type BundledFile } from './manifest.js';
@@ -115,12 +116,6 @@ async function resolveArtifact(a: Artifact, o: BuildBundleOptions, caPem: string
   return null;
 }
 
-async function writeAtomically(path: string, content: string): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}`;
-  await fs.writeFile(tmp, content, { mode: 0o644 });
-  await fs.rename(tmp, path);
-}
-
 export async function buildBundle(o: BuildBundleOptions): Promise<BundleResult> {
   const arches = [...new Set(o.artifacts.map((a) => a.arch))];
   if (arches.length !== 1) throw new Error(`a bundle holds one architecture; artifacts name ${arches.join(', ') || 'none'}`);
@@ -188,30 +183,28 @@ export async function buildBundle(o: BuildBundleOptions): Promise<BundleResult> 
     }
   }
 
-  await fs.mkdir(o.outDir, { recursive: true });
   const tarPath = join(o.outDir, BUNDLE_TAR);
-  const tmp = join(o.outDir, `.${BUNDLE_TAR}.tmp-${process.pid}`);
   const total = files.reduce((n, f) => n + f.size, 0);
-  let bytes: number;
-  try {
-    bytes = await writeTar(tmp, entries, {
-      mtime: new Date(epochFrom(o.sourceDateEpoch) * 1000),
-      onBytes: (b) => o.onProgress?.({ type: 'write', bytes: b, total }),
-    });
-    await fs.rename(tmp, tarPath);
-  } catch (e) {
-    await fs.rm(tmp, { force: true });
-    // A cached file that no longer matches its own name is corrupt: drop it so the next run refetches.
-    if (e instanceof DigestMismatchError) {
-      const bad = resolved.find((r) => r.source === e.file && r.from !== 'dir');
-      if (bad) await fs.rm(bad.path, { force: true });
+  const bytes = await commitBundleDir(o.outDir, async (dir) => {
+    try {
+      const written = await writeTar(join(dir, BUNDLE_TAR), entries, {
+        mtime: new Date(epochFrom(o.sourceDateEpoch) * 1000),
+        onBytes: (b) => o.onProgress?.({ type: 'write', bytes: b, total }),
+      });
+      await fs.writeFile(join(dir, 'SHA256SUMS'), sums, { mode: 0o644 });
+      await fs.writeFile(join(dir, 'bundle.json'), meta, { mode: 0o644 });
+      return written;
+    } catch (e) {
+      // A cached file that no longer matches its own name is corrupt: drop it so the next run refetches.
+      if (e instanceof DigestMismatchError) {
+        const bad = resolved.find((r) => r.source === e.file && r.from !== 'dir');
+        if (bad) await fs.rm(bad.path, { force: true });
+      }
+      throw e;
     }
-    throw e;
-  }
+  });
   const sha256sumsPath = join(o.outDir, 'SHA256SUMS');
   const bundleJsonPath = join(o.outDir, 'bundle.json');
-  await writeAtomically(sha256sumsPath, sums);
-  await writeAtomically(bundleJsonPath, meta);
   o.onProgress?.({ type: 'done', path: tarPath, bytes });
   return { tarPath, sha256sumsPath, bundleJsonPath, bytes, files, missingImages };
 }
