@@ -53,13 +53,18 @@ function containerdPlan(profile: Profile, entry: VersionEntry): ContainerdPlan {
   };
 }
 
+/** cloud-init or Ignition: the family's own unless --format overrides it. */
+export function outputFormat(profile: Profile, format?: 'cloud-init' | 'ignition'): 'cloud-init' | 'ignition' {
+  return format ?? OS_FAMILIES[profile.spec.os.family].format;
+}
+
 function osPlan(profile: Profile, format?: 'cloud-init' | 'ignition'): OsPlan {
   const os = profile.spec.os;
   const f = OS_FAMILIES[os.family];
   return {
     family: os.family,
     version: os.version ?? 'stable',
-    format: format ?? f.format,
+    format: outputFormat(profile, format),
     iptables: os.iptables ?? f.defaultIptables,
     selinux: os.selinux,
     hasSelinux: f.hasSelinux,

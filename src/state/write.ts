@@ -2,13 +2,14 @@
  * Writes a new state directory: every file 0600, every directory 0700, assembled in a temporary
  * sibling directory and renamed into place, so a crash leaves either no state or a whole one.
  * rename(2) only ever replaces an empty directory, so existing state cannot be overwritten even
- * if it appears between the check and the rename.
+ * if it appears between the check and the rename. replaceState swaps in a changed state
+ * (renewed certificates, a new token) the same way, keeping what it replaced.
  */
-import { closeSync, fsyncSync, lstatSync, mkdirSync, mkdtempSync, openSync, renameSync, rmSync, writeSync, chmodSync } from 'node:fs';
+import { chmodSync, closeSync, fsyncSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { ClusterState } from '../pki/cluster-state.js';
 import { StateExistsError } from './errors.js';
-import { STATE_DIR_MODE, STATE_FILE_MODE, STATE_FILES, STATE_SUBDIRS, stateToFiles } from './layout.js';
+import { STATE_DIR_MODE, STATE_FILE_MODE, STATE_FILES, STATE_SUBDIRS, stateToFiles, type StateFileName } from './layout.js';
 import { stateFromFiles } from './parse.js';
 
 function exists(path: string): boolean {
@@ -21,11 +22,11 @@ function exists(path: string): boolean {
   }
 }
 
-function writeFileDurably(path: string, content: string): void {
+function writeFileDurably(path: string, content: string | Buffer): void {
   // 'wx': never follow or reuse something already there; chmod because umask may strip bits.
   const fd = openSync(path, 'wx', STATE_FILE_MODE);
   try {
-    const buf = Buffer.from(content, 'utf8');
+    const buf = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
     let off = 0;
     while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
     fsyncSync(fd);
@@ -83,4 +84,81 @@ export function writeState(dir: string, state: ClusterState): void {
     throw e;
   }
   fsyncDir(parent);
+}
+
+/** Where a replaced state waits while its successor is renamed into place (see replaceState). */
+export function replacedStatePrefix(target: string): string {
+  return `.${basename(target)}.replaced-`;
+}
+
+/** `20260301T120000Z`: a backup directory name that sorts by time and needs no quoting. */
+function stamp(now: Date): string {
+  return now.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
+}
+
+function copyTree(from: string, to: string): void {
+  for (const e of readdirSync(from, { withFileTypes: true })) {
+    const a = join(from, e.name);
+    const b = join(to, e.name);
+    if (e.isDirectory()) {
+      mkdirPrivate(b);
+      copyTree(a, b);
+    } else if (e.isFile()) {
+      writeFileDurably(b, readFileSync(a));
+    }
+  }
+}
+
+/**
+ * Replaces the state in `dir` with `next` as one step, keeping the files that change in a dated
+ * backup inside the state directory (`backup/<time>-<why>/`, next to earlier backups). The new
+ * directory is assembled beside the old one and swapped in with two renames; were the process to
+ * stop between them, readState finds the old state under `.<name>.replaced-*` and says so instead
+ * of treating the state as absent. Returns the backup directory.
+ */
+export function replaceState(dir: string, next: ClusterState, opts: { now: Date; why: string; changed: readonly StateFileName[] }): string {
+  const target = resolve(dir);
+  const files = stateToFiles(next);
+  stateFromFiles(files, (f) => join(target, f));
+  const parent = dirname(target);
+  const tmp = mkdtempSync(join(parent, `.${basename(target)}.tmp-`));
+  let backup = `backup/${stamp(opts.now)}-${opts.why}`;
+  try {
+    chmodSync(tmp, STATE_DIR_MODE);
+    // Earlier backups and anything else the directory holds come along unchanged.
+    for (const e of readdirSync(target, { withFileTypes: true })) {
+      if (e.isDirectory() && !(STATE_SUBDIRS as readonly string[]).includes(e.name)) {
+        mkdirPrivate(join(tmp, e.name));
+        copyTree(join(target, e.name), join(tmp, e.name));
+      }
+    }
+    for (let n = 2; exists(join(tmp, backup)); n++) backup = `backup/${stamp(opts.now)}-${opts.why}-${n}`;
+    if (!exists(join(tmp, 'backup'))) mkdirPrivate(join(tmp, 'backup'));
+    mkdirPrivate(join(tmp, backup));
+    for (const name of opts.changed) {
+      const to = join(tmp, backup, name);
+      if (!exists(dirname(to))) mkdirPrivate(dirname(to));
+      writeFileDurably(to, readFileSync(join(target, name)));
+    }
+    for (const sub of STATE_SUBDIRS) mkdirPrivate(join(tmp, sub));
+    for (const name of STATE_FILES) writeFileDurably(join(tmp, name), files[name]);
+    for (const sub of [...STATE_SUBDIRS, 'backup', backup]) fsyncDir(join(tmp, sub));
+    fsyncDir(tmp);
+  } catch (e) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw e;
+  }
+  // rename(2) replaces an empty directory: the fresh name mkdtemp reserved.
+  const old = mkdtempSync(join(parent, replacedStatePrefix(target)));
+  renameSync(target, old);
+  try {
+    renameSync(tmp, target);
+  } catch (e) {
+    renameSync(old, target);
+    rmSync(tmp, { recursive: true, force: true });
+    throw e;
+  }
+  fsyncDir(parent);
+  rmSync(old, { recursive: true, force: true });
+  return join(target, backup);
 }

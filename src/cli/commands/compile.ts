@@ -5,7 +5,9 @@ import type { OutputFile } from '../../render/node.js';
 import { PLATFORMS, type Platform } from '../../render/platforms.js';
 import { abandonTree, commitTree, finishStaged, recordStaged, stageTree, writeStaged } from '../../emit/tree.js';
 import { writeSeedIso } from '../../emit/seed-iso.js';
-import { loadOrCreateState } from '../../state/load.js';
+import { prepareState } from '../../state/load.js';
+import { outputFormat } from '../../plan/build.js';
+import { checkExpiry, tokenExpiryWarning } from '../../pki/expiry.js';
 import { secretsFromState } from '../../state/plan-secrets.js';
 import { tokenTtlWarning } from '../../pki/token.js';
 import { onePositional, parse, UsageError } from '../args.js';
@@ -88,13 +90,27 @@ async function compileProfile(file: string, values: CompileOptions, io: Io, rend
   const cluster = loaded.profile.metadata.name;
   const outDir = resolve(values.out);
   const stateDir = resolve(values.state ?? defaultStateDir(outDir, cluster));
+  // Usage that depends on the profile is checked before the state is read or made.
+  if (values.iso && outputFormat(loaded.profile, format) !== 'cloud-init') {
+    throw new UsageError('--iso makes NoCloud seeds for cloud-init; Ignition nodes take ignition.json');
+  }
 
   phase('load');
-  const st = loadOrCreateState(stateDir, stateOptions(loaded.profile, new Date()));
+  const now = new Date();
+  // A new state is written only when the tree is committed: a failed compile leaves none behind.
+  const st = prepareState(stateDir, stateOptions(loaded.profile, now));
   for (const w of st.warnings) io.err(`warning: state: ${w}`);
-  if (st.created) io.err(`state: created ${stateDir} (keep it: it holds the cluster's CAs)`);
+  const external = loaded.profile.spec.controlPlane.etcd.topology === 'external';
+  const expiry = checkExpiry(st.state, now, (name) => name !== 'apiserver-etcd-client.crt' || external);
+  for (const w of expiry.warnings) io.err(`warning: state: ${w}`);
+  if (expiry.errors.length > 0) {
+    for (const e of expiry.errors) io.err(`error: state: ${e}`);
+    return EXIT.failure;
+  }
   const ttlWarning = tokenTtlWarning(durationSeconds(loaded.profile.spec.bootstrapToken.ttl));
   if (ttlWarning) io.err(`warning: ${ttlWarning}`);
+  const expired = tokenExpiryWarning(st.state, now);
+  if (expired) io.err(`warning: ${expired}`);
 
   phase('state');
   const secrets = secretsFromState(st.state, goDuration(durationSeconds(loaded.profile.spec.bootstrapToken.ttl)));
@@ -103,7 +119,6 @@ async function compileProfile(file: string, values: CompileOptions, io: Io, rend
     io.err(`note: no ${defaultBundleDir(outDir, cluster)}/bundle.json yet; nodes expect the version table's files (run kubeseed bundle before --iso)`);
   }
   const plan = planFor(loaded, secrets, outputEpoch(st.state.createdAt), format, bundle);
-  if (values.iso && plan.os.format !== 'cloud-init') throw new UsageError('--iso makes NoCloud seeds for cloud-init; Ignition nodes take ignition.json');
   phase('plan');
   // Nodes are rendered one at a time and their files written into the staging tree by the thread
   // that rendered them, so memory does not grow with the cluster; nothing reaches out/<cluster>
@@ -144,6 +159,8 @@ async function compileProfile(file: string, values: CompileOptions, io: Io, rend
       progress.done();
       phase('iso');
     }
+    st.commit();
+    if (st.created) io.err(`state: created ${stateDir} (keep it: it holds the cluster's CAs)`);
     const target = await commitTree(tree, outDir, cluster, () => phase('commit'));
     phase('remove');
     // Every file the manifest lists, and the manifest itself.
