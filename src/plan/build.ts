@@ -5,7 +5,7 @@ import { formatIp, firstHost, parseCidr } from '../net/ipv4.js';
 import type { Profile } from '../profile/schema/v1alpha1.js';
 import { bringUpOrder } from './order.js';
 import { OS_FAMILIES } from './os-families.js';
-import { secretFilesFor } from './secrets.js';
+import { CLOUD_INIT_STAGING, IGNITION_STAGING, secretFilesFor, secretPathsFor } from './secrets.js';
 import type {
   ClusterPlan, ClusterSecrets, Taint, ContainerdPlan, LbPlan, MirrorPlan, NodePlan, Origin, OsPlan, Phase, Role,
 } from './types.js';
@@ -161,7 +161,8 @@ export function buildPlan(profile: Profile, secrets: ClusterSecrets, opts: PlanO
     // go through the VIP so that losing the first control-plane node does not strand them.
     const endpointIp = isCp || lb.mode === 'none' ? firstCpIp : lb.vip;
     // Phases in run order; each module adds its phase here as it lands.
-    const phases: Phase[] = ['preflight', 'os', 'artifacts', 'runtime', ...(runsLb ? ['lb' as const] : []), 'kubeadm'];
+    // Secrets right after the preflight: nothing secret reaches its place on a machine that is not the node's.
+    const phases: Phase[] = ['preflight', 'secrets', 'os', 'artifacts', 'runtime', ...(runsLb ? ['lb' as const] : []), 'kubeadm'];
     return {
       name: node.name,
       role: node.role,
@@ -189,6 +190,7 @@ export function buildPlan(profile: Profile, secrets: ClusterSecrets, opts: PlanO
       // that workloads schedule; otherwise the usual control-plane taint, written out.
       ...(isCp ? { taints: spec.nodes.some((n) => n.role === 'worker') ? [CONTROL_PLANE_TAINT] : [] } : {}),
       secretFiles: secretFilesFor(node.role, topology, secrets),
+      secretPaths: secretPathsFor(node.role, topology, action, secrets),
       origins: {
         role: origin(`spec.nodes[${i}].role`),
         action: origin('spec.nodes[].role', true),
@@ -233,6 +235,7 @@ export function buildPlan(profile: Profile, secrets: ClusterSecrets, opts: PlanO
     },
     access: spec.access,
     secrets,
+    secretStaging: os.format === 'ignition' ? IGNITION_STAGING : CLOUD_INIT_STAGING,
     hosts,
     nodes,
     origins: {

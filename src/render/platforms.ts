@@ -70,7 +70,7 @@ export function platformFiles(platform: Platform, userData: OutputFile, gzip: bo
   return { files };
 }
 
-export function metaDataGuestinfo(metaData: OutputFile): OutputFile {
-  const dir = metaData.path.slice(0, metaData.path.lastIndexOf('/'));
-  return { path: `${dir}/guestinfo.metadata.base64`, content: `${Buffer.from(metaData.content).toString('base64')}\n`, mode: 0o644 };
+/** guestinfo.metadata.base64 beside the node's other files in `dir`, from its meta-data text. */
+export function metaDataGuestinfo(dir: string, metaData: string): OutputFile {
+  return { path: `${dir}/guestinfo.metadata.base64`, content: `${Buffer.from(metaData).toString('base64')}\n`, mode: 0o644 };
 }

@@ -2,30 +2,53 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { EXAMPLE_PROFILES } from '../builders/plan.js';
 import { cli, snapshot } from '../helpers/cli.js';
-import { requireTool, run } from '../helpers/tools.js';
+import { needTools, run } from '../helpers/tools.js';
 import { BAD_CASES } from '../profile/bad-profiles.js';
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'kubeseed-cli-'));
 
 describe('kubeseed compile', () => {
-  it('--iso: every node gets a seed ISO holding exactly its user-data, meta-data and network-config, listed in manifest.json', async () => {
-    if (!requireTool('xorriso', 'xorriso')) return;
+  it('--iso: each seed ISO holds meta-data and network-config as the tree has them, a user-data without secrets, and the secrets apart under kubeseed/secrets/, 0600', async (ctx) => {
+    needTools(ctx, 'xorriso:xorriso');
     const out = tmp();
     const r = await cli('compile', 'profiles/ha.yaml', '--out', out, '--iso');
     expect(r.code, r.err).toBe(0);
     const snap = snapshot(join(out, 'ha'));
     const manifest = JSON.parse(readFileSync(join(out, 'ha', 'manifest.json'), 'utf8'));
+    const state = JSON.parse(readFileSync(join(out, 'ha.state', 'state.json'), 'utf8'));
     const nodes = ['cp1', 'cp2', 'cp3', 'w1', 'w2', 'w3'];
     for (const node of nodes) {
       const iso = join(out, 'ha', 'nodes', node, 'seed.iso');
       const entry = manifest.files.find((f: { path: string }) => f.path === `nodes/${node}/seed.iso`);
-      expect(entry.sha256).toBe(snap[`nodes/${node}/seed.iso`]!.split(' ')[1]);
+      expect(`${entry.mode.slice(1)} ${entry.sha256}`).toBe(snap[`nodes/${node}/seed.iso`]);
+      expect(entry.mode).toBe('0600');
       const dir = join(out, `extract-${node}`);
       const x = run('xorriso', ['-osirrox', 'on', '-indev', iso, '-extract', '/', dir]);
       expect(x.status, x.stderr).toBe(0);
-      expect(snapshot(dir)).toEqual(Object.fromEntries(['meta-data', 'network-config', 'user-data'].map((f) => [f, snap[`nodes/${node}/${f}`]])));
+      const onIso = snapshot(dir);
+      for (const f of ['meta-data', 'network-config']) expect(onIso[f]).toBe(snap[`nodes/${node}/${f}`]);
+      // The ISO's user-data plus its kubeseed/secrets/ files are exactly what the tree's
+      // user-data carries, its staged copies (under /run/kubeseed/secrets) at their own paths.
+      const isoUserData = readFileSync(join(dir, 'user-data'), 'utf8');
+      expect(isoUserData).not.toContain(state.bootstrapToken.token);
+      expect(isoUserData).not.toContain('PRIVATE KEY');
+      expect(onIso['user-data']!.split(' ')[0]).toBe('644');
+      const carried = (text: string) => new Map((parseYaml(text).write_files as { path: string; content: string; permissions: string }[])
+        .map((w) => [w.path, `${w.permissions} ${w.content}`]));
+      const secrets = Object.keys(onIso).filter((p) => p.startsWith('kubeseed/secrets/')).sort();
+      expect(secrets.length).toBeGreaterThan(0);
+      const fromIso = carried(isoUserData);
+      for (const p of secrets) {
+        expect(onIso[p]!.split(' ')[0], p).toBe('600');
+        fromIso.set(p.slice('kubeseed/secrets'.length), `0600 ${readFileSync(join(dir, p), 'utf8')}`);
+      }
+      const fromTree = new Map([...carried(readFileSync(join(out, 'ha', 'nodes', node, 'user-data'), 'utf8'))]
+        .map(([p, v]) => [p.replace(/^\/run\/kubeseed\/secrets\//, '/'), v]));
+      expect(new Map([...fromIso].sort())).toEqual(new Map([...fromTree].sort()));
+      expect(Object.keys(onIso).filter((p) => !p.startsWith('kubeseed/secrets/')).sort()).toEqual(['meta-data', 'network-config', 'user-data']);
     }
     rmSync(out, { recursive: true, force: true });
   });

@@ -35,7 +35,7 @@ describe('platform user-data limits', () => {
     const gz = platformFiles('vsphere', small, true).files;
     expect(gz.map((f) => f.path)).toEqual(['nodes/w1/user-data.gz', 'nodes/w1/guestinfo.userdata.gzip+base64']);
     expect(gunzipSync(Buffer.from(String(gz[1]!.content), 'base64')).toString()).toBe(small.content);
-    const meta = metaDataGuestinfo({ path: 'nodes/w1/meta-data', content: 'instance-id: x\n', mode: 0o644 });
+    const meta = metaDataGuestinfo('nodes/w1', 'instance-id: x\n');
     expect(meta).toEqual({ path: 'nodes/w1/guestinfo.metadata.base64', content: `${Buffer.from('instance-id: x\n').toString('base64')}\n`, mode: 0o644 });
   });
 

@@ -1,7 +1,6 @@
-import { readFileSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { durationSeconds, goDuration } from '../../plan/duration.js';
-import type { OutputFile } from '../../render/node.js';
 import { PLATFORMS, type Platform } from '../../render/platforms.js';
 import { abandonTree, commitTree, finishStaged, recordStaged, stageTree, writeStaged } from '../../emit/tree.js';
 import { writeSeedIso } from '../../emit/seed-iso.js';
@@ -124,16 +123,12 @@ async function compileProfile(file: string, values: CompileOptions, io: Io, rend
   // that rendered them, so memory does not grow with the cluster; nothing reaches out/<cluster>
   // unless every node succeeded.
   const tree = stageTree(outDir, cluster);
-  // By node index: nodes may finish in any order, messages and seeds keep the plan's.
+  // By node index: nodes may finish in any order, messages keep the plan's.
   const tooLarge: string[] = [];
-  // Only the seed files' names and modes are kept: their bytes are read back from the staging
-  // tree when the ISOs are written, so memory does not grow with the cluster.
-  const seeds: { node: string; files: Omit<OutputFile, 'content'>[] }[] = [];
   try {
     writeStaged(tree, { path: 'admin.conf', content: st.state.adminConf, mode: 0o600 });
-    for await (const { index, files, error } of renderNodes(plan, platform, values.gzip, tree, renderer)) {
+    for await (const { index, error } of renderNodes(plan, platform, values.gzip, tree, renderer)) {
       if (error) tooLarge[index] = error;
-      if (values.iso) seeds[index] = { node: plan.nodes[index]!.name, files: files.filter((f) => /\/(user-data|meta-data|network-config)$/.test(f.path)) };
     }
     phase('render');
     finishStaged(tree);
@@ -147,10 +142,14 @@ async function compileProfile(file: string, values: CompileOptions, io: Io, rend
       const bundleDir = plan.artifacts.source === 'bundle' && plan.artifacts.bundlePath === undefined
         ? defaultBundleDir(outDir, cluster) : undefined;
       const progress = progressLine(io);
-      for (const { node, files } of seeds) {
+      // A seed's user-data is not the tree's (it carries no secret: the ISO holds them apart), so
+      // each node's seed files are rendered here, one node at a time.
+      const { renderSeedFiles } = await import('../../render/node.js');
+      for (const n of plan.nodes) {
+        const node = n.name;
         recordStaged(tree, await writeSeedIso(tree, {
           node,
-          seed: files.map((f) => ({ ...f, content: readFileSync(join(tree.dir, f.path)) })),
+          seed: renderSeedFiles(plan, n),
           ...(bundleDir ? { bundleDir } : {}),
           epochSeconds: plan.epoch,
           onProgress: (w, t) => progress.update(`seed.iso ${node}: ${mib(w)} of ${mib(t)}`),

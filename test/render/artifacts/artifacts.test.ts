@@ -83,7 +83,7 @@ describe.each(GOLDEN)('%s profile', (name, make) => {
   });
 
   it('the phase comes right after os', () => {
-    expect(node.phases.slice(0, 3)).toEqual(['preflight', 'os', 'artifacts']);
+    expect(node.phases.slice(0, 4)).toEqual(['preflight', 'secrets', 'os', 'artifacts']);
   });
 });
 
