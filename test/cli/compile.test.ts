@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -114,6 +114,24 @@ describe('kubeseed compile', () => {
     expect(r.err).toContain(join(out, 'lab.state', 'etcd', 'ca.key'));
     const { 'lab.state/etcd/ca.key': _gone, ...rest } = tree;
     expect(snapshot(out)).toEqual(rest);
+  });
+
+  it('a usage error, or user-data over a platform limit, exits 2 and leaves no state directory behind', async () => {
+    const out = tmp();
+    const iso = await cli('compile', 'profiles/ha.yaml', '--out', out, '--format', 'ignition', '--iso');
+    expect(iso.code).toBe(2);
+    expect(iso.err).toBe('kubeseed compile: --iso makes NoCloud seeds for cloud-init; Ignition nodes take ignition.json\n');
+    // ha's control-plane user-data is over EC2's 16,384 bytes.
+    const big = await cli('compile', 'profiles/ha.yaml', '--out', out, '--platform', 'ec2');
+    expect(big.code).toBe(2);
+    expect(big.err).toMatch(/^error: nodes\/cp1\/user-data is \d+ bytes, over EC2's 16384-byte user-data limit/m);
+    expect(readdirSync(out)).toEqual([]);
+    // The same compile that fits makes the state, once.
+    const ok = await cli('compile', 'profiles/ha.yaml', '--out', out);
+    expect(ok.code, ok.err).toBe(0);
+    expect(ok.err).toContain(`state: created ${join(out, 'ha.state')}`);
+    expect(readdirSync(out).sort()).toEqual(['ha', 'ha.state']);
+    rmSync(out, { recursive: true, force: true });
   });
 
   it('usage errors exit 2', async () => {

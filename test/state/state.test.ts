@@ -9,6 +9,7 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  renameSync,
   rmSync,
   statSync,
   unlinkSync,
@@ -20,7 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueClientCert } from '../../src/pki/ca.js';
 import { createClusterState, type ClusterState, type CreateClusterStateOptions } from '../../src/pki/cluster-state.js';
 import { adminKubeconfigYaml, parseAdminKubeconfig } from '../../src/pki/kubeconfig.js';
-import { StateExistsError, StateFileError } from '../../src/state/errors.js';
+import { StateError, StateExistsError, StateFileError } from '../../src/state/errors.js';
 import { STATE_FILES } from '../../src/state/layout.js';
 import { loadOrCreateState } from '../../src/state/load.js';
 import { readState } from '../../src/state/read.js';
@@ -295,6 +296,19 @@ describe('writeState never overwrites', () => {
     const dir = freshDir();
     const broken = { ...states.rsa, ca: { ...states.rsa.ca, key: states.rsa.etcdCa.key } };
     expectStateFileError(() => writeState(dir, broken), 'ca.key', 'invalid', 'does not match ca.crt');
+    expect(existsSync(dir)).toBe(false);
+  });
+});
+
+describe('an interrupted state replacement', () => {
+  it('is an error naming the parked state, never an absent state to make anew', () => {
+    const dir = freshDir();
+    writeState(dir, states.rsa);
+    // What replaceState leaves if it stops between its two renames.
+    const parked = join(dir, '..', '.state.replaced-x1y2z3');
+    renameSync(dir, parked);
+    expect(() => readState(dir)).toThrow(`state directory ${dir} is missing, but ${parked} holds the state a "kubeseed state" command was replacing when it stopped: rename it back to ${dir}`);
+    expect(() => loadOrCreateState(dir, options('rsa'))).toThrow(StateError);
     expect(existsSync(dir)).toBe(false);
   });
 });
