@@ -30,10 +30,14 @@ manifest.json, all at once (a failed compile leaves the previous tree as it was)
                  65535 base64, vsphere 65536 base64) and write its extra files (vsphere:
                  guestinfo.userdata.<encoding>, guestinfo.metadata.base64)
   --gzip         also write user-data.gz (and check the limit against it)
-  --iso          also write nodes/<node>/seed.iso (NoCloud, volume id cidata); with
-                 artifacts.source bundle it carries OUT/<cluster>.bundle/ (run kubeseed bundle first)
+  --iso          also write nodes/<node>/seed.iso (NoCloud, volume id cidata): its user-data
+                 carries no secret, the node's secret files are on it under kubeseed/secrets/;
+                 with artifacts.source bundle it carries OUT/<cluster>.bundle/ (run kubeseed
+                 bundle first)
 
-Timestamps come from SOURCE_DATE_EPOCH, or else from the state's creation time.`;
+Every directory of OUT/<cluster>/ is 0700 and every file that carries a secret 0600. A compile
+stops (exit 1) on an expired certificate it would ship (kubeseed state renew) and warns under
+30 days left. Timestamps come from SOURCE_DATE_EPOCH, or else from the state's creation time.`;
 
 export async function compileCommand(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(argv, {
