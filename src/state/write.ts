@@ -96,15 +96,16 @@ function stamp(now: Date): string {
   return now.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
 }
 
-function copyTree(from: string, to: string): void {
-  for (const e of readdirSync(from, { withFileTypes: true })) {
-    const a = join(from, e.name);
-    const b = join(to, e.name);
+/** Copies the tree `from` into `to` (which exists), directories and regular files, but not the paths `skip` names. */
+function copyTree(from: string, to: string, skip: ReadonlySet<string>, rel = ''): void {
+  for (const e of readdirSync(join(from, rel), { withFileTypes: true })) {
+    const r = rel ? `${rel}/${e.name}` : e.name;
+    if (skip.has(r)) continue;
     if (e.isDirectory()) {
-      mkdirPrivate(b);
-      copyTree(a, b);
+      mkdirPrivate(join(to, r));
+      copyTree(from, to, skip, r);
     } else if (e.isFile()) {
-      writeFileDurably(b, readFileSync(a));
+      writeFileDurably(join(to, r), readFileSync(join(from, r)));
     }
   }
 }
@@ -126,12 +127,7 @@ export function replaceState(dir: string, next: ClusterState, opts: { now: Date;
   try {
     chmodSync(tmp, STATE_DIR_MODE);
     // Earlier backups and anything else the directory holds come along unchanged.
-    for (const e of readdirSync(target, { withFileTypes: true })) {
-      if (e.isDirectory() && !(STATE_SUBDIRS as readonly string[]).includes(e.name)) {
-        mkdirPrivate(join(tmp, e.name));
-        copyTree(join(target, e.name), join(tmp, e.name));
-      }
-    }
+    copyTree(target, tmp, new Set<string>(STATE_FILES));
     for (let n = 2; exists(join(tmp, backup)); n++) backup = `backup/${stamp(opts.now)}-${opts.why}-${n}`;
     if (!exists(join(tmp, 'backup'))) mkdirPrivate(join(tmp, 'backup'));
     mkdirPrivate(join(tmp, backup));
@@ -140,7 +136,7 @@ export function replaceState(dir: string, next: ClusterState, opts: { now: Date;
       if (!exists(dirname(to))) mkdirPrivate(dirname(to));
       writeFileDurably(to, readFileSync(join(target, name)));
     }
-    for (const sub of STATE_SUBDIRS) mkdirPrivate(join(tmp, sub));
+    for (const sub of STATE_SUBDIRS) if (!exists(join(tmp, sub))) mkdirPrivate(join(tmp, sub));
     for (const name of STATE_FILES) writeFileDurably(join(tmp, name), files[name]);
     for (const sub of [...STATE_SUBDIRS, 'backup', backup]) fsyncDir(join(tmp, sub));
     fsyncDir(tmp);
