@@ -13,7 +13,9 @@ Commands:
   validate PROFILE              check a profile; print every problem with file:line:col
   compile PROFILE               write out/<cluster>/ (user-data, meta-data, network-config, manifest.json)
   explain PROFILE [--node N]    print the resolved plan: roles, order, addresses, files and secrets
-  state show PROFILE            print the cluster state's certificate fingerprints and expiry dates
+  state show PROFILE            print the cluster state's certificates (fingerprints, days left) and token id
+  state renew PROFILE           re-issue the leaf certificates (admin.conf, apiserver-etcd-client) from the same CAs
+  state new-token PROFILE       put a new bootstrap token into the state; print its kubeadm token create line
   bundle PROFILE                build the offline bundle (--from DIR, --mirror URL) or --list what it needs
 
 Run "kubeseed COMMAND --help" for a command's options.

@@ -20,10 +20,9 @@ import type { ClusterPlan } from '../plan/types.js';
 import type { OutputFile } from '../render/node.js';
 import type { PlatformResult } from '../render/platforms.js';
 
-/** A node whose files are written: their names and modes, and the platform's size error if any. */
+/** A node whose files are written, and the platform's size error if any. */
 export interface WrittenNode {
   readonly index: number;
-  readonly files: readonly { readonly path: string; readonly mode: number }[];
   readonly error?: string;
 }
 
@@ -37,11 +36,10 @@ export interface RenderRequest {
   readonly to: number;
 }
 
-/** Writes one rendered node's files with `write`, and says what it wrote (names and modes only). */
+/** Writes one rendered node's files with `write`, and returns their manifest entries. */
 export function writeNode(index: number, { files, error }: PlatformResult, write: (f: OutputFile) => ManifestEntry): WorkerNode {
   const entries = files.map(write);
-  const written = files.map(({ path, mode }) => ({ path, mode }));
-  return error === undefined ? { index, files: written, entries } : { index, files: written, entries, error };
+  return error === undefined ? { index, entries } : { index, entries, error };
 }
 
 /** The worker's first message: what to render, and where to write it. */

@@ -1,14 +1,16 @@
 /**
  * A node's NoCloud seed ISO: volume id "cidata" with user-data, meta-data and network-config at
- * the root, and, for nodes that install from an offline bundle, the bundle under kubeseed/
- * (the artifacts phase finds it by the volume label). Written straight into the staging tree.
+ * the root, the files the caller adds (the node's secret files under kubeseed/secrets/), and, for
+ * nodes that install from an offline bundle, the bundle under kubeseed/ (the artifacts phase
+ * finds it by the volume label). Written straight into the staging tree; an image that holds any
+ * file only its owner may read is itself 0600.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { OutputFile } from '../render/node.js';
 import { sha256File } from './bundle/digest.js';
 import { isoFileFromBuffer, isoFileFromPath, writeIso, type IsoFile } from './iso/index.js';
-import type { ManifestEntry } from './manifest.js';
+import { manifestEntryOf, type ManifestEntry } from './manifest.js';
 import type { StagedTree } from './tree.js';
 
 export const SEED_VOLUME_ID = 'cidata';
@@ -17,7 +19,7 @@ export const ISO_BUNDLE_DIR = 'kubeseed';
 
 export interface SeedIsoInput {
   readonly node: string;
-  /** The node's user-data, meta-data and network-config, as rendered. */
+  /** The files at the image's root and below it (paths inside the image), as rendered. */
   readonly seed: readonly OutputFile[];
   /** OUT/<cluster>.bundle/ when the node installs from a bundle on the ISO. */
   readonly bundleDir?: string;
@@ -26,7 +28,8 @@ export interface SeedIsoInput {
 }
 
 export async function writeSeedIso(tree: StagedTree, input: SeedIsoInput): Promise<ManifestEntry> {
-  const files: IsoFile[] = input.seed.map((f) => isoFileFromBuffer(f.path.split('/').pop()!, f.content, f.mode));
+  const files: IsoFile[] = input.seed.map((f) => isoFileFromBuffer(f.path, f.content, f.mode));
+  const mode = input.seed.some((f) => (f.mode & 0o077) === 0) ? 0o600 : 0o644;
   if (input.bundleDir !== undefined) {
     for (const name of ['kubeseed-bundle.tar', 'bundle.json', 'SHA256SUMS']) {
       const p = join(input.bundleDir, name);
@@ -39,8 +42,9 @@ export async function writeSeedIso(tree: StagedTree, input: SeedIsoInput): Promi
   await writeIso(files, {
     volumeId: SEED_VOLUME_ID,
     epochSeconds: input.epochSeconds,
+    mode,
     ...(input.onProgress ? { onProgress: input.onProgress } : {}),
   }, target);
   const { sha256, size } = await sha256File(target);
-  return { path: rel, sha256, size, mode: '0644' };
+  return manifestEntryOf(rel, sha256, size, mode);
 }

@@ -25,6 +25,13 @@ export interface StagingPlace {
   readonly uid: number | undefined;
 }
 
+/**
+ * Every directory of an output tree: the tree holds admin.conf and every node's secrets (0600
+ * files), and a directory only its owner may enter keeps them so whatever the files' own modes
+ * and whatever OUT/ is (an existing 0755 directory, the state kept elsewhere).
+ */
+export const TREE_DIR_MODE = 0o700;
+
 const CREATE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL;
 const READ = constants.O_RDONLY | constants.O_NOFOLLOW;
 
@@ -87,11 +94,11 @@ export class StageWriter {
     this.mkdirs(dirname(d));
     const st = this.place.reclaimed ? lstatIfAny(d) : undefined;
     if (st?.isDirectory()) {
-      if ((st.mode & 0o7777) !== 0o755) chmodSync(d, 0o755);
+      if ((st.mode & 0o7777) !== TREE_DIR_MODE) chmodSync(d, TREE_DIR_MODE);
     } else {
       if (st !== undefined) this.removeStale(d);
       try {
-        mkdirSync(d, { mode: 0o755 });
+        mkdirSync(d, { mode: TREE_DIR_MODE });
       } catch (e) {
         // Another thread's writer may have made a directory both share (nodes/).
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || !lstatIfAny(d)?.isDirectory()) throw e;

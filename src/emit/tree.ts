@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import type { OutputFile } from '../render/node.js';
 import { makeOutputDir } from './make-dir.js';
 import { renderManifest, type ManifestEntry } from './manifest.js';
-import { StageWriter, sweepStaging, type StagingPlace } from './stage-writer.js';
+import { StageWriter, sweepStaging, TREE_DIR_MODE, type StagingPlace } from './stage-writer.js';
 
 export interface StagedTree {
   readonly dir: string;
@@ -64,7 +64,7 @@ export function stageTree(outDir: string, cluster: string): StagedTree {
     // None (ENOENT), or not a directory of ours: start empty.
     reclaimed = false;
   }
-  chmodSync(dir, 0o755);
+  chmodSync(dir, TREE_DIR_MODE);
   const target = join(outDir, cluster);
   const place: StagingPlace = { dir, reclaimed, current: isDirectory(target) ? target : undefined, umask: processUmask(), uid: process.getuid?.() };
   return { dir, place, writer: new StageWriter(place), entries: [], finished: false };
@@ -129,6 +129,10 @@ export async function commitTree(tree: StagedTree, outDir: string, cluster: stri
   }
   committed?.(target);
   if (old !== previousTreeDir(outDir, cluster)) await removeTree(old);
+  // The tree just replaced stays as .previous with the same secrets: a tree written by an older
+  // kubeseed may have looser directories; only its root is changed (its files are shared with
+  // the current tree, whose inodes never change).
+  else chmodSync(old, TREE_DIR_MODE);
   return target;
 }
 

@@ -65,14 +65,39 @@ export interface CreateClusterStateOptions {
   readonly rng?: RandomBytes;
 }
 
-export function createClusterState(opts: CreateClusterStateOptions): ClusterState {
-  validateTtlSeconds(opts.tokenTtlSeconds);
+function checkOptions(opts: LeafOptions): string {
   if (!opts.clusterName) throw new Error('clusterName must not be empty');
   if (!Number.isInteger(opts.endpoint.port) || opts.endpoint.port < 1 || opts.endpoint.port > 65535) {
     throw new RangeError(`endpoint port must be 1..65535, got ${opts.endpoint.port}`);
   }
   if (Number.isNaN(opts.now.getTime())) throw new RangeError('now is not a valid date');
-  const org = adminOrganization(opts.kubernetesVersion); // fail on a bad version before making keys
+  return adminOrganization(opts.kubernetesVersion); // fail on a bad version before making keys
+}
+
+/**
+ * The leaf certificates kubeseed issues from the CAs (kubeadm issues every other one on the
+ * nodes): admin.conf's `kubernetes-admin` and `kube-apiserver-etcd-client`, as kubeadm's
+ * certlist names it.
+ */
+function issueLeaves(ca: CertKeyPem, etcdCa: CertKeyPem, opts: LeafOptions, org: string): Pick<ClusterState, 'apiserverEtcdClient' | 'adminConf'> {
+  const { now } = opts;
+  const rng = opts.rng ?? defaultRandomBytes;
+  const admin = issueClientCert(ca, { cn: ADMIN_USER, orgs: [org], now, rng });
+  return {
+    apiserverEtcdClient: issueClientCert(etcdCa, { cn: 'kube-apiserver-etcd-client', orgs: [], now, rng }),
+    adminConf: adminKubeconfigYaml({
+      clusterName: opts.clusterName,
+      endpoint: opts.endpoint,
+      caCertPem: ca.cert,
+      clientCertPem: admin.cert,
+      clientKeyPem: admin.key,
+    }),
+  };
+}
+
+export function createClusterState(opts: CreateClusterStateOptions): ClusterState {
+  validateTtlSeconds(opts.tokenTtlSeconds);
+  const org = checkOptions(opts);
   const rng = opts.rng ?? defaultRandomBytes;
   const { keyAlgorithm, now } = opts;
 
@@ -80,9 +105,7 @@ export function createClusterState(opts: CreateClusterStateOptions): ClusterStat
   const frontProxyCa = createCa({ cn: CA_COMMON_NAMES.frontProxyCa, keyAlgorithm, now, rng });
   const etcdCa = createCa({ cn: CA_COMMON_NAMES.etcdCa, keyAlgorithm, now, rng });
   const sa = generateKeyPair(keyAlgorithm);
-  const admin = issueClientCert(ca, { cn: ADMIN_USER, orgs: [org], now, rng });
-  // kubeadm's certlist names this certificate kube-apiserver-etcd-client.
-  const apiserverEtcdClient = issueClientCert(etcdCa, { cn: 'kube-apiserver-etcd-client', orgs: [], now, rng });
+  const leaves = issueLeaves(ca, etcdCa, opts, org);
 
   return {
     formatVersion: STATE_FORMAT_VERSION,
@@ -95,13 +118,29 @@ export function createClusterState(opts: CreateClusterStateOptions): ClusterStat
     serviceAccount: { key: privateKeyPem(sa.privateKey), pub: publicKeyPem(sa.publicKey) },
     bootstrapToken: generateBootstrapToken({ now, ttlSeconds: opts.tokenTtlSeconds, rng }),
     discoveryHash: discoveryHash(ca.cert),
-    apiserverEtcdClient,
-    adminConf: adminKubeconfigYaml({
-      clusterName: opts.clusterName,
-      endpoint: opts.endpoint,
-      caCertPem: ca.cert,
-      clientCertPem: admin.cert,
-      clientKeyPem: admin.key,
-    }),
+    ...leaves,
   };
+}
+
+/** What re-issuing the leaf certificates needs: the names and endpoint admin.conf carries. */
+export type LeafOptions = Omit<CreateClusterStateOptions, 'keyAlgorithm' | 'tokenTtlSeconds'>;
+
+/**
+ * The state with its leaf certificates (admin.conf's client certificate and
+ * apiserver-etcd-client) issued again from the same CAs, with new keys and a validity counted
+ * from `now`. Everything else, the CAs above all, stays as it is: nodes already running keep
+ * trusting what they trust.
+ */
+export function renewLeafCertificates(state: ClusterState, opts: LeafOptions): ClusterState {
+  const org = checkOptions(opts);
+  return { ...state, ...issueLeaves(state.ca, state.etcdCa, opts, org) };
+}
+
+/**
+ * The state with a new bootstrap token, for nodes that join after the first one expired. Its
+ * expiry counts from `now`, when the operator registers it with `kubeadm token create`.
+ */
+export function withNewBootstrapToken(state: ClusterState, opts: { now: Date; ttlSeconds: number; rng?: RandomBytes }): ClusterState {
+  validateTtlSeconds(opts.ttlSeconds);
+  return { ...state, bootstrapToken: generateBootstrapToken({ now: opts.now, ttlSeconds: opts.ttlSeconds, rng: opts.rng ?? defaultRandomBytes }) };
 }

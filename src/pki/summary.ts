@@ -1,12 +1,13 @@
 /**
- * What `kubeseed state show` prints: for each certificate its SHA-256 fingerprint, validity and
- * subject; the token's public id (never the secret) and expiry. Pure: takes a ClusterState.
+ * What `kubeseed state show` prints: for each certificate its SHA-256 fingerprint, validity,
+ * days left and subject; the token's public id (never the secret) and expiry. Pure: takes a
+ * ClusterState and the time to count days left from.
  */
 import { createHash, X509Certificate } from 'node:crypto';
 import type { ClusterState } from './cluster-state.js';
 import type { KeyAlgorithm } from './keys.js';
+import { daysLeft, stateCertificates } from './expiry.js';
 import { parsePublicKeyPem, spkiDer } from './keys.js';
-import { parseAdminKubeconfig } from './kubeconfig.js';
 import { tokenId } from './token.js';
 
 export interface CertificateRow {
@@ -17,6 +18,8 @@ export interface CertificateRow {
   /** ISO 8601. */
   readonly notBefore: string;
   readonly notAfter: string;
+  /** Whole days until notAfter from the time given (negative once expired). */
+  readonly daysLeft: number;
   /** e.g. `O=kubeadm:cluster-admins, CN=kubernetes-admin`. */
   readonly subject: string;
 }
@@ -32,30 +35,25 @@ export interface StateSummary {
   readonly token: { readonly id: string; readonly ttlSeconds: number; readonly expires: string | null };
 }
 
-function row(name: string, pem: string): CertificateRow {
+function row(name: string, pem: string, now: Date): CertificateRow {
   const c = new X509Certificate(pem);
+  const notAfter = new Date(c.validTo);
   return {
     name,
     sha256: c.fingerprint256,
     notBefore: new Date(c.validFrom).toISOString(),
-    notAfter: new Date(c.validTo).toISOString(),
+    notAfter: notAfter.toISOString(),
+    daysLeft: daysLeft(notAfter, now),
     subject: c.subject.split('\n').join(', '),
   };
 }
 
-export function stateSummary(state: ClusterState): StateSummary {
-  const admin = parseAdminKubeconfig(state.adminConf);
+export function stateSummary(state: ClusterState, now: Date): StateSummary {
   return {
     clusterName: state.clusterName,
     keyAlgorithm: state.keyAlgorithm,
     createdAt: state.createdAt,
-    certificates: [
-      row('ca.crt', state.ca.cert),
-      row('front-proxy-ca.crt', state.frontProxyCa.cert),
-      row('etcd/ca.crt', state.etcdCa.cert),
-      row('admin.conf', admin.clientCertPem),
-      row('apiserver-etcd-client.crt', state.apiserverEtcdClient.cert),
-    ],
+    certificates: stateCertificates(state).map((c) => row(c.name, c.pem, now)),
     serviceAccountKeySha256: createHash('sha256').update(spkiDer(parsePublicKeyPem(state.serviceAccount.pub))).digest('hex'),
     discoveryHash: state.discoveryHash,
     token: {

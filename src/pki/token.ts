@@ -15,8 +15,9 @@ export interface BootstrapToken {
   /** Token lifetime in seconds; 0 = never expires. */
   readonly ttlSeconds: number;
   /**
-   * ISO 8601 time at which the token expires if it were installed when the state was created
-   * (createdAt + ttl); null when ttlSeconds is 0. kubeadm itself starts the clock at `kubeadm init`.
+   * ISO 8601 time at which the token expires if it were installed when it was made (the state's
+   * creation, or `kubeseed state new-token`) plus ttl; null when ttlSeconds is 0. kubeadm itself
+   * starts the clock when it installs the token (`kubeadm init`, `kubeadm token create`).
    */
   readonly expires: string | null;
 }
@@ -75,7 +76,7 @@ export function tokenTtlWarning(ttlSeconds: number): string | null {
   return (
     `the bootstrap token expires ${formatDuration(ttlSeconds)} after the first control-plane node runs ` +
     'kubeadm init; nodes booted from these seeds or from a VM template after that cannot join. ' +
-    'Set ttl: 0 for a token that never expires (kubeadm semantics), or create a new token and ' +
-    'recompile before adding nodes later.'
+    'Set ttl: 0 for a token that never expires (kubeadm semantics), or before adding nodes later make a ' +
+    'new token with "kubeseed state new-token PROFILE" and compile again.'
   );
 }

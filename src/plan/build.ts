@@ -5,7 +5,7 @@ import { formatIp, firstHost, parseCidr } from '../net/ipv4.js';
 import type { Profile } from '../profile/schema/v1alpha1.js';
 import { bringUpOrder } from './order.js';
 import { OS_FAMILIES } from './os-families.js';
-import { secretFilesFor } from './secrets.js';
+import { CLOUD_INIT_STAGING, IGNITION_STAGING, secretFilesFor, secretPathsFor } from './secrets.js';
 import type {
   ClusterPlan, ClusterSecrets, Taint, ContainerdPlan, LbPlan, MirrorPlan, NodePlan, Origin, OsPlan, Phase, Role,
 } from './types.js';
@@ -61,15 +61,19 @@ function containerdPlan(profile: Profile, entry: VersionEntry): ContainerdPlan {
   };
 }
 
+/** cloud-init or Ignition: the family's own unless --format overrides it. */
+export function outputFormat(profile: Profile, format?: 'cloud-init' | 'ignition'): 'cloud-init' | 'ignition' {
+  return format ?? OS_FAMILIES[profile.spec.os.family].format;
+}
+
 function osPlan(profile: Profile, format?: 'cloud-init' | 'ignition'): OsPlan {
   const os = profile.spec.os;
-  const { format: familyFormat, defaultIptables, firewall, chrony, containerdOwnConfig: _containerd, ...facts } = OS_FAMILIES[os.family];
-  const f = OS_FAMILIES[os.family];
+  const { format: _format, defaultIptables, firewall, chrony, containerdOwnConfig: _containerd, ...facts } = OS_FAMILIES[os.family];
   return {
     ...facts,
     family: os.family,
     version: os.version ?? 'stable',
-    format: format ?? familyFormat,
+    format: outputFormat(profile, format),
     iptables: os.iptables ?? defaultIptables,
     selinux: os.selinux,
     firewall: os.firewall === 'none' ? 'none' : firewall,
@@ -157,9 +161,11 @@ export function buildPlan(profile: Profile, secrets: ClusterSecrets, opts: PlanO
     // Control-plane nodes reach the first apiserver directly while the cluster forms; workers
     // go through the VIP so that losing the first control-plane node does not strand them.
     const endpointIp = isCp || lb.mode === 'none' ? firstCpIp : lb.vip;
-    // Phases in run order. artifacts before os: its first step installs the OS packages (from the
-    // bundle, or by name), and the os phase already uses them (iptables and ebtables alternatives, chrony).
-    const phases: Phase[] = ['preflight', 'artifacts', 'os', 'runtime', ...(runsLb ? ['lb' as const] : []), 'kubeadm'];
+    // Phases in run order. Secrets right after the preflight: nothing secret reaches its place on a
+    // machine that is not the node's. artifacts before os: its first step installs the OS packages
+    // (from the bundle, or by name), and the os phase already uses them (iptables and ebtables
+    // alternatives, chrony).
+    const phases: Phase[] = ['preflight', 'secrets', 'artifacts', 'os', 'runtime', ...(runsLb ? ['lb' as const] : []), 'kubeadm'];
     return {
       name: node.name,
       role: node.role,
@@ -187,6 +193,7 @@ export function buildPlan(profile: Profile, secrets: ClusterSecrets, opts: PlanO
       // that workloads schedule; otherwise the usual control-plane taint, written out.
       ...(isCp ? { taints: spec.nodes.some((n) => n.role === 'worker') ? [CONTROL_PLANE_TAINT] : [] } : {}),
       secretFiles: secretFilesFor(node.role, topology, secrets),
+      secretPaths: secretPathsFor(node.role, topology, action, secrets),
       origins: {
         role: origin(`spec.nodes[${i}].role`),
         action: origin('spec.nodes[].role', true),
@@ -242,6 +249,7 @@ export function buildPlan(profile: Profile, secrets: ClusterSecrets, opts: PlanO
     },
     access: spec.access,
     secrets,
+    secretStaging: os.format === 'ignition' ? IGNITION_STAGING : CLOUD_INIT_STAGING,
     hosts,
     nodes,
     origins: {

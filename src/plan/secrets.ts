@@ -4,9 +4,12 @@
  * - worker: the cluster CA certificate only (public; the LB checker verifies apiservers with it);
  *   the bootstrap token travels inside its JoinConfiguration;
  * - external etcd member: the etcd CA pair, to issue its own peer and server certificates.
+ * Every file that carries a secret (the keys; the kubeadm configuration of a node that inits or
+ * joins, which holds the bootstrap token) travels apart from the rest, see secretPathsFor.
  */
 import { secretFile, textFile, type NodeFile } from '../render/files.js';
-import type { ClusterSecrets, Role } from './types.js';
+import { KUBEADM_CONFIG } from '../render/kubeadm/model.js';
+import type { ClusterSecrets, NodePlan, Role } from './types.js';
 
 const PKI = '/etc/kubernetes/pki';
 
@@ -35,4 +38,18 @@ export function secretFilesFor(role: Role, topology: 'stacked' | 'external', s: 
     case 'etcd':
       return [textFile(`${PKI}/etcd/ca.crt`, s.etcdCaCert), secretFile(`${PKI}/etcd/ca.key`, s.etcdCaKey)];
   }
+}
+
+/** Where cloud-init stages secrets: /run is a tmpfs on every systemd machine, from the start. */
+export const CLOUD_INIT_STAGING = '/run/kubeseed/secrets';
+/** Ignition writes only to the root file system: a private directory there, emptied by the secrets phase. */
+export const IGNITION_STAGING = '/var/lib/kubeseed/staged-secrets';
+
+/**
+ * Every path on a node of this role and action that carries a secret: its private keys, and its
+ * kubeadm configuration unless it is an external etcd member (whose configuration holds no token).
+ */
+export function secretPathsFor(role: Role, topology: 'stacked' | 'external', action: NodePlan['action'], s: ClusterSecrets): string[] {
+  const keys = secretFilesFor(role, topology, s).filter((f) => f.secret).map((f) => f.path);
+  return [...keys, ...(action === 'etcd' ? [] : [KUBEADM_CONFIG])].sort();
 }

@@ -11,7 +11,7 @@ import type { ChronyLayout, FamilyFacts } from './os-families.js';
 export type Role = 'control-plane' | 'worker' | 'etcd';
 export type OsFamily = 'ubuntu' | 'debian' | 'rocky' | 'rhel' | 'flatcar' | 'fcos';
 export type KubeadmApi = 'v1beta3' | 'v1beta4';
-export type Phase = 'preflight' | 'os' | 'artifacts' | 'runtime' | 'lb' | 'kubeadm';
+export type Phase = 'preflight' | 'secrets' | 'os' | 'artifacts' | 'runtime' | 'lb' | 'kubeadm';
 
 /** Where a value came from, for `explain`. */
 export interface Origin {
@@ -186,8 +186,14 @@ export interface NodePlan {
    * so workloads schedule; absent on other roles (kubeadm's default).
    */
   readonly taints?: readonly Taint[];
-  /** Secret files this node receives (PKI under /etc/kubernetes/pki), decided by role. */
+  /** Key and certificate files this node receives (PKI under /etc/kubernetes/pki), decided by role. */
   readonly secretFiles: readonly NodeFile[];
+  /**
+   * Paths of every file this node receives that carries a secret (a private key, the bootstrap
+   * token), sorted: they travel apart from the other files and reach these paths only in the
+   * secrets phase, after the preflight. The same for every node of a shape.
+   */
+  readonly secretPaths: readonly string[];
   /** For `explain`: the origin of values that are not simply copied. */
   readonly origins: Readonly<Record<string, Origin>>;
 }
@@ -221,6 +227,13 @@ export interface ClusterPlan {
   readonly artifacts: ArtifactsPlan;
   readonly access: { readonly user: string; readonly sshAuthorizedKeys: readonly string[] };
   readonly secrets: ClusterSecrets;
+  /**
+   * Where user-data (or Ignition) stages the secret files until the secrets phase moves them in:
+   * a tmpfs under /run for cloud-init (systemd mounts /run as tmpfs before anything else runs, so
+   * they never touch a disk); the root disk for Ignition, which writes only to the root file
+   * system from the initramfs. The seed ISO carries them in its own directory instead.
+   */
+  readonly secretStaging: string;
   /**
    * /etc/hosts entries on every node: the control-plane and etcd nodes. A worker adds itself
    * from node.env; the endpoint name has its own block.

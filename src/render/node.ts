@@ -3,7 +3,7 @@
  * same whatever the output format; only the carrier differs (cloud-init or Ignition).
  */
 import type { ClusterPlan, NodePlan, NodeShape } from '../plan/types.js';
-import { renderMetaData } from './cloud-init/meta-data.js';
+import { renderGuestinfoMetaData, renderMetaData } from './cloud-init/meta-data.js';
 import { renderNetworkConfig } from './cloud-init/network-config.js';
 import { renderUserData } from './cloud-init/user-data.js';
 import { sortFiles, type NodeFile } from './files.js';
@@ -16,6 +16,7 @@ import { kubeadmFiles } from './kubeadm/files.js';
 import { artifactsFiles } from './artifacts/files.js';
 import { metaDataGuestinfo, platformFiles, type PlatformResult } from './platforms.js';
 import { withoutCommentLines } from './scripts/compact.js';
+import { publicFiles, seedSecretFiles, stagedFiles } from './secrets/delivery.js';
 
 /** A file kubeseed writes into out/<cluster>/, relative to that directory. */
 export interface OutputFile {
@@ -49,11 +50,23 @@ function sharedFiles(plan: ClusterPlan, node: NodePlan): readonly NodeFile[] {
 }
 
 export function nodeFiles(plan: ClusterPlan, node: NodePlan): NodeFile[] {
-  return sortFiles([...sharedFiles(plan, node), ...identityFiles(plan, node), ...node.secretFiles, ...kubeadmFiles(plan, node)]);
+  const files = sortFiles([...sharedFiles(plan, node), ...identityFiles(plan, node), ...node.secretFiles, ...kubeadmFiles(plan, node)]);
+  // The plan decides which files are secret and the secrets phase installs exactly those: a
+  // renderer that disagreed would send a secret by the road meant for the rest.
+  const secret = files.filter((f) => f.secret).map((f) => f.path);
+  if (secret.join('\n') !== node.secretPaths.join('\n')) {
+    throw new Error(`unreachable: node ${node.name} carries secret files [${secret.join(', ')}], the plan lists [${node.secretPaths.join(', ')}]`);
+  }
+  return files;
 }
 
+/**
+ * The node's user-data (or ignition.json), meta-data and network-config, for VM templates and
+ * clouds: user-data is the only carrier there, so it stages the secret files for the secrets
+ * phase (render/secrets/delivery.ts) and is 0600 whenever it carries one.
+ */
 export function renderNodeOutputs(plan: ClusterPlan, node: NodePlan): OutputFile[] {
-  const files = nodeFiles(plan, node);
+  const files = stagedFiles(plan, nodeFiles(plan, node));
   const secret = files.some((f) => f.secret);
   const dir = `nodes/${node.name}`;
   const mode = secret ? 0o600 : 0o644;
@@ -67,14 +80,29 @@ export function renderNodeOutputs(plan: ClusterPlan, node: NodePlan): OutputFile
 }
 
 /**
+ * What a node's NoCloud seed ISO holds, paths inside the image: a user-data that carries no
+ * secret (cloud-init copies user-data to the disk of whatever machine boots the seed), meta-data,
+ * network-config, and the secret files on their own under kubeseed/secrets/, 0600.
+ */
+export function renderSeedFiles(plan: ClusterPlan, node: NodePlan): OutputFile[] {
+  const files = nodeFiles(plan, node);
+  return [
+    { path: 'user-data', content: renderUserData(plan, node, publicFiles(files)), mode: 0o644 },
+    { path: 'meta-data', content: renderMetaData(node), mode: 0o644 },
+    { path: 'network-config', content: renderNetworkConfig(node), mode: 0o644 },
+    ...seedSecretFiles(files),
+  ];
+}
+
+/**
  * Everything compile writes for one node: its outputs, then the platform's files and the size
  * check of what the platform carries (user-data, or ignition.json).
  */
 export function renderForPlatform(plan: ClusterPlan, node: NodePlan, gzip: boolean): PlatformResult {
   const files = renderNodeOutputs(plan, node);
   const userData = files.find((f) => f.path.endsWith('/user-data') || f.path.endsWith('/ignition.json'))!;
-  const metaData = files.find((f) => f.path.endsWith('/meta-data'));
   const r = platformFiles(plan.platform, userData, gzip);
-  files.push(...r.files, ...(plan.platform === 'vsphere' && metaData ? [metaDataGuestinfo(metaData)] : []));
+  const dir = `nodes/${node.name}`;
+  files.push(...r.files, ...(plan.platform === 'vsphere' && plan.os.format === 'cloud-init' ? [metaDataGuestinfo(dir, renderGuestinfoMetaData(node, node.secretPaths.length > 0))] : []));
   return r.error ? { files, error: r.error } : { files };
 }

@@ -75,7 +75,7 @@ function byteLength(content: string | Uint8Array): number {
   return typeof content === 'string' ? Buffer.byteLength(content) : content.byteLength;
 }
 
-export function metaDataGuestinfo(metaData: OutputFile): OutputFile {
-  const dir = metaData.path.slice(0, metaData.path.lastIndexOf('/'));
-  return { path: `${dir}/guestinfo.metadata.base64`, content: `${Buffer.from(metaData.content).toString('base64')}\n`, mode: 0o644 };
+/** guestinfo.metadata.base64 beside the node's other files in `dir`, from its meta-data text. */
+export function metaDataGuestinfo(dir: string, metaData: string): OutputFile {
+  return { path: `${dir}/guestinfo.metadata.base64`, content: `${Buffer.from(metaData).toString('base64')}\n`, mode: 0o644 };
 }

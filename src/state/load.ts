@@ -1,4 +1,9 @@
-/** The one entry point compiles use: reuse the state if there is one, make it once if not. */
+/**
+ * The entry point compiles use: reuse the state if there is one, make it once if not. A new state
+ * is made in memory first and written only when the caller commits (a compile does so just
+ * before its tree goes into place), so a compile that fails for any reason, a usage error or a
+ * user-data over a platform's limit, leaves no fresh state directory behind.
+ */
 import { createClusterState, type ClusterState, type CreateClusterStateOptions } from '../pki/cluster-state.js';
 import { parseAdminKubeconfig, serverUrl } from '../pki/kubeconfig.js';
 import { readState } from './read.js';
@@ -6,7 +11,7 @@ import { writeState } from './write.js';
 
 export interface LoadedState {
   readonly state: ClusterState;
-  /** True when this call made and wrote a new state. */
+  /** True when this call made a new state (written by commit, or already by loadOrCreateState). */
   readonly created: boolean;
   readonly dir: string;
   /**
@@ -14,6 +19,11 @@ export interface LoadedState {
    * name, endpoint): the existing state wins, since changing it means a new cluster.
    */
   readonly warnings: readonly string[];
+}
+
+export interface PreparedState extends LoadedState {
+  /** Writes a new state (no-op for one read from disk); throws StateExistsError if one appeared meanwhile. */
+  commit(): void;
 }
 
 function differences(state: ClusterState, opts: CreateClusterStateOptions): string[] {
@@ -32,15 +42,32 @@ function differences(state: ClusterState, opts: CreateClusterStateOptions): stri
 }
 
 /**
- * Reads the state in `dir`; if there is no directory, creates the state with `opts` and writes
- * it. A damaged state throws (StateFileError) and is left exactly as it is.
+ * Reads the state in `dir`; if there is no directory, makes a new state with `opts` in memory,
+ * to be written by `commit()`. A damaged state throws (StateFileError) and is left exactly as it is.
  */
-export function loadOrCreateState(dir: string, opts: CreateClusterStateOptions): LoadedState {
+export function prepareState(dir: string, opts: CreateClusterStateOptions): PreparedState {
   const found = readState(dir);
   if (found.status === 'present') {
-    return { state: found.state, created: false, dir: found.dir, warnings: [...found.warnings, ...differences(found.state, opts)] };
+    return { state: found.state, created: false, dir: found.dir, warnings: [...found.warnings, ...differences(found.state, opts)], commit: () => {} };
   }
   const state = createClusterState(opts);
-  writeState(found.dir, state);
-  return { state, created: true, dir: found.dir, warnings: [] };
+  let written = false;
+  return {
+    state,
+    created: true,
+    dir: found.dir,
+    warnings: [],
+    commit: () => {
+      if (written) return;
+      writeState(found.dir, state);
+      written = true;
+    },
+  };
+}
+
+/** prepareState, and a new state written at once. */
+export function loadOrCreateState(dir: string, opts: CreateClusterStateOptions): LoadedState {
+  const { commit, ...loaded } = prepareState(dir, opts);
+  commit();
+  return loaded;
 }

@@ -3,8 +3,8 @@
  * new state); a directory with any file missing, unreadable or not matching is an error naming
  * that file — never a reason to regenerate.
  */
-import { lstatSync, readFileSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { ClusterState } from '../pki/cluster-state.js';
 import { StateError, StateFileError } from './errors.js';
 import { STATE_FILE_MODE, STATE_FILES, type StateFileName } from './layout.js';
@@ -25,6 +25,23 @@ function loosePermissions(path: string, mode: number, wanted: number): string | 
   return bits & 0o077 ? `${path} has mode ${bits.toString(8).padStart(4, '0')}; expected ${wanted.toString(8).padStart(4, '0')} (it holds cluster secrets)` : null;
 }
 
+/**
+ * replaceState renames the old state aside before renaming the new one in; if it stopped in
+ * between, the state is not absent but parked, and a compile must not make a new CA.
+ */
+function interruptedReplacement(root: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(dirname(root));
+  } catch {
+    return;
+  }
+  const parked = names.filter((n) => n.startsWith(`.${basename(root)}.replaced-`)).sort();
+  if (parked.length > 0) {
+    throw new StateError(`state directory ${root} is missing, but ${join(dirname(root), parked[0]!)} holds the state a "kubeseed state" command was replacing when it stopped: rename it back to ${root}`);
+  }
+}
+
 export function readState(dir: string): ReadStateResult {
   const root = resolve(dir);
   let rootStat;
@@ -33,7 +50,11 @@ export function readState(dir: string): ReadStateResult {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     // ENOTDIR: a parent is a file, so there is no state there (making one says which file).
-    if (code === 'ENOENT' || code === 'ENOTDIR') return { status: 'absent', dir: root };
+    if (code === 'ENOTDIR') return { status: 'absent', dir: root };
+    if (code === 'ENOENT') {
+      interruptedReplacement(root);
+      return { status: 'absent', dir: root };
+    }
     throw new StateError(`cannot access state directory ${root}: ${(e as Error).message}`, { cause: e });
   }
   if (!rootStat.isDirectory()) throw new StateError(`state directory ${root} exists but is not a directory`);

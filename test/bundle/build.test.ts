@@ -4,12 +4,9 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildBundle } from '../../src/emit/bundle/build.js';
 import { ContentStore } from '../../src/oci/content-store.js';
-import { neededArtifacts } from '../../src/plan/artifacts.js';
-import { parseVersionTable } from '../../src/plan/version-table-schema.js';
-import type { VersionTable } from '../../src/plan/versions.js';
 import { DigestMismatchError } from '../../src/emit/bundle/digest.js';
 import { needTools, run } from '../helpers/tools.js';
-import { FACTS, bytesFor, makeFixture, sha256, writeFromDir } from './fixture.js';
+import { bytesFor, makeFixture, sha256, writeFromDir } from './fixture.js';
 
 const root = mkdtempSync(join(tmpdir(), 'kubeseed-bundle-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -130,7 +127,20 @@ describe('buildBundle from a --from directory', () => {
     const err = await buildBundle({ skip: ['images'], artifacts: fx.artifacts, fromDir: from, cacheDir: dir('cache'), outDir: out }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DigestMismatchError);
     expect((err as Error).message).toBe(`sha256 mismatch for ${join(from, 'kubelet')}: expected ${sha256(good)}, got ${sha256(bad)}`);
-    expect(readdirSync(out)).toEqual([]);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('a failed build leaves the previous bundle as it was: never a new tar with old SHA256SUMS or bundle.json', async () => {
+    const parent = dir('parent');
+    const out = join(parent, 'c.bundle');
+    await buildBundle({ skip: ['images'], artifacts: fx.artifacts, fromDir, cacheDir: dir('cache'), outDir: out });
+    const before = Object.fromEntries(readdirSync(out).map((f) => [f, readFileSync(join(out, f))]));
+    const from = writeFromDir(dir('from-bad'), fx);
+    writeFileSync(join(from, 'kubelet'), Buffer.concat([fx.content.get('kubelet') as Buffer, Buffer.from('x')]));
+    await expect(buildBundle({ skip: ['images'], artifacts: fx.artifacts, fromDir: from, cacheDir: dir('cache'), outDir: out })).rejects.toThrow(DigestMismatchError);
+    expect(Object.fromEntries(readdirSync(out).map((f) => [f, readFileSync(join(out, f))]))).toEqual(before);
+    // Nothing of the failed build is left beside it either.
+    expect(readdirSync(parent)).toEqual(['c.bundle']);
   });
 
   it('reports a missing binary with where it looked', async () => {
@@ -159,6 +169,6 @@ describe('buildBundle from the cache', () => {
       /^sha256 mismatch for crictl-v1\.31\.1-linux-amd64\.tar\.gz \(cache .*\): expected [0-9a-f]{64}, got [0-9a-f]{64}$/,
     );
     expect(existsSync(p)).toBe(false);
-    expect(readdirSync(out)).toEqual([]);
+    expect(existsSync(out)).toBe(false);
   });
 });

@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { EXAMPLE_PROFILES } from '../builders/plan.js';
 import { cli, snapshot } from '../helpers/cli.js';
 import { needTools, run } from '../helpers/tools.js';
@@ -13,22 +14,44 @@ import { sourceDateEpoch } from '../../src/cli/source-date-epoch.js';
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'kubeseed-cli-'));
 
 describe('kubeseed compile', () => {
-  it('--iso: every node gets a seed ISO holding exactly its user-data, meta-data and network-config, listed in manifest.json', async (ctx) => {
+  it('--iso: each seed ISO holds meta-data and network-config as the tree has them, a user-data without secrets, and the secrets apart under kubeseed/secrets/, 0600', async (ctx) => {
     needTools(ctx, 'xorriso:xorriso');
     const out = tmp();
     const r = await cli('compile', 'profiles/ha.yaml', '--out', out, '--iso');
     expect(r.code, r.err).toBe(0);
     const snap = snapshot(join(out, 'ha'));
     const manifest = JSON.parse(readFileSync(join(out, 'ha', 'manifest.json'), 'utf8'));
+    const state = JSON.parse(readFileSync(join(out, 'ha.state', 'state.json'), 'utf8'));
     const nodes = ['cp1', 'cp2', 'cp3', 'w1', 'w2', 'w3'];
     for (const node of nodes) {
       const iso = join(out, 'ha', 'nodes', node, 'seed.iso');
       const entry = manifest.files.find((f: { path: string }) => f.path === `nodes/${node}/seed.iso`);
-      expect(entry.sha256).toBe(snap[`nodes/${node}/seed.iso`]!.split(' ')[1]);
+      expect(`${entry.mode.slice(1)} ${entry.sha256}`).toBe(snap[`nodes/${node}/seed.iso`]);
+      expect(entry.mode).toBe('0600');
       const dir = join(out, `extract-${node}`);
       const x = run('xorriso', ['-osirrox', 'on', '-indev', iso, '-extract', '/', dir]);
       expect(x.status, x.stderr).toBe(0);
-      expect(snapshot(dir)).toEqual(Object.fromEntries(['meta-data', 'network-config', 'user-data'].map((f) => [f, snap[`nodes/${node}/${f}`]])));
+      const onIso = snapshot(dir);
+      for (const f of ['meta-data', 'network-config']) expect(onIso[f]).toBe(snap[`nodes/${node}/${f}`]);
+      // The ISO's user-data plus its kubeseed/secrets/ files are exactly what the tree's
+      // user-data carries, its staged copies (under /run/kubeseed/secrets) at their own paths.
+      const isoUserData = readFileSync(join(dir, 'user-data'), 'utf8');
+      expect(isoUserData).not.toContain(state.bootstrapToken.token);
+      expect(isoUserData).not.toContain('PRIVATE KEY');
+      expect(onIso['user-data']!.split(' ')[0]).toBe('644');
+      const carried = (text: string) => new Map((parseYaml(text).write_files as { path: string; content: string; permissions: string }[])
+        .map((w) => [w.path, `${w.permissions} ${w.content}`]));
+      const secrets = Object.keys(onIso).filter((p) => p.startsWith('kubeseed/secrets/')).sort();
+      expect(secrets.length).toBeGreaterThan(0);
+      const fromIso = carried(isoUserData);
+      for (const p of secrets) {
+        expect(onIso[p]!.split(' ')[0], p).toBe('600');
+        fromIso.set(p.slice('kubeseed/secrets'.length), `0600 ${readFileSync(join(dir, p), 'utf8')}`);
+      }
+      const fromTree = new Map([...carried(readFileSync(join(out, 'ha', 'nodes', node, 'user-data'), 'utf8'))]
+        .map(([p, v]) => [p.replace(/^\/run\/kubeseed\/secrets\//, '/'), v]));
+      expect(new Map([...fromIso].sort())).toEqual(new Map([...fromTree].sort()));
+      expect(Object.keys(onIso).filter((p) => !p.startsWith('kubeseed/secrets/')).sort()).toEqual(['meta-data', 'network-config', 'user-data']);
     }
     rmSync(out, { recursive: true, force: true });
   });
@@ -105,7 +128,7 @@ describe('kubeseed compile', () => {
       // The control-plane nodes carry the CA keys and do not fit; the workers do.
       expect(errors.map((l) => l.split(' ')[1])).toEqual(['nodes/cp1/user-data', 'nodes/cp2/user-data', 'nodes/cp3/user-data']);
       for (const l of errors) expect(l).toMatch(/^error: nodes\/cp\d\/user-data \(gzip\) is \d+ bytes, over EC2's 16384-byte user-data limit; serve user-data\.gz from a URL .*"#include"/);
-      expect(readdirSync(out).sort()).toEqual(['ha.state']);
+      expect(readdirSync(out)).toEqual([]);
     });
 
     it('Flatcar: ignition.json is checked too; --gzip is refused for Ignition', async () => {
@@ -146,6 +169,24 @@ describe('kubeseed compile', () => {
       if (saved === undefined) delete process.env.SOURCE_DATE_EPOCH;
       else process.env.SOURCE_DATE_EPOCH = saved;
     }
+  });
+
+  it('a usage error, or user-data over a platform limit, exits 2 and leaves no state directory behind', async () => {
+    const out = tmp();
+    const iso = await cli('compile', 'profiles/ha.yaml', '--out', out, '--format', 'ignition', '--iso');
+    expect(iso.code).toBe(2);
+    expect(iso.err).toBe('kubeseed compile: --iso makes NoCloud seeds for cloud-init; Ignition nodes take ignition.json\n');
+    // ha's control-plane user-data is over EC2's 16,384 bytes.
+    const big = await cli('compile', 'profiles/ha.yaml', '--out', out, '--platform', 'ec2');
+    expect(big.code).toBe(2);
+    expect(big.err).toMatch(/^error: nodes\/cp1\/user-data is \d+ bytes, over EC2's 16384-byte user-data limit/m);
+    expect(readdirSync(out)).toEqual([]);
+    // The same compile that fits makes the state, once.
+    const ok = await cli('compile', 'profiles/ha.yaml', '--out', out);
+    expect(ok.code, ok.err).toBe(0);
+    expect(ok.err).toContain(`state: created ${join(out, 'ha.state')}`);
+    expect(readdirSync(out).sort()).toEqual(['ha', 'ha.state']);
+    rmSync(out, { recursive: true, force: true });
   });
 
   it('usage errors exit 2', async () => {

@@ -15,6 +15,8 @@
 #        KUBESEED_E2E_UUID     the SMBIOS system UUID (product_uuid; default: a random one)
 #        KUBESEED_E2E_EXTRA_ISO a second CD-ROM (volume id KSE2E) with test material: the guest's
 #                              report runs its evidence.d/* (see image/report)
+#        KUBESEED_E2E_KEEP_DISK 1: keep the guest's disk after power-off as OUT_DIR/overlay.qcow2
+#                              (over the base image) for search-disk.sh; removed otherwise
 # Out:   OUT_DIR/console.log evidence.txt qemu.log timings (key=value) ; exit 0 when the
 #        evidence is complete ("=== end ===") and qemu exited by itself, 1 otherwise, 77 when
 #        qemu is missing.
@@ -51,7 +53,8 @@ out=$(realpath "$out")
 rm -f "$out"/{console.log,evidence.txt,qemu.log,timings,overlay.qcow2}
 overlay=$out/overlay.qcow2
 qemu-img create -q -f qcow2 -F qcow2 -b "$image/disk.qcow2" "$overlay" ${KUBESEED_E2E_DISK_GB:+"${KUBESEED_E2E_DISK_GB}G"}
-trap 'rm -f "$overlay"' EXIT
+drop_overlay() { [[ ${KUBESEED_E2E_KEEP_DISK:-} == 1 ]] || rm -f "$overlay"; }
+trap drop_overlay EXIT
 
 extra_iso=${KUBESEED_E2E_EXTRA_ISO:+$(realpath "$KUBESEED_E2E_EXTRA_ISO")}
 netdev=${KUBESEED_E2E_NETDEV:-user,id=n0,restrict=on}
@@ -79,7 +82,7 @@ start=$(date +%s.%N)
 timeout -k 10 "$timeout_s" qemu-system-x86_64 "${args[@]}" >"$out/qemu.log" 2>&1 &
 qpid=$!
 # Whoever stops this script stops its VM too.
-trap 'kill "$qpid" 2>/dev/null || true; rm -f "$overlay"' EXIT
+trap 'kill "$qpid" 2>/dev/null || true; drop_overlay' EXIT
 t_evidence=
 while kill -0 "$qpid" 2>/dev/null; do
   if [[ -z $t_evidence && -s $out/evidence.txt ]]; then

@@ -18,6 +18,11 @@ const profile = parse(readFileSync(profileFile, 'utf8'));
 const node = profile.spec.nodes.find((n) => n.name === name);
 const file = (path) => (userData.write_files ?? []).find((f) => f.path === path)?.content;
 const phases = (file('/usr/local/sbin/kubeseed-firstboot') ?? '').match(/^PHASES=\((.*)\)$/m)?.[1].match(/'([^']+)'/g)?.map((s) => s.slice(1, -1)) ?? [];
+// The files that carry a secret, as the node's secrets phase lists them. The tree's user-data
+// stages them (under /run/kubeseed/secrets) for VM templates; the seed ISO booted here carries
+// them apart from its user-data, so they must never appear in cloud-init's copy of it.
+const secretPaths = (file('/usr/local/lib/kubeseed/phases/secrets.sh') ?? '').match(/^SECRETS=\((.*)\)$/m)?.[1].match(/'([^']+)'/g)?.map((s) => s.slice(1, -1)) ?? [];
+const re = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 const facts = [];
 const fact = (...w) => facts.push(w.join(' '));
@@ -49,6 +54,10 @@ if (mode === 'wrong-mac') {
   fact('section-re', 'firstboot-log', '\\[firstboot\\] phase preflight: FAILED with status 1 ');
   for (const p of phases.filter((p) => p !== 'preflight')) fact('section-absent-re', 'firstboot-log', `\\[firstboot\\] phase ${p}: start`);
   fact('section-absent-re', 'kubeseed-markers', '\\.done$');
+  // No secret reached the machine: none in place, nothing staged (the seed's user-data stages none).
+  for (const p of secretPaths) fact('section', 'evidence.d/40-secrets', `secret MISSING ${p}`);
+  fact('section', 'evidence.d/40-secrets', 'staging absent /run/kubeseed/secrets');
+  fact('section-absent-re', 'write-files', '/run/kubeseed/secrets/');
   console.log(facts.join('\n'));
   process.exit(0);
 }
@@ -64,6 +73,19 @@ if (phases.includes('kubeadm')) {
   fact('section-re', 'firstboot-log', '\\[kubeadm\\] FATAL: kubeadm binary missing from bundle: ');
   fact('section-re', 'firstboot-log', '\\[firstboot\\] phase kubeadm: FAILED with status 1 ');
 }
+// The secrets phase took every secret file from the seed ISO and put it in place 0600; nothing is
+// left staged; the logs are private and hold no token.
+if (secretPaths.length > 0) {
+  fact('section-re', 'firstboot-log', `\\[secrets\\] installed ${secretPaths.length} of ${secretPaths.length} secret files from the seed ISO's kubeseed/secrets/ \\(0600, root\\): ${re(secretPaths.join(' '))}$`);
+  for (const p of secretPaths) fact('section', 'evidence.d/40-secrets', `secret 600 root:root ${p}`);
+}
+fact('section', 'evidence.d/40-secrets', 'staging absent /run/kubeseed/secrets');
+fact('section', 'evidence.d/40-secrets', 'log 700 root:root /var/log/kubeseed');
+fact('section', 'evidence.d/40-secrets', 'log 600 root:root /var/log/kubeseed/firstboot.log');
+for (const f of ['/var/log/kubeseed/firstboot.log', '/var/log/cloud-init-output.log', '/var/log/cloud-init.log', 'journal']) {
+  fact('section', 'evidence.d/40-secrets', `token-count 0 ${f}`);
+}
+fact('section-absent-re', 'write-files', '/run/kubeseed/secrets/');
 const hostLines = (file('/etc/kubeseed/hosts') ?? '').split('\n').filter((l) => l.trim() && !l.startsWith('#'));
 for (const line of hostLines) fact('hosts-entry', ...line.trim().split(/\s+/));
 // A worker is not in that file: the os phase adds its line from node.env.

@@ -82,6 +82,9 @@ case $mode in
     t_compile=$SECONDS
     bash "$E2E_DIR/compile-nodes.sh" "$nodes_dir"
     compile_seconds=$((SECONDS - t_compile))
+    # Each guest disk is kept after power-off and searched for the cluster's secrets (below).
+    search_state=$out/compile/out/e2e.state
+    export KUBESEED_E2E_KEEP_DISK=1
     ;;
 esac
 
@@ -171,6 +174,15 @@ for n in "${nodes[@]}"; do
     bash "$E2E_DIR/assert.sh" "$out/vm/$n/evidence.txt" "$nodes_dir/$n/expect" || s=1
   else
     s=1
+  fi
+  # The guest disk, searched on the host after power-off: the token and the state's private keys
+  # only where they belong; after a wrong-machine run nowhere at all.
+  if [[ -n ${search_state:-} && -f $out/vm/$n/overlay.qcow2 ]]; then
+    search_args=(--state "$search_state")
+    [[ ${KUBESEED_E2E_WRONG_MAC:-} == 1 ]] && search_args+=(--nothing-allowed)
+    echo "search-disk.sh ${search_args[*]} $out/vm/$n/overlay.qcow2"
+    bash "$E2E_DIR/search-disk.sh" "${search_args[@]}" "$out/vm/$n/overlay.qcow2" | tee "$out/vm/$n/search-disk.txt" || s=1
+    rm -f "$out/vm/$n/overlay.qcow2"
   fi
   timing=$(paste -sd' ' "$out/vm/$n/timings" 2>/dev/null || echo "no timings")
   # First-boot phases as the guest's firstboot.log timed them.

@@ -54,7 +54,8 @@ describe('staged tree', () => {
     expect(snap['nodes/n7/run.sh']!.split(' ')[0]).toBe('775');
     expect(snap['nodes/n7/user-data']!.split(' ')[0]).toBe('600');
     expect(readFileSync(join(target, 'nodes/n7/user-data'), 'utf8')).toBe('#cloud-config a 7\n'.repeat(200));
-    expect((statSync(join(target, 'nodes')).mode & 0o777).toString(8)).toBe('755');
+    // Every directory, the tree's own included, is for its owner only: the tree holds secrets.
+    for (const d of [target, join(target, 'nodes'), join(target, 'nodes/n7')]) expect((statSync(d).mode & 0o777).toString(8)).toBe('700');
     expect(readdirSync(out)).toEqual(['c']);
   });
 

@@ -216,15 +216,15 @@ describe.each(['rsa', 'ecdsa'] as const)('createClusterState (%s) checked by ope
   });
 
   it('stateSummary fingerprints match openssl and never show the token secret', () => {
-    const s = stateSummary(fx().state);
+    const s = stateSummary(fx().state, NOW);
     const fingerprint = (file: string) =>
       openssl(['x509', '-in', fx().path(file), '-noout', '-fingerprint', '-sha256']).replace(/^sha256 Fingerprint=/, '').trim();
     expect(s.certificates).toEqual([
-      { name: 'ca.crt', sha256: fingerprint('ca.crt'), notBefore: '2026-03-01T11:55:00.000Z', notAfter: '2036-02-27T12:00:00.000Z', subject: 'CN=kubernetes' },
-      { name: 'front-proxy-ca.crt', sha256: fingerprint('front-proxy-ca.crt'), notBefore: '2026-03-01T11:55:00.000Z', notAfter: '2036-02-27T12:00:00.000Z', subject: 'CN=front-proxy-ca' },
-      { name: 'etcd/ca.crt', sha256: fingerprint('etcd/ca.crt'), notBefore: '2026-03-01T11:55:00.000Z', notAfter: '2036-02-27T12:00:00.000Z', subject: 'CN=etcd-ca' },
-      { name: 'admin.conf', sha256: fingerprint('admin.crt'), notBefore: '2026-03-01T11:55:00.000Z', notAfter: '2027-03-01T12:00:00.000Z', subject: 'O=kubeadm:cluster-admins, CN=kubernetes-admin' },
-      { name: 'apiserver-etcd-client.crt', sha256: fingerprint('apiserver-etcd-client.crt'), notBefore: '2026-03-01T11:55:00.000Z', notAfter: '2027-03-01T12:00:00.000Z', subject: 'CN=kube-apiserver-etcd-client' },
+      { name: 'ca.crt', sha256: fingerprint('ca.crt'), notBefore: '2026-03-01T11:55:00.000Z', notAfter: '2036-02-27T12:00:00.000Z', daysLeft: 3650, subject: 'CN=kubernetes' },
+      { name: 'front-proxy-ca.crt', sha256: fingerprint('front-proxy-ca.crt'), notBefore: '2026-03-01T11:55:00.000Z', notAfter: '2036-02-27T12:00:00.000Z', daysLeft: 3650, subject: 'CN=front-proxy-ca' },
+      { name: 'etcd/ca.crt', sha256: fingerprint('etcd/ca.crt'), notBefore: '2026-03-01T11:55:00.000Z', notAfter: '2036-02-27T12:00:00.000Z', daysLeft: 3650, subject: 'CN=etcd-ca' },
+      { name: 'admin.conf', sha256: fingerprint('admin.crt'), notBefore: '2026-03-01T11:55:00.000Z', notAfter: '2027-03-01T12:00:00.000Z', daysLeft: 365, subject: 'O=kubeadm:cluster-admins, CN=kubernetes-admin' },
+      { name: 'apiserver-etcd-client.crt', sha256: fingerprint('apiserver-etcd-client.crt'), notBefore: '2026-03-01T11:55:00.000Z', notAfter: '2027-03-01T12:00:00.000Z', daysLeft: 365, subject: 'CN=kube-apiserver-etcd-client' },
     ]);
     const [id, secret] = fx().state.bootstrapToken.token.split('.');
     expect(s.token).toEqual({ id, ttlSeconds: 86400, expires: '2026-03-02T12:00:00.000Z' });

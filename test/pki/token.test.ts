@@ -48,7 +48,8 @@ describe('tokenTtlWarning', () => {
     expect(tokenTtlWarning(86400)).toBe(
       'the bootstrap token expires 24h after the first control-plane node runs kubeadm init; nodes booted ' +
         'from these seeds or from a VM template after that cannot join. Set ttl: 0 for a token that never ' +
-        'expires (kubeadm semantics), or create a new token and recompile before adding nodes later.',
+        'expires (kubeadm semantics), or before adding nodes later make a new token with "kubeseed state new-token PROFILE" ' +
+        'and compile again.',
     );
   });
   it.each([

@@ -1,13 +1,15 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { ClusterPlan, NodePlan } from '../../src/plan/types.js';
 import { renderForPlatform } from '../../src/render/node.js';
 import { gzipUserData, metaDataGuestinfo, platformFiles } from '../../src/render/platforms.js';
 import { flatcarText, planWithFixtureState, REPO } from '../builders/fixture-state.js';
-import { EXAMPLE_PROFILES } from '../builders/plan.js';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { EXAMPLE_PROFILES, FAKE_SECRETS, planFromFile } from '../builders/plan.js';
+import { needTools, run } from '../helpers/tools.js';
 
 const big = { path: 'nodes/cp1/user-data', content: `#cloud-config\n${'write_files: []\n'.repeat(1200)}`, mode: 0o600 };
 const small = { path: 'nodes/w1/user-data', content: '#cloud-config\nhostname: w1\n', mode: 0o600 };
@@ -42,7 +44,7 @@ describe('platform user-data limits', () => {
     const gz = platformFiles('vsphere', small, true).files;
     expect(gz.map((f) => f.path)).toEqual(['nodes/w1/user-data.gz', 'nodes/w1/guestinfo.userdata.gzip+base64']);
     expect(gunzipSync(Buffer.from(String(gz[1]!.content), 'base64')).toString()).toBe(small.content);
-    const meta = metaDataGuestinfo({ path: 'nodes/w1/meta-data', content: 'instance-id: x\n', mode: 0o644 });
+    const meta = metaDataGuestinfo('nodes/w1', 'instance-id: x\n');
     expect(meta).toEqual({ path: 'nodes/w1/guestinfo.metadata.base64', content: `${Buffer.from('instance-id: x\n').toString('base64')}\n`, mode: 0o644 });
   });
 
@@ -109,6 +111,43 @@ describe.each(EXAMPLE_PROFILES)('the real user-data of %s (real-sized keys)', (p
       expect(r.error).toBe(`nodes/${node.name}/ignition.json is ${size} bytes, ${limit}; serve ignition.json from a URL the node can reach `
         + '(it carries this node\'s secrets: keep the URL private and short-lived), e.g. s3://BUCKET/KEY on EC2 (Ignition fetches it with the instance\'s role), '
         + 'and give the node as user-data only {"ignition":{"version":"3.3.0","config":{"replace":{"source":"URL"}}}}');
+    }
+  });
+});
+
+describe('vSphere guestinfo.metadata, read by cloud-init\'s own VMware datasource', () => {
+  it('asks cloud-init to overwrite guestinfo.userdata once read, since user-data stages the secrets', (ctx) => {
+    needTools(ctx, 'cloud-init:cloud-init');
+    // The Python cloud-init runs under (its script's #! line), which has its modules.
+    const python = readFileSync(run('sh', ['-c', 'command -v cloud-init']).stdout.trim(), 'utf8').split('\n')[0]!.replace(/^#!\s*/, '').split(' ')[0]!;
+    const plan = planFromFile('profiles/ha.yaml', FAKE_SECRETS, { platform: 'vsphere' });
+    const dir = mkdtempSync(join(tmpdir(), 'kubeseed-guestinfo-'));
+    try {
+      // A stand-in for vmware-rpctool that records what the datasource asks of it.
+      const rpctool = join(dir, 'vmware-rpctool');
+      writeFileSync(rpctool, `#!/bin/sh\nprintf '%s\\n' "$*" >>${dir}/calls\n`, { mode: 0o755 });
+      for (const name of ['cp1', 'w1']) {
+        const files = renderForPlatform(plan, plan.nodes.find((n) => n.name === name)!, true).files;
+        const meta = files.find((f) => f.path.endsWith('/guestinfo.metadata.base64'))!;
+        // The datasource object as get_data leaves it, then its own redact_keys().
+        const py = [
+          'import base64, sys',
+          'from cloudinit.sources import DataSourceVMware as m',
+          'ds = object.__new__(m.DataSourceVMware)',
+          'ds.metadata = m.process_metadata(m.load_json_or_yaml(base64.b64decode(sys.argv[1]).decode()))',
+          'ds.data_access_method = m.DATA_ACCESS_METHOD_GUESTINFO',
+          'ds.vmware_rpctool = sys.argv[2]',
+          'ds.redact_keys()',
+          "print(ds.metadata['instance-id'], ds.metadata['local-hostname'])",
+        ].join('\n');
+        writeFileSync(join(dir, 'calls'), '');
+        const r = run(python, ['-c', py, String(meta.content).trim(), rpctool]);
+        expect(r.status, r.stderr).toBe(0);
+        expect(r.stdout).toBe(`kubeseed-ha-${name} ${name}\n`);
+        expect(readFileSync(join(dir, 'calls'), 'utf8')).toBe('info-set guestinfo.userdata ---\ninfo-set guestinfo.userdata.encoding  \n');
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

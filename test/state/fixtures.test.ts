@@ -45,7 +45,7 @@ describe.each(FIXTURES)('fixture $name', ({ name, keyAlgorithm, tokenTtlSeconds,
     const r = readState(dir);
     expect(r.status).toBe('present');
     if (r.status !== 'present') return;
-    const s = stateSummary(r.state);
+    const s = stateSummary(r.state, new Date('2026-01-01T00:00:00Z'));
     expect({ ...s, certificates: s.certificates.map((c) => [c.name, c.subject, c.notBefore, c.notAfter]) }).toMatchObject({
       clusterName: 'demo',
       keyAlgorithm,

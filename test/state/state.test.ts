@@ -9,6 +9,7 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  renameSync,
   rmSync,
   statSync,
   unlinkSync,
@@ -18,13 +19,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueClientCert } from '../../src/pki/ca.js';
-import { createClusterState, type ClusterState, type CreateClusterStateOptions } from '../../src/pki/cluster-state.js';
+import { createClusterState, withNewBootstrapToken, type ClusterState, type CreateClusterStateOptions } from '../../src/pki/cluster-state.js';
 import { adminKubeconfigYaml, parseAdminKubeconfig } from '../../src/pki/kubeconfig.js';
-import { StateExistsError, StateFileError } from '../../src/state/errors.js';
+import { StateError, StateExistsError, StateFileError } from '../../src/state/errors.js';
 import { STATE_FILES } from '../../src/state/layout.js';
 import { loadOrCreateState } from '../../src/state/load.js';
 import { readState } from '../../src/state/read.js';
-import { writeState } from '../../src/state/write.js';
+import { replaceState, writeState } from '../../src/state/write.js';
 import { seededRng } from '../pki/seeded-rng.js';
 
 const NOW = new Date('2026-03-01T12:00:00.000Z');
@@ -295,6 +296,40 @@ describe('writeState never overwrites', () => {
     const dir = freshDir();
     const broken = { ...states.rsa, ca: { ...states.rsa.ca, key: states.rsa.etcdCa.key } };
     expectStateFileError(() => writeState(dir, broken), 'ca.key', 'invalid', 'does not match ca.crt');
+    expect(existsSync(dir)).toBe(false);
+  });
+});
+
+describe('replaceState', () => {
+  it('swaps in the new state, keeps every other file and earlier backups, and backs up what changed under a dated name', () => {
+    const dir = freshDir();
+    writeState(dir, states.rsa);
+    writeFileSync(join(dir, 'NOTES'), 'ours\n');
+    const before = snapshot(dir);
+    const now = new Date('2027-02-03T04:05:06.789Z');
+    const next = withNewBootstrapToken(states.rsa, { now, ttlSeconds: 60, rng: seededRng('replace') });
+    expect(replaceState(dir, next, { now, why: 'new-token', changed: ['state.json'] })).toBe(join(dir, 'backup/20270203T040506Z-new-token'));
+    // The same second again: a second backup beside the first, nothing overwritten.
+    expect(replaceState(dir, states.rsa, { now, why: 'new-token', changed: ['state.json'] })).toBe(join(dir, 'backup/20270203T040506Z-new-token-2'));
+    const after = snapshot(dir);
+    expect([...after.keys()].sort()).toEqual([...before.keys(), 'backup/20270203T040506Z-new-token/state.json', 'backup/20270203T040506Z-new-token-2/state.json'].sort());
+    for (const [k, v] of before) expect(after.get(k), k).toEqual(v);
+    expect(after.get('backup/20270203T040506Z-new-token/state.json')).toEqual(before.get('state.json'));
+    expect(readState(dir)).toMatchObject({ status: 'present', warnings: [] });
+    expect(readdirSync(join(dir, '..'))).toEqual(['state']);
+    for (const d of ['', 'backup', 'backup/20270203T040506Z-new-token']) expect(statSync(join(dir, d)).mode & 0o777).toBe(0o700);
+  });
+});
+
+describe('an interrupted state replacement', () => {
+  it('is an error naming the parked state, never an absent state to make anew', () => {
+    const dir = freshDir();
+    writeState(dir, states.rsa);
+    // What replaceState leaves if it stops between its two renames.
+    const parked = join(dir, '..', '.state.replaced-x1y2z3');
+    renameSync(dir, parked);
+    expect(() => readState(dir)).toThrow(`state directory ${dir} is missing, but ${parked} holds the state a "kubeseed state" command was replacing when it stopped: rename it back to ${dir}`);
+    expect(() => loadOrCreateState(dir, options('rsa'))).toThrow(StateError);
     expect(existsSync(dir)).toBe(false);
   });
 });

@@ -1,11 +1,12 @@
-import { readFileSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { durationSeconds, goDuration } from '../../plan/duration.js';
-import type { OutputFile } from '../../render/node.js';
 import { PLATFORMS, type Platform } from '../../plan/platforms.js';
 import { abandonTree, commitTree, finishStaged, recordStaged, stageTree, writeStaged } from '../../emit/tree.js';
 import { writeSeedIso } from '../../emit/seed-iso.js';
-import { loadOrCreateState } from '../../state/load.js';
+import { prepareState } from '../../state/load.js';
+import { outputFormat } from '../../plan/build.js';
+import { checkExpiry, tokenExpiryWarning } from '../../pki/expiry.js';
 import { secretsFromState } from '../../state/plan-secrets.js';
 import { tokenTtlWarning } from '../../pki/token.js';
 import { onePositional, parse, UsageError } from '../args.js';
@@ -31,10 +32,14 @@ manifest.json, all at once (a failed compile leaves the previous tree as it was)
                  files (vsphere: guestinfo.userdata.<encoding>, guestinfo.metadata.base64);
                  ec2 also drops the comment lines of the node's shell scripts, to fit
   --gzip         also write user-data.gz (and check the limit against it); cloud-init only
-  --iso          also write nodes/<node>/seed.iso (NoCloud, volume id cidata); with
-                 artifacts.source bundle it carries OUT/<cluster>.bundle/ (run kubeseed bundle first)
+  --iso          also write nodes/<node>/seed.iso (NoCloud, volume id cidata): its user-data
+                 carries no secret, the node's secret files are on it under kubeseed/secrets/;
+                 with artifacts.source bundle it carries OUT/<cluster>.bundle/ (run kubeseed
+                 bundle first)
 
-Timestamps come from SOURCE_DATE_EPOCH, or else from the state's creation time.`;
+Every directory of OUT/<cluster>/ is 0700 and every file that carries a secret 0600. A compile
+stops (exit 1) on an expired certificate it would ship (kubeseed state renew) and warns under
+30 days left. Timestamps come from SOURCE_DATE_EPOCH, or else from the state's creation time.`;
 
 export async function compileCommand(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(argv, {
@@ -87,13 +92,30 @@ async function compileProfile(file: string, values: CompileOptions, io: Io, rend
   const cluster = loaded.profile.metadata.name;
   const outDir = resolve(values.out);
   const stateDir = resolve(values.state ?? defaultStateDir(outDir, cluster));
+  // Usage that depends on the profile is checked before the state is read or made.
+  if (values.iso && outputFormat(loaded.profile, format) !== 'cloud-init') {
+    throw new UsageError('--iso makes NoCloud seeds for cloud-init; Ignition nodes take ignition.json');
+  }
+  if (values.gzip && outputFormat(loaded.profile, format) !== 'cloud-init') {
+    throw new UsageError('--gzip writes user-data.gz, which cloud-init reads; Ignition nodes take ignition.json uncompressed');
+  }
 
   phase('load');
-  const st = loadOrCreateState(stateDir, stateOptions(loaded.profile, new Date()));
+  const now = new Date();
+  // A new state is written only when the tree is committed: a failed compile leaves none behind.
+  const st = prepareState(stateDir, stateOptions(loaded.profile, now));
   for (const w of st.warnings) io.err(`warning: state: ${w}`);
-  if (st.created) io.err(`state: created ${stateDir} (keep it: it holds the cluster's CAs)`);
+  const external = loaded.profile.spec.controlPlane.etcd.topology === 'external';
+  const expiry = checkExpiry(st.state, now, (name) => name !== 'apiserver-etcd-client.crt' || external);
+  for (const w of expiry.warnings) io.err(`warning: state: ${w}`);
+  if (expiry.errors.length > 0) {
+    for (const e of expiry.errors) io.err(`error: state: ${e}`);
+    return EXIT.failure;
+  }
   const ttlWarning = tokenTtlWarning(durationSeconds(loaded.profile.spec.bootstrapToken.ttl));
   if (ttlWarning) io.err(`warning: ${ttlWarning}`);
+  const expired = tokenExpiryWarning(st.state, now);
+  if (expired) io.err(`warning: ${expired}`);
 
   phase('state');
   const secrets = secretsFromState(st.state, goDuration(durationSeconds(loaded.profile.spec.bootstrapToken.ttl)));
@@ -102,23 +124,17 @@ async function compileProfile(file: string, values: CompileOptions, io: Io, rend
     io.err(`note: no ${defaultBundleDir(outDir, cluster)}/bundle.json yet; nodes expect the version table's files (run kubeseed bundle before --iso)`);
   }
   const plan = planFor(loaded, secrets, { epoch: outputEpoch(envEpoch, st.state.createdAt), platform, ...(format ? { format } : {}), ...(bundle ? { bundle } : {}) });
-  if (values.iso && plan.os.format !== 'cloud-init') throw new UsageError('--iso makes NoCloud seeds for cloud-init; Ignition nodes take ignition.json');
-  if (values.gzip && plan.os.format !== 'cloud-init') throw new UsageError('--gzip writes user-data.gz, which cloud-init reads; Ignition nodes take ignition.json uncompressed');
   phase('plan');
   // Nodes are rendered one at a time and their files written into the staging tree by the thread
   // that rendered them, so memory does not grow with the cluster; nothing reaches out/<cluster>
   // unless every node succeeded.
   const tree = stageTree(outDir, cluster);
-  // By node index: nodes may finish in any order, messages and seeds keep the plan's.
+  // By node index: nodes may finish in any order, messages keep the plan's.
   const tooLarge: string[] = [];
-  // Only the seed files' names and modes are kept: their bytes are read back from the staging
-  // tree when the ISOs are written, so memory does not grow with the cluster.
-  const seeds: { node: string; files: Omit<OutputFile, 'content'>[] }[] = [];
   try {
     writeStaged(tree, { path: 'admin.conf', content: st.state.adminConf, mode: 0o600 });
-    for await (const { index, files, error } of renderNodes(plan, values.gzip, tree, renderer)) {
+    for await (const { index, error } of renderNodes(plan, values.gzip, tree, renderer)) {
       if (error) tooLarge[index] = error;
-      if (values.iso) seeds[index] = { node: plan.nodes[index]!.name, files: files.filter((f) => /\/(user-data|meta-data|network-config)$/.test(f.path)) };
     }
     phase('render');
     finishStaged(tree);
@@ -131,11 +147,15 @@ async function compileProfile(file: string, values: CompileOptions, io: Io, rend
     if (values.iso) {
       const bundleDir = plan.artifacts.source === 'bundle' && plan.artifacts.bundlePath === undefined
         ? defaultBundleDir(outDir, cluster) : undefined;
-      for (const { node, files } of seeds) {
+      // A seed's user-data is not the tree's (it carries no secret: the ISO holds them apart), so
+      // each node's seed files are rendered here, one node at a time.
+      const { renderSeedFiles } = await import('../../render/node.js');
+      for (const n of plan.nodes) {
+        const node = n.name;
         const bar = progressBar(io, `seed.iso ${node}`);
         recordStaged(tree, await writeSeedIso(tree, {
           node,
-          seed: files.map((f) => ({ ...f, content: readFileSync(join(tree.dir, f.path)) })),
+          seed: renderSeedFiles(plan, n),
           ...(bundleDir ? { bundleDir } : {}),
           epochSeconds: plan.epoch,
           onProgress: (w, t) => bar.update(w, t),
@@ -144,6 +164,8 @@ async function compileProfile(file: string, values: CompileOptions, io: Io, rend
       }
       phase('iso');
     }
+    st.commit();
+    if (st.created) io.err(`state: created ${stateDir} (keep it: it holds the cluster's CAs)`);
     const target = await commitTree(tree, outDir, cluster, () => phase('commit'));
     phase('remove');
     // Every file the manifest lists, and the manifest itself.

@@ -72,6 +72,7 @@ export function explainText(plan: ClusterPlan, only?: string): string {
     `  containerd ${plan.containerd.version} (config v${plan.containerd.configVersion}), sandbox ${plan.containerd.sandboxImage}, mirrors ${plan.containerd.mirrors.map((m) => m.registry).join(', ') || 'none'}`,
     `  artifacts ${plan.artifacts.source} (${plan.artifacts.arch})`,
     `  bootstrap token ttl ${plan.secrets.tokenTtl}, CA hash ${plan.secrets.caCertHash}`,
+    `  secret files: staged in ${plan.secretStaging} by ${plan.os.format === 'ignition' ? 'Ignition' : 'user-data (a seed ISO carries them apart, under kubeseed/secrets/)'}; the secrets phase installs them after the preflight`,
     `  bring-up order: ${plan.nodes.map((n) => `${n.name}(${n.action})`).join(' → ')}`,
     '',
   ];

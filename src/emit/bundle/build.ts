@@ -2,17 +2,17 @@
  * `kubeseed bundle`: composes the gatherers (binaries.ts, images.ts, packages.ts), then writes
  * kubeseed-bundle.tar (bundle.json, SHA256SUMS, files/, images/, packages/) with SHA256SUMS and bundle.json
  * beside it. Every file streams into the deterministic tar through a hash checked against the
- * digest it was gathered at. Nothing is written under the bundle's own names until every
- * artifact is in hand and the tar is complete, so a failed build leaves the previous bundle as it
- * was (or none).
+ * digest it was gathered at. All three are written into a temporary directory that is renamed
+ * into place only when complete (commit.ts), so a failed build leaves the previous bundle, or
+ * none, as it was.
  */
 import { promises as fs } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { makeOutputDir } from '../make-dir.js';
 import { ContentStore } from '../../oci/content-store.js';
 import { Registries, type RegistryConfig } from '../../oci/registries.js';
 import { isSiteImage, type Artifact } from '../../plan/artifacts.js';
 import { gatherBinaries } from './binaries.js';
+import { commitBundleDir } from './commit.js';
 import { DigestMismatchError } from './digest.js';
 import type { Gathered, GatherOptions } from './gathered.js';
 import { gatherImages, type GatheredImage } from './images.js';
@@ -46,12 +46,6 @@ export interface BundleResult {
   files: BundledFile[];
   /** The images as pulled (for --push), in the order of the artifact list. */
   images: { artifact: Artifact; pulled: GatheredImage['pulled'] }[];
-}
-
-async function writeAtomically(path: string, content: string): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}`;
-  await fs.writeFile(tmp, content, { mode: 0o644 });
-  await fs.rename(tmp, path);
 }
 
 export async function buildBundle(o: BuildBundleOptions): Promise<BundleResult> {
@@ -114,30 +108,28 @@ export async function buildBundle(o: BuildBundleOptions): Promise<BundleResult> 
       }
     }
 
-    makeOutputDir(o.outDir);
     const tarPath = join(o.outDir, BUNDLE_TAR);
-    const tmp = join(o.outDir, `.${BUNDLE_TAR}.tmp-${process.pid}`);
     const total = files.reduce((n, f) => n + f.size, 0);
-    let bytes: number;
-    try {
-      ({ bytes } = await writeTar(tmp, entries, {
-        mtime,
-        onBytes: (b) => o.onProgress?.({ type: 'write', bytes: b, total }),
-      }));
-      await fs.rename(tmp, tarPath);
-    } catch (e) {
-      await fs.rm(tmp, { force: true });
-      // A cached file that no longer matches its own name is corrupt: drop it so the next run refetches.
-      if (e instanceof DigestMismatchError) {
-        const bad = gathered.find((g) => g.label === e.file && g.from !== 'dir');
-        if (bad && bad.from !== 'registry') await fs.rm(bad.source, { force: true });
+    const bytes = await commitBundleDir(o.outDir, async (dir) => {
+      try {
+        const { bytes: written } = await writeTar(join(dir, BUNDLE_TAR), entries, {
+          mtime,
+          onBytes: (b) => o.onProgress?.({ type: 'write', bytes: b, total }),
+        });
+        await fs.writeFile(join(dir, 'SHA256SUMS'), sums, { mode: 0o644 });
+        await fs.writeFile(join(dir, 'bundle.json'), meta, { mode: 0o644 });
+        return written;
+      } catch (e) {
+        // A cached file that no longer matches its own name is corrupt: drop it so the next run refetches.
+        if (e instanceof DigestMismatchError) {
+          const bad = gathered.find((g) => g.label === e.file && g.from !== 'dir');
+          if (bad && bad.from !== 'registry') await fs.rm(bad.source, { force: true });
+        }
+        throw e;
       }
-      throw e;
-    }
+    });
     const sha256sumsPath = join(o.outDir, 'SHA256SUMS');
     const bundleJsonPath = join(o.outDir, 'bundle.json');
-    await writeAtomically(sha256sumsPath, sums);
-    await writeAtomically(bundleJsonPath, meta);
     o.onProgress?.({ type: 'done', path: tarPath, bytes });
     return {
       tarPath,

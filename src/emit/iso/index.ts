@@ -28,9 +28,12 @@ function asBytes(chunk: Uint8Array | string): Uint8Array {
  */
 export async function writeIso(files: readonly IsoFile[], opts: WriteIsoTestOptions, out: string): Promise<void> {
   const layout = planIso(files, opts);
-  const fh = await open(out, 'w', 0o644);
+  const mode = opts.mode ?? 0o644;
+  const fh = await open(out, 'w', mode);
   let ok = false;
   try {
+    // The umask may have taken bits away (never added any): the image gets exactly `mode`.
+    await fh.chmod(mode);
     const sink = new BlockSink(fh, layout.totalBytes, opts.onProgress);
     await sink.write(layout.header);
     for (const { file, offset, size } of layout.files) {

@@ -18,6 +18,8 @@ export interface WriteIsoOptions {
   readonly volumeId: string;
   /** The one timestamp every date in the image carries (seconds since 1970, UTC). */
   readonly epochSeconds: number;
+  /** Permission bits of the image file itself (default 0o644), whatever the umask. */
+  readonly mode?: number;
   /** Called as bytes reach the file: bytes written so far and the image's total size. */
   readonly onProgress?: (written: number, total: number) => void;
 }

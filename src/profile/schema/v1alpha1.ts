@@ -49,7 +49,7 @@ const REGISTRY_HOST = /^(_default|[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:\d{1,5})?)$/;
 const HTTP_URL = /^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?(\/[A-Za-z0-9._~%/-]*)?$/;
 const ABS_PATH = /^\/[A-Za-z0-9._/-]*$/;
 const SSH_KEY = /^(ssh-(ed25519|rsa|dss)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com) [A-Za-z0-9+/=]+( [^\n\r]*)?$/;
-const DURATION = /^(0|\d+[smhd])$/;
+export const DURATION = /^(0|\d+[smhd])$/;
 
 const ipv4 = z.string().regex(IPV4, 'must be an IPv4 address like 192.168.10.1');
 const ipv4Cidr = z.string().regex(/^[^/]+\/\d{1,2}$/, 'must be an IPv4 CIDR like 10.244.0.0/16')

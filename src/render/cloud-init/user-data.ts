@@ -1,6 +1,7 @@
 /**
  * #cloud-config user-data: built as an object, written by the one YAML stringifier.
- * cloud-init lays down every file with write_files, then runcmd runs the first-boot script.
+ * cloud-init lays down every file with write_files (secret ones staged, see render/secrets/), then
+ * runcmd runs the first-boot script.
  */
 import type { ClusterPlan, NodePlan } from '../../plan/types.js';
 import type { NodeFile } from '../files.js';
@@ -36,12 +37,17 @@ export function renderUserData(plan: ClusterPlan, node: NodePlan, files: readonl
     sudo: 'ALL=(ALL) NOPASSWD:ALL',
   };
   if (plan.access.sshAuthorizedKeys.length > 0) user.ssh_authorized_keys = [...plan.access.sshAuthorizedKeys];
+  // Staged secret files go under a directory only root may enter, made before write_files runs
+  // (bootcmd precedes it in every distribution's cloud.cfg): write_files creates a file, fills
+  // it, and only then sets its mode.
+  const staged = files.some((f) => f.path.startsWith(`${plan.secretStaging}/`));
   const config = {
     hostname: node.name,
     preserve_hostname: false,
     // The os phase keeps its own block in /etc/hosts; cloud-init's template would rewrite the file.
     manage_etc_hosts: false,
     users: ['default', user],
+    ...(staged ? { bootcmd: [['install', '-d', '-m', '0700', plan.secretStaging]] } : {}),
     write_files: files.map(writeFile),
     // The list form runs without a shell, so nothing in it is word-split or expanded.
     runcmd: [[firstbootPath(plan)]],

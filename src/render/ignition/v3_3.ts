@@ -7,6 +7,7 @@
  * what cloud-init does with its own keys: /etc/hostname, the network units, the user, and one
  * systemd oneshot unit per first-boot phase in place of runcmd.
  */
+import { dirname } from 'node:path';
 import type { ClusterPlan, NodePlan } from '../../plan/types.js';
 import { sortFiles, textFile, type NodeFile } from '../files.js';
 import { toJson } from '../serialize.js';
@@ -64,6 +65,11 @@ export function ignitionConfig(plan: ClusterPlan, node: NodePlan, files: readonl
   // Where the artifacts phase installs binaries; created up front so it is there (and on
   // PATH) from the first boot on, with the mode the plan expects rather than a default.
   const directories: IgnitionDirectory[] = [{ path: plan.os.binDir, mode: 0o755 }];
+  // Staged secret files sit in a directory only root may enter, in kubeseed's own state
+  // directory (the first-boot script keeps that one 0700 too).
+  if (all.some((f) => f.path.startsWith(`${plan.secretStaging}/`))) {
+    directories.push({ path: dirname(plan.secretStaging), mode: 0o700 }, { path: plan.secretStaging, mode: 0o700 });
+  }
   const seen = new Set<string>();
   for (const p of [...directories.map((d) => d.path), ...all.map((f) => f.path)]) {
     if (seen.has(p)) throw new Error(`unreachable: two Ignition entries for ${p}`);

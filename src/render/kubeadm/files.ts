@@ -100,21 +100,23 @@ function etcdKubeletDropIn(plan: ClusterPlan): string {
 }
 
 export function kubeadmFiles(plan: ClusterPlan, node: NodePlan): NodeFile[] {
-  const config = toYamlStream(kubeadmDocuments(plan, node));
+  const text = toYamlStream(kubeadmDocuments(plan, node));
+  // The plan says whether it holds the bootstrap token; without one (an external etcd member)
+  // it is an ordinary file, kept 0600 like every kubeadm config.
+  const config = node.secretPaths.includes(KUBEADM_CONFIG) ? secretFile(KUBEADM_CONFIG, text) : textFile(KUBEADM_CONFIG, text, 0o600);
   switch (node.action) {
     case 'init':
       return [
-        secretFile(KUBEADM_CONFIG, config),
+        config,
         ...(plan.nodes.some((n) => n.action === 'join-control-plane') ? [textFile(JOIN_WAIT_RBAC, toYamlStream(joinWaitRbac()))] : []),
       ];
     case 'join-control-plane':
-      return [secretFile(KUBEADM_CONFIG, config), textFile(JOIN_WAIT_CONFIG, toYamlStream(joinWaitDocuments(plan)))];
+      return [config, textFile(JOIN_WAIT_CONFIG, toYamlStream(joinWaitDocuments(plan)))];
     case 'join-worker':
-      return [secretFile(KUBEADM_CONFIG, config)];
+      return [config];
     case 'etcd':
-      // No token and no key in here: an ordinary file, kept 0600 like every kubeadm config.
       return [
-        textFile(KUBEADM_CONFIG, config, 0o600),
+        config,
         textFile(ETCD_KUBELET_CONFIG, toYaml(etcdKubeletDocuments(plan)[0])),
         textFile(ETCD_KUBELET_DROPIN, etcdKubeletDropIn(plan)),
       ];

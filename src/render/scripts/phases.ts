@@ -11,6 +11,7 @@ import { renderOsPhase, renderPreflightPhase } from '../os/phases.js';
 import { renderScript } from './template.js';
 import { renderKubeadmPhase } from '../kubeadm/phase.js';
 import { renderArtifactsPhase } from '../artifacts/files.js';
+import { renderSecretsPhase } from '../secrets/phase.js';
 
 export function firstbootPath(plan: ClusterPlan): string {
   return `${plan.os.sbinDir}/kubeseed-firstboot`;
@@ -20,14 +21,15 @@ export function firstbootPath(plan: ClusterPlan): string {
 export const NODE_ENV_FILE = '/etc/kubeseed/node.env';
 
 /** Values every script template gets; none names a node, so scripts are shared by a node shape. */
-export function scriptCommon(plan: ClusterPlan): { cluster: string; lib: string; nodeEnv: string } {
-  return { cluster: plan.name, lib: `${plan.os.libDir}/lib.sh`, nodeEnv: NODE_ENV_FILE };
+export function scriptCommon(plan: ClusterPlan): { cluster: string; lib: string; nodeEnv: string; secretStaging: string } {
+  return { cluster: plan.name, lib: `${plan.os.libDir}/lib.sh`, nodeEnv: NODE_ENV_FILE, secretStaging: plan.secretStaging };
 }
 
 type PhaseRenderer = (plan: ClusterPlan, node: NodeShape) => string;
 
 const PHASES: Partial<Record<Phase, PhaseRenderer>> = {
   preflight: (plan, node) => renderPreflightPhase(plan, node, scriptCommon(plan)),
+  secrets: (plan, node) => renderSecretsPhase(plan, node),
   os: (plan, node) => renderOsPhase(plan, node, scriptCommon(plan)),
   artifacts: (plan) => renderArtifactsPhase(plan),
   runtime: (plan) => renderRuntimePhase(plan, scriptCommon(plan)),

@@ -81,8 +81,8 @@ describe.each(GOLDEN)('%s profile', (name, make) => {
     expect(text).toBe(readFileSync(golden, 'utf8'));
   });
 
-  it('the phase comes right after preflight, before os, which uses the packages it installs', () => {
-    expect(node.phases.slice(0, 3)).toEqual(['preflight', 'artifacts', 'os']);
+  it('the phase comes right after preflight and secrets, before os, which uses the packages it installs', () => {
+    expect(node.phases.slice(0, 4)).toEqual(['preflight', 'secrets', 'artifacts', 'os']);
   });
 });
 

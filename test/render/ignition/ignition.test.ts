@@ -11,7 +11,7 @@ import { nodeFiles, renderNodeOutputs } from '../../../src/render/node.js';
 import { EXAMPLE_PROFILES } from '../../builders/plan.js';
 import { shellcheckFindings, writeNodeFiles } from '../../helpers/outputs.js';
 import { needTools, run } from '../../helpers/tools.js';
-import { IGNITION_FAMILIES, decodeDataUrl, ignitionFiles, switchedPlan, userDataFiles } from './switch.js';
+import { IGNITION_FAMILIES, decodeDataUrl, ignitionFiles, switchedPlan, userDataFiles, type Received } from './switch.js';
 
 const CASES = EXAMPLE_PROFILES.flatMap((profile) => IGNITION_FAMILIES.map((family) => [profile, family] as const));
 
@@ -58,13 +58,27 @@ describe.each(CASES)('%s as %s', (profile, family) => {
   it('carries the same files, contents and modes as the cloud-init output of the same plan', () => {
     const asCloudInit = switchedPlan(profile, family, 'cloud-init');
     // One plan: forcing the format changes the format and its origin, nothing else.
-    expect({ ...asCloudInit, os: { ...asCloudInit.os, format: 'ignition' }, origins: { ...asCloudInit.origins, 'os.format': plan.origins['os.format'] } }).toEqual(plan);
+    expect({ ...asCloudInit, os: { ...asCloudInit.os, format: 'ignition' }, secretStaging: plan.secretStaging, origins: { ...asCloudInit.origins, 'os.format': plan.origins['os.format'] } }).toEqual(plan);
+    // Both stage the secret files for the secrets phase, each in its own place: cloud-init on the
+    // /run tmpfs, Ignition on the root disk (the only file system it writes).
+    expect([asCloudInit.secretStaging, plan.secretStaging]).toEqual(['/run/kubeseed/secrets', '/var/lib/kubeseed/staged-secrets']);
+    // Compared as the node ends up after the secrets phase: staged files at their paths, and the
+    // staging directory (which lib.sh names) written as one placeholder.
+    const unstaged = (files: Map<string, Received>, staging: string) =>
+      new Map([...files].map(([p, f]) => [
+        p.startsWith(`${staging}/`) ? p.slice(staging.length) : p,
+        { ...f, content: Buffer.from(f.content.toString('latin1').replaceAll(staging, '<staging>'), 'latin1') },
+      ]));
     const ignitionOnly = family === 'flatcar'
       ? ['/etc/hostname', '/etc/systemd/network/10-eth0.link', '/etc/systemd/network/10-eth0.network']
       : ['/etc/NetworkManager/system-connections/eth0.nmconnection', '/etc/hostname', '/etc/systemd/network/10-eth0.link'];
     for (const node of plan.nodes) {
-      const ign = ignitionFiles(outputsByPath(plan, node.name).get(`nodes/${node.name}/ignition.json`)!.content);
-      const ci = userDataFiles(outputsByPath(asCloudInit, node.name).get(`nodes/${node.name}/user-data`)!.content);
+      const ignStaged = ignitionFiles(outputsByPath(plan, node.name).get(`nodes/${node.name}/ignition.json`)!.content);
+      const ciStaged = userDataFiles(outputsByPath(asCloudInit, node.name).get(`nodes/${node.name}/user-data`)!.content);
+      expect([...ignStaged.keys()].filter((p) => p.startsWith(`${plan.secretStaging}/`)).map((p) => p.slice(plan.secretStaging.length))).toEqual(node.secretPaths);
+      expect([...ciStaged.keys()].filter((p) => p.startsWith(`${asCloudInit.secretStaging}/`)).map((p) => p.slice(asCloudInit.secretStaging.length))).toEqual(node.secretPaths);
+      const ign = unstaged(ignStaged, plan.secretStaging);
+      const ci = unstaged(ciStaged, asCloudInit.secretStaging);
       expect(ci.size).toBeGreaterThan(4);
       expect([...ign.keys()].filter((p) => !ci.has(p))).toEqual(ignitionOnly);
       for (const p of ignitionOnly) ign.delete(p);
@@ -113,7 +127,12 @@ describe.each(CASES)('%s as %s', (profile, family) => {
     const node = plan.nodes[0]!;
     const config = JSON.parse(outputsByPath(plan, node.name).get(`nodes/${node.name}/ignition.json`)!.content);
     expect(config.ignition).toEqual({ version: '3.3.0' });
-    expect(config.storage.directories).toEqual([{ path: plan.os.binDir, mode: 0o755 }]);
+    expect(config.storage.directories).toEqual([
+      { path: plan.os.binDir, mode: 0o755 },
+      // The staged secret files' directory and kubeseed's state directory around it: root only.
+      { path: '/var/lib/kubeseed', mode: 0o700 },
+      { path: '/var/lib/kubeseed/staged-secrets', mode: 0o700 },
+    ]);
     expect(config.passwd.users).toEqual([{ name: 'ops', sshAuthorizedKeys: plan.access.sshAuthorizedKeys, groups: ['sudo'], shell: '/bin/bash' }]);
     for (const f of config.storage.files) expect(f.overwrite).toBe(true);
     expect(decodeDataUrl(config.storage.files.find((f: { path: string }) => f.path === '/etc/hostname').contents.source).toString()).toBe(`${node.name}\n`);

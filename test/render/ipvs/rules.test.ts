@@ -8,7 +8,7 @@ import type { ClusterPlan, Phase } from '../../../src/plan/types.js';
 import { planFromFile, planFromText } from '../../builders/plan.js';
 
 const HA = readFileSync('profiles/ha.yaml', 'utf8');
-const PHASE_ORDER: readonly Phase[] = ['preflight', 'artifacts', 'os', 'runtime', 'lb', 'kubeadm'];
+const PHASE_ORDER: readonly Phase[] = ['preflight', 'secrets', 'artifacts', 'os', 'runtime', 'lb', 'kubeadm'];
 
 function node(plan: ClusterPlan, name: string) {
   const n = plan.nodes.find((x) => x.name === name);

@@ -218,7 +218,7 @@ describe('running the kubeadm phase', () => {
     const calls = r.calls.map((c) => c.replace(/ \/\S*bash (\S+\/kubeadm\.sh uuid-watch)$/, ' $BASH $1'));
     expect(calls).toEqual([
       etcdCurl('etcd1'), etcdCurl('etcd2'), etcdCurl('etcd3'),
-      `kubeadm init --config ${k}/kubeadm/kubeadm.yaml`,
+      `kubeadm init --config ${k}/kubeadm/kubeadm.yaml --skip-token-print --skip-certificate-key-print`,
       `kubectl --kubeconfig ${k}/admin.conf apply -f ${k}/kubeadm/join-wait-rbac.yaml`,
       `systemd-run --unit=kubeseed-uuid-watch --collect --quiet --description=kubeseed: duplicate system UUID watch $BASH ${sb.dir}/kubeadm.sh uuid-watch`,
       `curl -fsS --max-time 5 --cacert ${k}/pki/ca.crt https://10.20.1.11:6443/readyz`,

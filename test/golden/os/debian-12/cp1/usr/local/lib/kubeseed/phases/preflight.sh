@@ -1,7 +1,10 @@
 # mode 755
 #!/usr/bin/env bash
 # Phase preflight: is this the machine the profile describes, and can kubeadm run here?
-# Changes nothing on the node: a mismatch stops first boot before anything is touched.
+# Changes nothing on the node: a mismatch stops first boot before anything is touched. One
+# exception: on a machine that is not the node, the secret files its user-data (or Ignition)
+# staged for the secrets phase are removed, since they belong to another machine. A right
+# machine that is not ready (no route, ports taken) keeps them staged for the next run.
 set -euo pipefail
 # shellcheck source=/dev/null
 . '/usr/local/lib/kubeseed/lib.sh'
@@ -12,6 +15,15 @@ REQUIRED_PORTS=('6443' '2379' '2380' '10250' '10257' '10259')
 CONTAINERD_SOCKET='/var/run/containerd/containerd.sock'
 CONFLICTING_SOCKETS=('/var/run/crio/crio.sock' '/var/run/cri-dockerd.sock' '/var/run/docker.sock')
 CONFLICTING_RUNTIMES=('CRI-O' 'cri-dockerd (Docker Engine through CRI)' 'Docker Engine')
+
+# not_this_machine MESSAGE...: stops first boot, after removing the staged secret files.
+not_this_machine() {
+  if [[ -d $KS_SECRET_STAGING ]]; then
+    ks_remove_staged_secrets
+    ks_log "removed the secret files staged in $KS_SECRET_STAGING: this machine is not node $KS_NODE"
+  fi
+  ks_die "$@"
+}
 
 # --- identity: MACs and product_uuid --------------------------------------------------------
 macs="$(cat /sys/class/net/*/address 2>/dev/null | sort -u | tr '\n' ' ')"
@@ -25,10 +37,10 @@ for f in /sys/class/net/*/address; do
   [[ -r $f ]] || continue
   [[ $(cat "$f") == "$EXPECTED_MAC" ]] && found=1
 done
-((found)) || ks_die "no interface has MAC $EXPECTED_MAC: this user-data is for node $KS_NODE (MAC $EXPECTED_MAC) and this machine has ${macs:-no MACs}"
+((found)) || not_this_machine "no interface has MAC $EXPECTED_MAC: this user-data is for node $KS_NODE (MAC $EXPECTED_MAC) and this machine has ${macs:-no MACs}"
 
 if [[ -n $EXPECTED_UUID && $uuid != "$EXPECTED_UUID" ]]; then
-  ks_die "product_uuid is $uuid but the profile records $EXPECTED_UUID for node $KS_NODE"
+  not_this_machine "product_uuid is $uuid but the profile records $EXPECTED_UUID for node $KS_NODE"
 fi
 
 # --- network: default route -----------------------------------------------------------------
