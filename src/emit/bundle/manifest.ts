@@ -4,6 +4,7 @@
  */
 import type { Artifact } from '../../plan/artifacts.js';
 import { toJson } from '../../render/serialize.js';
+import { KUBESEED_VERSION } from '../version.js';
 
 export const BUNDLE_FORMAT_VERSION = 1;
 export const BUNDLE_TAR = 'kubeseed-bundle.tar';
@@ -40,6 +41,7 @@ export function bundleJson(m: BundleMeta): string {
   return toJson({
     kind: 'KubeseedBundle',
     version: BUNDLE_FORMAT_VERSION,
+    kubeseedVersion: KUBESEED_VERSION,
     kubernetesVersion: m.kubernetesVersion,
     arch: m.arch,
     artifacts: m.files.map((f) => ({
