@@ -46,7 +46,7 @@ describe('npm pack', () => {
     const r1 = run(process.execPath, [join(ROOT, 'dist/cli/bin.js'), 'compile', join(ROOT, 'profiles/ha.yaml'), '--out', ref, '--iso']);
     expect(r1.status, r1.stderr).toBe(0);
     const out = tmp('isolated');
-    const r2 = isolated(out, dir, ['env', '-i', `HOME=${dir}`, process.execPath, 'package/dist/cli/bin.js', 'compile', 'package/profiles/ha.yaml', '--out', out, '--state', join(ref, 'ha.state'), '--iso']);
+    const r2 = isolated([out], dir, ['env', '-i', `HOME=${dir}`, process.execPath, 'package/dist/cli/bin.js', 'compile', 'package/profiles/ha.yaml', '--out', out, '--state', join(ref, 'ha.state'), '--iso']);
     expect(r2.status, r2.stderr).toBe(0);
     expect(snapshot(join(out, 'ha'))).toEqual(snapshot(join(ref, 'ha')));
   });

@@ -1,7 +1,7 @@
 /**
  * Runs a command as on an air-gapped workstation: in a network namespace with no interface but
- * loopback, and a mount namespace where every file system is read-only except one directory (the
- * output). HOME and the working directory are a directory holding only what the caller put
+ * loopback, and a mount namespace where every file system is read-only except the directories
+ * named (the output). HOME and the working directory are a directory holding only what the caller put
  * there, read-only like the rest. Before the command runs, the sandbox checks itself: writing
  * to the working directory, HOME, /tmp or /var/tmp must fail, and `ip link` must show only lo.
  * Needs root (unshare), util-linux and iproute2.
@@ -9,13 +9,14 @@
 import { run, type RunResult } from '../helpers/tools.js';
 
 const SETUP = `set -eu
-out=$1 dir=$2
+dir=$1 writable=$2
 shift 2
 ip link set lo up
-mount --bind "$out" "$out"
+for w in $writable; do mount --bind "$w" "$w"; done
 for m in $(awk '{print $2}' /proc/self/mounts | sort -u); do
+  case " $writable " in *" $m "*) continue ;; esac
   case $m in
-    "$out"|/proc|/proc/*|/sys|/sys/*|/dev|/dev/*) ;;
+    /proc|/proc/*|/sys|/sys/*|/dev|/dev/*) ;;
     *) mount -o remount,bind,ro "$m" 2>/dev/null || true ;;
   esac
 done
@@ -32,11 +33,12 @@ exec "$@"
 export const SANDBOX_TOOLS = ['unshare:util-linux', 'ip:iproute2'] as const;
 
 /**
- * Runs `argv` in `dir` (also HOME) with only `writable` writable and no network. The environment
- * is PATH and HOME alone.
+ * Runs `argv` in `dir` (also HOME) with only the `writable` directories (paths without spaces)
+ * writable and no network. The environment is PATH and HOME alone.
  */
-export function isolated(writable: string, dir: string, argv: readonly string[]): RunResult {
-  return run('unshare', ['--mount', '--net', '--propagation', 'private', '--', 'sh', '-c', SETUP, 'sandbox', writable, dir, ...argv], {
+export function isolated(writable: readonly string[], dir: string, argv: readonly string[]): RunResult {
+  if (writable.some((w) => /\s/.test(w))) throw new Error(`sandbox: a writable path with a space: ${writable.join(', ')}`);
+  return run('unshare', ['--mount', '--net', '--propagation', 'private', '--', 'sh', '-c', SETUP, 'sandbox', dir, writable.join(' '), ...argv], {
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir },
   });
 }

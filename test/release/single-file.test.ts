@@ -94,10 +94,13 @@ function largeProfile(): string {
   return large;
 }
 
-/** Compiles in the sandbox with the reference's state (read-only there) into a new --out. */
-function compileIsolated(command: string[], dir: string, profile: string, ref: Reference, before: string[] = []) {
+/**
+ * Compiles in the sandbox with the reference's state (read-only there) into a new --out;
+ * `before` (with `also`, more writable directories) goes before the command.
+ */
+function compileIsolated(command: string[], dir: string, profile: string, ref: Reference, before: string[] = [], also: string[] = []) {
   const out = tmp('isolated');
-  const r = isolated(out, dir, [...before, ...command, 'compile', profile, '--out', out, '--state', ref.state, ...ref.flags]);
+  const r = isolated([out, ...also], dir, [...before, ...command, 'compile', profile, '--out', out, '--state', ref.state, ...ref.flags]);
   return { r, out };
 }
 
@@ -153,12 +156,16 @@ describe('the single-file kubeseed', () => {
       expect(availableParallelism()).toBeGreaterThan(1);
       const ref = reference(largeProfile(), false);
       const dir = alone(release, name);
-      // strace prints "[pid N] openat(...)" for every thread: the nodes' files must be created by two.
-      const { r, out } = compileIsolated(command(dir), dir, largeProfile(), ref, ['strace', '-f', '-qq', '--seccomp-bpf', '-e', 'trace=openat']);
-      expect(r.status, r.stderr.slice(-2000)).toBe(0);
+      // strace -f writes "PID openat(...)" for every thread: the nodes' files must be created by
+      // two. Into a file: on kubeseed's stderr, a pipe Node makes non-blocking, strace loses
+      // lines when the pipe is full.
+      const traces = tmp('strace');
+      const trace = join(traces, 'trace');
+      const { r, out } = compileIsolated(command(dir), dir, largeProfile(), ref, ['strace', '-f', '-qq', '--seccomp-bpf', '-e', 'trace=openat', '-o', trace], [traces]);
+      expect(r.status, r.stderr).toBe(0);
       const writers = new Map<string, number>();
-      for (const line of r.stderr.split('\n')) {
-        const m = /^\[pid +(\d+)\] openat\(AT_FDCWD, "[^"]*\/nodes\/[^/"]+\/user-data", [^)]*O_CREAT/.exec(line);
+      for (const line of readFileSync(trace, 'utf8').split('\n')) {
+        const m = /^(\d+) +openat\(AT_FDCWD, "[^"]*\/nodes\/[^/"]+\/user-data", [^)]*O_CREAT/.exec(line);
         if (m) writers.set(m[1]!, (writers.get(m[1]!) ?? 0) + 1);
       }
       const nodes = WORKER_MIN_NODES + 100 + 3;
