@@ -1,4 +1,7 @@
 #!/usr/bin/env node
 import { main } from './main.js';
 
-process.exitCode = await main(process.argv.slice(2));
+// Not a top-level await: the single executable's bundle is CommonJS (scripts/release.mjs).
+void main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

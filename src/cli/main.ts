@@ -18,7 +18,8 @@ Commands:
   state new-token PROFILE       put a new bootstrap token into the state; print its kubeadm token create line
   bundle PROFILE                build the offline bundle (--from DIR, --mirror URL) or --list what it needs
 
-Run "kubeseed COMMAND --help" for a command's options.
+Run "kubeseed COMMAND --help" for a command's options; "kubeseed --version" prints the version,
+the commit it was built from and the version table's date.
 Exit codes: 0 ok, 1 failure, 2 bad input.`;
 
 type Command = (argv: string[], io: Io) => number | Promise<number>;
@@ -38,6 +39,10 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.out(USAGE);
     return name === undefined ? EXIT.badInput : EXIT.ok;
+  }
+  if (name === '--version' || name === 'version') {
+    io.out((await import('./version.js')).versionText());
+    return EXIT.ok;
   }
   const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!load) {

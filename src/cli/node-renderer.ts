@@ -5,13 +5,12 @@
  * does not depend on that order (every node's files are its own, and the manifest is sorted).
  *
  * The worker starts before the plan exists (startRenderer, from the profile's size), so that it
- * loads the renderers while this thread reads the profile and the state. It runs the compiled
- * module beside this one (dist/cli/render-worker.js); run from the TypeScript sources (the unit
- * tests) there is none, and every node renders on this thread.
+ * loads the renderers while this thread reads the profile and the state. Its code is the bundled
+ * render-worker.js beside this module, or the single-file release's embedded copy
+ * (render-worker-script.ts); run from the TypeScript sources (the unit tests) there is none, and
+ * every node renders on this thread.
  */
-import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import type { ManifestEntry } from '../emit/manifest.js';
 import type { StagingPlace } from '../emit/stage-writer.js';
@@ -19,6 +18,7 @@ import { recordStaged, type StagedTree } from '../emit/tree.js';
 import type { ClusterPlan } from '../plan/types.js';
 import type { OutputFile } from '../render/node.js';
 import type { PlatformResult } from '../render/platforms.js';
+import { renderWorkerScript } from './render-worker-script.js';
 
 /** A node whose files are written, and the platform's size error if any. */
 export interface WrittenNode {
@@ -71,8 +71,6 @@ const CHUNK = 16;
 /** Requests outstanding, so the worker never waits for this thread to hand out the next range. */
 const IN_FLIGHT = 2;
 
-const WORKER_MODULE = new URL('./render-worker.js', import.meta.url);
-
 export interface Renderer {
   readonly worker: Worker;
   readonly port: MessagePort;
@@ -82,10 +80,13 @@ export interface Renderer {
 
 /** Starts the worker for a profile of `profileBytes`, when that is large enough and there is a core for it. */
 export function startRenderer(profileBytes: number): Renderer | undefined {
-  if (profileBytes < WORKER_MIN_BYTES || availableParallelism() < 2 || !existsSync(fileURLToPath(WORKER_MODULE))) return undefined;
+  if (profileBytes < WORKER_MIN_BYTES || availableParallelism() < 2) return undefined;
+  const code = renderWorkerScript();
+  if (!code) return undefined;
   const { port1: port, port2 } = new MessageChannel();
   const signal = new Int32Array(new SharedArrayBuffer(4));
-  const worker = new Worker(WORKER_MODULE, {
+  const worker = new Worker(code.script, {
+    eval: code.eval,
     // A young generation of 8 MB instead of the default's: the same speed (npm run bench) and
     // ~20 MB less peak RSS at 5,000 workers.
     resourceLimits: { maxYoungGenerationSizeMb: 8 },

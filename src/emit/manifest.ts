@@ -1,5 +1,6 @@
 /** manifest.json: every file kubeseed wrote, with its sha256 and mode, for review and audit. */
 import { toJson } from '../render/serialize.js';
+import { KUBESEED_VERSION } from './version.js';
 
 export interface ManifestEntry {
   readonly path: string;
@@ -15,5 +16,5 @@ export function manifestEntryOf(path: string, sha256: string, size: number, mode
 
 export function renderManifest(cluster: string, entries: readonly ManifestEntry[]): string {
   const files = [...entries].sort((a, b) => (a.path < b.path ? -1 : 1));
-  return toJson({ kind: 'KubeseedManifest', cluster, files });
+  return toJson({ kind: 'KubeseedManifest', kubeseedVersion: KUBESEED_VERSION, cluster, files });
 }

@@ -7,22 +7,18 @@
  * needs no forge (certificate-fields.ts).
  */
 import { sign, type KeyObject } from 'node:crypto';
-import { createRequire } from 'node:module';
 import type Forge from 'node-forge';
 import { subjectKeyId } from './certificate-fields.js';
+import { loadForge } from './forge.js';
 import { keyAlgorithmOf, spkiDer } from './keys.js';
 
 type Asn1 = Forge.asn1.Asn1;
 
 let forgeModule: typeof Forge | undefined;
 
-/**
- * node-forge is loaded on the first certificate made, not with this module: it takes ~50 ms to
- * load, and a compile with an existing state makes no certificates. (A synchronous require, so
- * creating a state stays synchronous.)
- */
+/** node-forge, loaded on the first certificate made (forge.ts). */
 function forge(): typeof Forge {
-  forgeModule ??= createRequire(import.meta.url)('node-forge') as typeof Forge;
+  forgeModule ??= loadForge();
   return forgeModule;
 }
 

@@ -86,6 +86,8 @@ export const versionTableSchema = z
   .strictObject({
     schemaVersion: z.literal(1),
     description: z.string(),
+    // The day the table's rows were last checked against their sources (`kubeseed --version`).
+    updated: z.iso.date(),
     imageRegistry: z.string().min(1),
     components: z.strictObject(
       Object.fromEntries(COMPONENTS.map((c) => [c, componentSchema])) as Record<ComponentName, typeof componentSchema>,

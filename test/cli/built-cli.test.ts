@@ -1,9 +1,9 @@
 /**
  * The built CLI (dist/) must write what the sources write, in-process, as the other tests run
- * them. Three things differ there: the CLI is an esbuild bundle (scripts/bundle.mjs), shell
- * templates come precompiled (scripts/copy-assets.mjs), and a large cluster renders and writes
- * on two threads (src/cli/node-renderer.ts); from the sources, templates are compiled on use
- * and every node renders on one thread.
+ * them. Three things differ there: the CLI is an esbuild bundle (scripts/bundle.mjs) with every
+ * dependency inside and the shell templates precompiled (scripts/bundle-seams.mjs), and a large
+ * cluster renders and writes on two threads (src/cli/node-renderer.ts); from the sources,
+ * templates are compiled on use and every node renders on one thread.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';

@@ -6,6 +6,7 @@
 import type { Artifact } from '../../plan/artifacts.js';
 import { BUNDLE_FORMAT_VERSION } from '../../plan/bundle-manifest.js';
 import { toJson } from '../../render/serialize.js';
+import { KUBESEED_VERSION } from '../version.js';
 
 export { BUNDLE_FORMAT_VERSION };
 export const BUNDLE_TAR = 'kubeseed-bundle.tar';
@@ -46,6 +47,7 @@ export function bundleJson(m: BundleMeta): string {
   return toJson({
     kind: 'KubeseedBundle',
     version: BUNDLE_FORMAT_VERSION,
+    kubeseedVersion: KUBESEED_VERSION,
     kubernetesVersion: m.kubernetesVersion,
     arch: m.arch,
     skipped: [...(m.skipped ?? [])].sort(),
