@@ -3,6 +3,7 @@
  */
 import { formatIp, firstHost, parseCidr } from '../net/ipv4.js';
 import type { Profile } from '../profile/schema/v1alpha1.js';
+import { netbootPlan } from './netboot.js';
 import { bringUpOrder } from './order.js';
 import { OS_FAMILIES } from './os-families.js';
 import { secretFilesFor } from './secrets.js';
@@ -21,6 +22,8 @@ export interface PlanOptions {
   readonly format?: 'cloud-init' | 'ignition';
   /** bundle.json of the bundle `kubeseed bundle` built (source bundle): the files nodes expect. */
   readonly bundle?: BundleManifest;
+  /** compile --netboot URL: where the site serves the tree, ending in "/". */
+  readonly netbootUrl?: string;
 }
 
 /** The upstream URL containerd's hosts.toml names as `server` for a registry host. */
@@ -195,6 +198,7 @@ export function buildPlan(profile: Profile, secrets: ClusterSecrets, opts: PlanO
   });
 
   const podSubnet = spec.kubernetes.podSubnet;
+  const netboot = netbootPlan(profile, os.format, opts.netbootUrl);
   return {
     name: profile.metadata.name,
     epoch: opts.epoch,
@@ -230,6 +234,7 @@ export function buildPlan(profile: Profile, secrets: ClusterSecrets, opts: PlanO
     secrets,
     hosts,
     nodes,
+    ...(netboot ? { netboot } : {}),
     origins: {
       'kubernetes.version': origin('spec.kubernetes.version'),
       'kubernetes.kubeadmApi': origin('spec.kubernetes.version', true),
@@ -243,6 +248,10 @@ export function buildPlan(profile: Profile, secrets: ClusterSecrets, opts: PlanO
       'os.format': opts.format ? { kind: 'explicit', from: '--format' } : origin('spec.os.family', true),
       'lb.vip': origin('spec.controlPlane.loadBalancer.vip'),
       'endpoint.host': origin('spec.controlPlane.endpoint.host'),
+      ...(netboot ? {
+        'netboot.kernel': origin('spec.netboot.kernel'),
+        'netboot.config': { kind: 'derived', from: opts.format ? '--format' : 'spec.os.family' } satisfies Origin,
+      } : {}),
     },
   };
 }

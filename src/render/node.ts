@@ -15,6 +15,7 @@ import { firstbootFiles, identityFiles } from './scripts/phases.js';
 import { kubeadmFiles } from './kubeadm/files.js';
 import { artifactsFiles } from './artifacts/files.js';
 import { metaDataGuestinfo, platformFiles, type Platform, type PlatformResult } from './platforms.js';
+import { commandLineError, macScriptPath, renderMachineScript, uuidScriptPath } from './netboot/ipxe.js';
 
 /** A file kubeseed writes into out/<cluster>/, relative to that directory. */
 export interface OutputFile {
@@ -56,17 +57,36 @@ export function renderNodeOutputs(plan: ClusterPlan, node: NodePlan): OutputFile
   const dir = `nodes/${node.name}`;
   const mode = secret ? 0o600 : 0o644;
   // Ignition carries hostname and network itself; it reads no meta-data or network-config.
-  if (plan.os.format === 'ignition') return [{ path: `${dir}/ignition.json`, content: renderIgnition(plan, node, files), mode }];
+  if (plan.os.format === 'ignition') {
+    return [{ path: `${dir}/ignition.json`, content: renderIgnition(plan, node, files), mode }, ...netbootFiles(plan, node, undefined)];
+  }
+  const networkConfig = renderNetworkConfig(node);
   return [
     { path: `${dir}/user-data`, content: renderUserData(plan, node, files), mode },
     { path: `${dir}/meta-data`, content: renderMetaData(node), mode: 0o644 },
-    { path: `${dir}/network-config`, content: renderNetworkConfig(node), mode: 0o644 },
+    { path: `${dir}/network-config`, content: networkConfig, mode: 0o644 },
+    // NoCloud over HTTP asks for vendor-data too; an empty one spares it a failed request per boot.
+    ...(plan.netboot ? [{ path: `${dir}/vendor-data`, content: '', mode: 0o644 }] : []),
+    ...netbootFiles(plan, node, networkConfig),
+  ];
+}
+
+/** With a network boot entry: the machine's iPXE script, by MAC and (when known) by UUID. */
+function netbootFiles(plan: ClusterPlan, node: NodePlan, networkConfig: string | undefined): OutputFile[] {
+  if (!plan.netboot) return [];
+  const script = renderMachineScript(plan, node, networkConfig);
+  return [
+    { path: macScriptPath(node.mac), content: script, mode: 0o644 },
+    ...(node.productUuid ? [{ path: uuidScriptPath(node.productUuid), content: script, mode: 0o644 }] : []),
   ];
 }
 
 /** Everything compile writes for one node: its outputs, then the platform's files and size check. */
 export function renderForPlatform(plan: ClusterPlan, node: NodePlan, platform: Platform, gzip: boolean): PlatformResult {
   const files = renderNodeOutputs(plan, node);
+  const script = plan.netboot ? files.find((f) => f.path === macScriptPath(node.mac)) : undefined;
+  const tooLong = script ? commandLineError(plan, node, script.content as string) : undefined;
+  if (tooLong) return { files, error: tooLong };
   const userData = files.find((f) => f.path.endsWith('/user-data'));
   if (!userData) return { files };
   const metaData = files.find((f) => f.path.endsWith('/meta-data'));

@@ -76,6 +76,12 @@ export const BAD_CASES: readonly BadCase[] = [
   { name: 'hostile mirror URL', text: replace('  os:\n', '  containerd:\n    mirrors:\n      docker.io: ["https://m.example/$(reboot)"]\n  os:\n'), expected: '13:19 error spec.containerd.mirrors["docker.io"][0]: must be an http(s) URL without query, credentials or spaces' },
   { name: 'hostile ssh key', text: replace('  os:\n', '  access:\n    sshAuthorizedKeys: ["ssh-ed25519 AAAA\\n$(reboot)"]\n  os:\n'), expected: '12:25 error spec.access.sshAuthorizedKeys[0]: must be one OpenSSH public key line' },
   { name: 'mirror source without URL', text: replace('  os:\n', '  artifacts:\n    source: mirror\n  os:\n'), expected: '12:5 error spec.artifacts: source: mirror needs mirror.url' },
+  { name: 'netboot arg with a space', text: replace('  os:\n', '  netboot:\n    args: ["console=ttyS0 init=/bin/sh"]\n  os:\n'), expected: '12:12 error spec.netboot.args[0]: must be one kernel argument without spaces, quotes, "$", "#", "&", ";" or "|", like console=ttyS0,115200n8' },
+  { name: 'netboot arg expanding an iPXE setting', text: replace('  os:\n', '  netboot:\n    args: ["x=${net0/ip}"]\n  os:\n'), expected: '12:12 error spec.netboot.args[0]: must be one kernel argument without spaces, quotes, "$", "#", "&", ";" or "|", like console=ttyS0,115200n8' },
+  { name: 'netboot arg kubeseed writes itself', text: replace('  os:\n', '  netboot:\n    args: [console=ttyS0, ds=nocloud-net]\n  os:\n'), expected: '12:27 error spec.netboot.args[1]: kubeseed writes ds= itself (from the node\'s NoCloud seed URL)' },
+  { name: 'netboot kernel outside the assets', text: replace('  os:\n', '  netboot:\n    kernel: ../../etc/passwd\n  os:\n'), expected: '12:13 error spec.netboot.kernel: must be a file below the boot assets directory, like vmlinuz or debian/vmlinuz' },
+  { name: 'netboot installDevice on Ubuntu', text: replace('  os:\n', '  netboot:\n    installDevice: /dev/sda\n  os:\n'), expected: '12:20 error spec.netboot.installDevice: applies to os.family fcos only (coreos-installer)' },
+  { name: 'netboot initrds with one file name', text: replace('  os:\n', '  netboot:\n    initrd: [a/initrd.img, b/initrd.img]\n  os:\n'), expected: '12:28 error spec.netboot.initrd[1]: has the file name of spec.netboot.initrd[0] (initrd.img); iPXE names initrds by file name' },
   { name: 'no nodes', text: BASE.slice(0, BASE.indexOf('  nodes:')) + '  nodes: []\n', expected: '14:10 error spec.nodes: at least one node is needed' },
 ];
 

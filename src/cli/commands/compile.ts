@@ -5,10 +5,13 @@ import type { OutputFile } from '../../render/node.js';
 import { PLATFORMS, type Platform } from '../../render/platforms.js';
 import { abandonTree, commitTree, finishStaged, recordStaged, stageTree, writeStaged } from '../../emit/tree.js';
 import { writeSeedIso } from '../../emit/seed-iso.js';
+import { renderDnsmasq } from '../../render/netboot/dnsmasq.js';
+import { renderBootScript } from '../../render/netboot/ipxe.js';
+import { renderMachineIndex } from '../../render/netboot/machines.js';
 import { loadOrCreateState } from '../../state/load.js';
 import { secretsFromState } from '../../state/plan-secrets.js';
 import { tokenTtlWarning } from '../../pki/token.js';
-import { onePositional, parse, UsageError } from '../args.js';
+import { baseUrl, onePositional, parse, UsageError } from '../args.js';
 import { EXIT } from '../exit.js';
 import type { Io } from '../io.js';
 import { renderNodes, startRenderer, stopRenderer, type Renderer } from '../node-renderer.js';
@@ -16,7 +19,7 @@ import { mib, progressLine } from '../progress.js';
 import { builtBundle, defaultBundleDir, defaultStateDir, outputEpoch, planFor, profileOrExit, stateOptions } from './pipeline.js';
 
 const USAGE = `usage: kubeseed compile PROFILE [--out DIR] [--state DIR] [--format cloud-init|ignition] [--iso]
-                        [--platform nocloud|ec2|openstack|vsphere|proxmox|libvirt] [--gzip]
+                        [--platform nocloud|ec2|openstack|vsphere|proxmox|libvirt] [--gzip] [--netboot URL]
 
 Writes OUT/<cluster>/: nodes/<node>/{user-data,meta-data,network-config}, admin.conf and
 manifest.json, all at once (a failed compile leaves the previous tree as it was).
@@ -31,6 +34,10 @@ manifest.json, all at once (a failed compile leaves the previous tree as it was)
   --gzip         also write user-data.gz (and check the limit against it)
   --iso          also write nodes/<node>/seed.iso (NoCloud, volume id cidata); with
                  artifacts.source bundle it carries OUT/<cluster>.bundle/ (run kubeseed bundle first)
+  --netboot URL  where machines will fetch the tree over HTTP (kubeseed serve or any web server):
+                 adds netboot/boot.ipxe and netboot/dnsmasq.conf for that URL. With spec.netboot in
+                 the profile or this flag, every compile writes netboot/machines.json, each
+                 machine's iPXE script (netboot/mac/, netboot/uuid/) and empty vendor-data files
 
 Timestamps come from SOURCE_DATE_EPOCH, or else from the state's creation time.`;
 
@@ -42,6 +49,7 @@ export async function compileCommand(argv: string[], io: Io): Promise<number> {
     iso: { type: 'boolean', default: false },
     platform: { type: 'string', default: 'nocloud' },
     gzip: { type: 'boolean', default: false },
+    netboot: { type: 'string' },
   }, USAGE);
   if (values.help) {
     io.out(USAGE);
@@ -54,11 +62,12 @@ export async function compileCommand(argv: string[], io: Io): Promise<number> {
   }
   const platform = values.platform as Platform;
   if (!PLATFORMS.includes(platform)) throw new UsageError(`--platform must be one of ${PLATFORMS.join(', ')}`);
+  const netbootUrl = values.netboot === undefined ? undefined : baseUrl('--netboot', values.netboot);
   phase('start');
   // A large profile's second rendering thread starts now, to load while the profile is read.
   const renderer = startRenderer(sizeOf(file));
   try {
-    return await compileProfile(file, { ...values, format, platform }, io, renderer);
+    return await compileProfile(file, { ...values, format, platform, netbootUrl }, io, renderer);
   } finally {
     await stopRenderer(renderer);
   }
@@ -79,6 +88,7 @@ interface CompileOptions {
   readonly platform: Platform;
   readonly iso: boolean;
   readonly gzip: boolean;
+  readonly netbootUrl?: string | undefined;
 }
 
 async function compileProfile(file: string, values: CompileOptions, io: Io, renderer: Renderer | undefined): Promise<number> {
@@ -102,7 +112,7 @@ async function compileProfile(file: string, values: CompileOptions, io: Io, rend
   if (loaded.profile.spec.artifacts.source === 'bundle' && !bundle) {
     io.err(`note: no ${defaultBundleDir(outDir, cluster)}/bundle.json yet; nodes expect the version table's files (run kubeseed bundle before --iso)`);
   }
-  const plan = planFor(loaded, secrets, outputEpoch(st.state.createdAt), format, bundle);
+  const plan = planFor(loaded, secrets, outputEpoch(st.state.createdAt), format, bundle, values.netbootUrl);
   if (values.iso && plan.os.format !== 'cloud-init') throw new UsageError('--iso makes NoCloud seeds for cloud-init; Ignition nodes take ignition.json');
   phase('plan');
   // Nodes are rendered one at a time and their files written into the staging tree by the thread
@@ -114,11 +124,21 @@ async function compileProfile(file: string, values: CompileOptions, io: Io, rend
   // Only the seed files' names and modes are kept: their bytes are read back from the staging
   // tree when the ISOs are written, so memory does not grow with the cluster.
   const seeds: { node: string; files: Omit<OutputFile, 'content'>[] }[] = [];
+  // With a network boot entry, the names and modes of every node's files, for netboot/machines.json.
+  const written: { path: string; mode: number }[][] = [];
   try {
     writeStaged(tree, { path: 'admin.conf', content: st.state.adminConf, mode: 0o600 });
     for await (const { index, files, error } of renderNodes(plan, platform, values.gzip, tree, renderer)) {
       if (error) tooLarge[index] = error;
       if (values.iso) seeds[index] = { node: plan.nodes[index]!.name, files: files.filter((f) => /\/(user-data|meta-data|network-config)$/.test(f.path)) };
+      if (plan.netboot) written[index] = [...files];
+    }
+    if (plan.netboot) {
+      writeStaged(tree, { path: 'netboot/machines.json', content: renderMachineIndex(plan, written), mode: 0o644 });
+      if (plan.netboot.url !== undefined) {
+        writeStaged(tree, { path: 'netboot/boot.ipxe', content: renderBootScript(plan), mode: 0o644 });
+        writeStaged(tree, { path: 'netboot/dnsmasq.conf', content: renderDnsmasq(plan), mode: 0o644 });
+      }
     }
     phase('render');
     finishStaged(tree);

@@ -74,6 +74,9 @@ export function planFor(
   epoch: number,
   format?: 'cloud-init' | 'ignition',
   bundle?: BundleManifest,
+  netbootUrl?: string,
 ): ClusterPlan {
-  return buildPlan(loaded.profile, secrets, { epoch, given: loaded.given, ...(format ? { format } : {}), ...(bundle ? { bundle } : {}) });
+  return buildPlan(loaded.profile, secrets, {
+    epoch, given: loaded.given, ...(format ? { format } : {}), ...(bundle ? { bundle } : {}), ...(netbootUrl ? { netbootUrl } : {}),
+  });
 }
