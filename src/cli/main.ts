@@ -14,6 +14,7 @@ Commands:
   explain PROFILE [--node N]    print the resolved plan: roles, order, addresses, files and secrets
   state show PROFILE            print the cluster state's certificate fingerprints and expiry dates
   bundle PROFILE                build the offline bundle (--from DIR, --mirror URL) or --list what it needs
+  serve OUT/CLUSTER             serve a compiled tree to machines that boot from the network (iPXE, NoCloud, Ignition)
 
 Run "kubeseed COMMAND --help" for a command's options.
 Exit codes: 0 ok, 1 failure, 2 bad input.`;
@@ -28,6 +29,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   explain: async () => (await import('./commands/explain.js')).explainCommand,
   state: async () => (await import('./commands/state.js')).stateCommand,
   bundle: async () => (await import('./commands/bundle.js')).bundleCommand,
+  serve: async () => (await import('./commands/serve.js')).serveCommand,
 };
 
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
