@@ -27,6 +27,7 @@ const refused = (status: 400 | 404, reason: string): Route => ({ kind: 'refused'
 export function pathSegments(rawPath: string): string[] | Route {
   if (!rawPath.startsWith('/')) return refused(400, 'the request target is not a path');
   if (rawPath.includes('\\')) return refused(400, 'a backslash in the path');
+  if (rawPath === '/') return [];
   const raw = rawPath.slice(1).split('/');
   const out: string[] = [];
   for (const r of raw) {
