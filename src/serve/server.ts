@@ -231,12 +231,14 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   }
 
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
+    // Now: once a connection has closed its socket no longer knows the peer.
+    const client = clientOf(req);
     answer(req, res).catch((e: Error): Outcome => {
       if (!res.headersSent) return refuse(req, res, 500, `internal error: ${e.message}`);
       res.destroy();
       return { status: res.statusCode, bytes: 0, note: `internal error: ${e.message}` };
     }).then((out) => {
-      const fields = [now().toISOString(), clientOf(req), out.machine ?? '-', req.method ?? '-', logTarget(req.url ?? ''), String(out.status), String(out.bytes)];
+      const fields = [now().toISOString(), client, out.machine ?? '-', req.method ?? '-', logTarget(req.url ?? ''), String(out.status), String(out.bytes)];
       o.log(out.note === undefined ? fields.join(' ') : `${fields.join(' ')} ${JSON.stringify(out.note)}`);
     });
   };
