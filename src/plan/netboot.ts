@@ -44,6 +44,9 @@ export const NETBOOT_DEFAULTS: Readonly<Record<OsFamily, FamilyNetboot>> = Objec
 
 const fcosRootfs = (arch: Arch): string => `fedora-coreos-live-rootfs.${FCOS_ARCH[arch]}.img`;
 
+/** The bundle's file name as kubeseed bundle writes it, expected among the boot assets. */
+export const BUNDLE_ASSET = 'kubeseed-bundle.tar';
+
 /**
  * The boot entry, or undefined when the profile has no spec.netboot and no --netboot URL asked
  * for one. `format` is the output format the plan chose (an Ignition output boots like Flatcar or
@@ -61,11 +64,14 @@ export function netbootPlan(profile: Profile, format: 'cloud-init' | 'ignition',
   const config: NetbootPlan['config'] = kind === 'flatcar' ? { kind }
     : kind === 'coreos-installer' ? { kind, rootfs: given?.rootfs ?? fcosRootfs(arch), installDevice: given?.installDevice ?? '/dev/sda' }
     : { kind: 'nocloud', datasource: kind };
+  const artifacts = profile.spec.artifacts;
+  const bundle = artifacts.source === 'bundle' && artifacts.bundlePath === undefined && config.kind !== 'coreos-installer';
   return {
     kernel: given?.kernel ?? d.kernel(arch),
     initrds: given?.initrd ?? d.initrd(arch),
     args: given?.args ?? [],
     config,
     ...(url === undefined ? {} : { url }),
+    ...(bundle ? { bundle: BUNDLE_ASSET } : {}),
   };
 }

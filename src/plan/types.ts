@@ -233,6 +233,13 @@ export interface NetbootPlan {
     | { readonly kind: 'coreos-installer'; readonly rootfs: string; readonly installDevice: string };
   /** Where a site serves the tree (compile --netboot URL), ending in "/"; boot.ipxe and the dnsmasq snippet need it. */
   readonly url?: string;
+  /**
+   * The offline bundle among the boot assets, for artifacts.source bundle without bundlePath:
+   * a machine booted from the network has no seed ISO to carry it, so its kernel command line
+   * names the bundle's URL (kubeseed.bundle=) and the artifacts phase downloads it. Not for FCOS:
+   * coreos-installer does not pass the live system's arguments on to the installed one.
+   */
+  readonly bundle?: string;
 }
 
 export interface ClusterPlan {

@@ -115,6 +115,7 @@ const NETBOOT_OWN_ARGS: readonly (readonly [string, string])[] = [
   ['coreos.inst.ignition_url=', 'the node\'s ignition.json URL'],
   ['coreos.inst.install_dev=', 'spec.netboot.installDevice'],
   ['coreos.live.rootfs_url=', 'spec.netboot.rootfs'],
+  ['kubeseed.bundle=', 'artifacts.source bundle'],
 ];
 
 function netboot(profile: Profile): Diagnostic[] {

@@ -45,7 +45,13 @@ function configArgs(nb: NetbootPlan, node: NodePlan, networkConfig: string | und
  * stub loads them by these names), the profile's arguments, then kubeseed's.
  */
 export function kernelArgs(nb: NetbootPlan, node: NodePlan, networkConfig: string | undefined): string[] {
-  return [...nb.initrds.map((i) => `initrd=${baseName(i)}`), ...nb.args, ...configArgs(nb, node, networkConfig)];
+  return [
+    ...nb.initrds.map((i) => `initrd=${baseName(i)}`),
+    ...nb.args,
+    ...configArgs(nb, node, networkConfig),
+    // Read by the artifacts phase (phase-artifacts.sh.hbs) when no seed ISO carries the bundle.
+    ...(nb.bundle ? [`kubeseed.bundle=\${base}assets/${nb.bundle}`] : []),
+  ];
 }
 
 /** A machine's script; `networkConfig` is its network-config (cloud-init outputs only). */
