@@ -1,6 +1,6 @@
 // npm run bench: every benchmark, figures printed (never asserted). `npm run bench` builds first.
 // Sections: state creation (keys), compile of generated clusters, ISO writing beside xorriso,
-// bundling beside tar. `npm run bench -- compile` runs one section.
+// bundling beside tar, kubeseed serve beside static file servers. `npm run bench -- compile` runs one section.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { benchCompileAll } from './bench-compile.mjs';
@@ -26,7 +26,7 @@ if (want('compile')) {
   // Wall time: median of 5 runs for 1,000 workers, 3 for 5,000; tmpfs and disk.
   benchCompileAll([[1000, 5], [5000, 3]]);
 }
-for (const [name, script, args] of [['iso', 'bench-iso.mjs', ['3']], ['bundle', 'bench-bundle.mjs', []]]) {
+for (const [name, script, args] of [['iso', 'bench-iso.mjs', ['3']], ['bundle', 'bench-bundle.mjs', []], ['serve', 'bench-serve.mjs', []]]) {
   if (!want(name)) continue;
   console.log(`${name}:`);
   const r = spawnSync(process.execPath, [join(import.meta.dirname, script), ...args], { stdio: 'inherit' });

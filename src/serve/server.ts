@@ -203,8 +203,9 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
       case 'refused':
         return refuse(req, res, r.status, r.reason);
       case 'boot':
-        // Relative: iPXE resolves it against this script's own URL.
-        return text(req, res, { status: 200, bytes: 0 }, `#!ipxe\n# kubeseed serve: cluster ${ix.index.cluster}\nchain ipxe?mac=\${netX/mac}&uuid=\${uuid}\n`);
+        // Relative, so iPXE resolves it against this script's own URL; the MAC with hyphens, as
+        // iPXE (2019, Debian's ipxe-qemu) takes a ":" in a relative URI for a scheme's end.
+        return text(req, res, { status: 200, bytes: 0 }, `#!ipxe\n# kubeseed serve: cluster ${ix.index.cluster}\nchain ipxe?mac=\${netX/mac:hexhyp}&uuid=\${uuid}\n`);
       case 'ipxe':
         return machineScript(req, res, ix, r);
       case 'node': {

@@ -69,6 +69,8 @@ uuid=${KUBESEED_E2E_UUID:-$(cat /proc/sys/kernel/random/uuid)}
 if [[ $netboot == 1 ]]; then
   # The NIC's iPXE ROM boots first; the kernel command line comes from the iPXE script served
   # to it (netboot.sh: the profile's spec.netboot.args say what -append says below).
+  # graphics=off: SeaBIOS and iPXE write to the serial console, so console.log shows the boot.
+  machine=$machine,graphics=off
   boot=(-boot order=n)
 else
   boot=(

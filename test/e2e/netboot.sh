@@ -5,8 +5,9 @@
 #      image's vmlinuz and initrd.img and the bundle as boot assets, secrets one-shot.
 #   3. boot.sh boots the VM with -boot n on qemu's user network (restrict=on: the guest reaches
 #      nothing but what guestfwd forwards). qemu's DHCP hands the NIC's iPXE ROM (Debian
-#      ipxe-qemu) the boot file http://10.0.2.2:8080/boot.ipxe; the guest's 10.0.2.2:8080 is
-#      forwarded to the server (guestfwd ... cmd:busybox nc, one per connection). iPXE chains to
+#      ipxe-qemu) the boot file http://10.0.2.100:8080/boot.ipxe; the guest's 10.0.2.100:8080 is
+#      forwarded to the server (guestfwd ... cmd:busybox nc, one per connection; slirp refuses a
+#      guestfwd on its own address 10.0.2.2, which restrict=on closes). iPXE chains to
 #      /ipxe?mac=...&uuid=..., loads kernel and initrd, and the kernel command line leads
 #      cloud-init to its NoCloud-net seed (/nodes/<node>/) and the artifacts phase to the bundle.
 #   4. The guest's evidence is asserted with the node's expect file (as run.sh does), less the
@@ -55,7 +56,10 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 [[ -n $port ]] || { cat "$out/serve.err" >&2; log "netboot: kubeseed serve did not start"; exit 1; }
-log "netboot: kubeseed serve on 127.0.0.1:$port (the guest's 10.0.2.2:8080)"
+# Where the guest reaches the server: an address of the user network that only guestfwd answers.
+guest=10.0.2.100:8080
+guest_re=${guest//./\\.}
+log "netboot: kubeseed serve on 127.0.0.1:$port (the guest's $guest)"
 
 mac=$(awk '$1 == "mac" { print $2; exit }' "$out/nodes/$node/expect")
 uuid=$(awk '$1 == "product-uuid" { print $2; exit }' "$out/nodes/$node/expect")
@@ -64,18 +68,20 @@ expect=$out/nodes/$node/expect.netboot
 grep -vx -e iso-joliet -e iso-rockridge "$out/nodes/$node/expect" >"$expect"
 cat >>"$expect" <<EOF
 section evidence.d/40-boot cidata device: none
-section-re evidence.d/40-boot ^cmdline: ds=nocloud-net;s=http://10\\.0\\.2\\.2:8080/nodes/$node/;i=kubeseed-e2e-$node\$
-section-re evidence.d/40-boot ^cmdline: kubeseed\\.bundle=http://10\\.0\\.2\\.2:8080/assets/kubeseed-bundle\\.tar\$
+section-re evidence.d/40-boot ^cmdline: ds=nocloud-net;s=http://$guest_re/nodes/$node/;i=kubeseed-e2e-$node\$
+section-re evidence.d/40-boot ^cmdline: kubeseed\\.bundle=http://$guest_re/assets/kubeseed-bundle\\.tar\$
 section-re evidence.d/40-boot ^cmdline: network-config= \\([0-9]+ characters\\)\$
 section-re cloud-init-result DataSourceNoCloudNet
-section-re firstboot-log \\[artifacts\\] no seed ISO: downloading the bundle named on the kernel command line: http://10\\.0\\.2\\.2:8080/assets/kubeseed-bundle\\.tar\$
+section-re firstboot-log \\[artifacts\\] no seed ISO: downloading the bundle named on the kernel command line: http://$guest_re/assets/kubeseed-bundle\\.tar\$
 EOF
 
 vm=$out/vm/$node
 status=0
-KUBESEED_E2E_NETBOOT=1 KUBESEED_E2E_IMAGE=$image KUBESEED_E2E_UUID=$uuid \
+# Under TCG on a busy machine the network boot's first boot took 13 minutes (kernel, initrd and
+# bundle through guestfwd's nc, dpkg); boot.sh's default of 15 cut off the report.
+KUBESEED_E2E_TIMEOUT=${KUBESEED_E2E_TIMEOUT:-1800} KUBESEED_E2E_NETBOOT=1 KUBESEED_E2E_IMAGE=$image KUBESEED_E2E_UUID=$uuid \
   KUBESEED_E2E_EXTRA_ISO=$out/nodes/$node/extra.iso \
-  KUBESEED_E2E_NETDEV="user,id=n0,restrict=on,bootfile=http://10.0.2.2:8080/boot.ipxe,guestfwd=tcp:10.0.2.2:8080-cmd:busybox nc 127.0.0.1 $port" \
+  KUBESEED_E2E_NETDEV="user,id=n0,restrict=on,bootfile=http://$guest/boot.ipxe,guestfwd=tcp:$guest-cmd:busybox nc 127.0.0.1 $port" \
   bash "$E2E_DIR/boot.sh" - "$mac" "$vm" || status=$?
 kill "$serve_pid" 2>/dev/null || true
 wait "$serve_pid" 2>/dev/null || true
@@ -99,7 +105,7 @@ served() {
     fails=1
   fi
 }
-served 'iPXE script by MAC and UUID' "^\\S+Z 127\\.0\\.0\\.1 $node GET /ipxe\\?mac=$mac&uuid=$uuid 200 [0-9]+\$"
+served 'iPXE script by MAC and UUID' "^\\S+Z 127\\.0\\.0\\.1 $node GET /ipxe\\?mac=${mac//:/-}&uuid=$uuid 200 [0-9]+\$"
 served 'kernel' '^\S+Z 127\.0\.0\.1 - GET /assets/vmlinuz 200 [0-9]+$'
 served 'initrd' '^\S+Z 127\.0\.0\.1 - GET /assets/initrd\.img 200 [0-9]+$'
 for f in meta-data user-data vendor-data; do

@@ -67,6 +67,12 @@ describe('a cloud-init tree (Debian 12)', () => {
       new RegExp(`^\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z 127\\.0\\.0\\.1 cp1 GET /ipxe\\?mac=${NODES[0]!.mac}&uuid= 200 \\d+$`));
   });
 
+  it('answers /boot.ipxe with a chain to /ipxe that iPXE fills in, relative to where it came from', async () => {
+    const r = await get(port, '/boot.ipxe');
+    // ${netX/mac:hexhyp}: Debian's iPXE (2019) takes a ":" in a relative URI for the end of a scheme.
+    expect([r.status, r.body.toString()]).toEqual([200, '#!ipxe\n# kubeseed serve: cluster nb\nchain ipxe?mac=${netX/mac:hexhyp}&uuid=${uuid}\n']);
+  });
+
   it('refuses a machine it does not know (404), contradicting identities (404) and malformed ones (400)', async () => {
     const cases: [string, number, string][] = [
       ['/ipxe?mac=52:54:00:99:99:99', 404, 'cluster nb has no machine with mac 52:54:00:99:99:99'],
