@@ -47,7 +47,7 @@ describe('the kernel command line per family', () => {
 
   it('puts the profile\'s arguments and initrds first, and names the bundle when the node needs one', () => {
     const got = args('{ family: debian, version: "12" }',
-      '  netboot:\n    kernel: deb/vmlinuz\n    initrd: [deb/initrd.img, extra.cpio]\n    args: [console=ttyS0,115200n8, root=/dev/sda2]\n',
+      '  netboot:\n    kernel: deb/vmlinuz\n    initrd: [deb/initrd.img, extra.cpio]\n    args: ["console=ttyS0,115200n8", root=/dev/sda2]\n',
       '  artifacts: { source: bundle }\n');
     expect(got.slice(0, 4)).toEqual(['initrd=initrd.img', 'initrd=extra.cpio', 'console=ttyS0,115200n8', 'root=/dev/sda2']);
     expect(got.at(-1)).toBe('kubeseed.bundle=${base}assets/kubeseed-bundle.tar');
