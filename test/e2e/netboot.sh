@@ -63,15 +63,16 @@ log "netboot: kubeseed serve on 127.0.0.1:$port (the guest's $guest)"
 
 mac=$(awk '$1 == "mac" { print $2; exit }' "$out/nodes/$node/expect")
 uuid=$(awk '$1 == "product-uuid" { print $2; exit }' "$out/nodes/$node/expect")
-# The seed ISO's facts go; the network boot's come instead (probes/40-boot, the firstboot log).
+# The seed ISO's facts go (its file systems, the NoCloud datasource); the network boot's come
+# instead (NoCloud-net, probes/40-boot, the firstboot log).
 expect=$out/nodes/$node/expect.netboot
-grep -vx -e iso-joliet -e iso-rockridge "$out/nodes/$node/expect" >"$expect"
+grep -vx -e iso-joliet -e iso-rockridge -e 'datasource NoCloud' "$out/nodes/$node/expect" >"$expect"
 cat >>"$expect" <<EOF
 section evidence.d/40-boot cidata device: none
 section-re evidence.d/40-boot ^cmdline: ds=nocloud-net;s=http://$guest_re/nodes/$node/;i=kubeseed-e2e-$node\$
 section-re evidence.d/40-boot ^cmdline: kubeseed\\.bundle=http://$guest_re/assets/kubeseed-bundle\\.tar\$
 section-re evidence.d/40-boot ^cmdline: network-config= \\([0-9]+ characters\\)\$
-section-re cloud-init-result DataSourceNoCloudNet
+datasource NoCloudNet
 section-re firstboot-log \\[artifacts\\] no seed ISO: downloading the bundle named on the kernel command line: http://$guest_re/assets/kubeseed-bundle\\.tar\$
 EOF
 
