@@ -13,8 +13,9 @@
 // connections alive and costs the shared CPU far less per request than a client written in Node
 // would; python's http.server and busybox httpd answer HTTP/1.0 and close every connection, so
 // wrk reconnects for each of their requests (that is how those servers are used).
-// Prints requests per second, transfer rate and non-2xx answers per server and endpoint.
-// Usage: node scripts/bench-serve.mjs [seconds=5] [connections=16]
+// Prints requests per second (median of 3 runs, the servers taking turns, so that the load of a
+// shared machine falls on all of them), transfer rate and non-2xx answers per server and endpoint.
+// Usage: node scripts/bench-serve.mjs [seconds=3] [connections=16]
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -23,8 +24,9 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { generatedProfile } from './bench-compile.mjs';
 
-const seconds = Number(process.argv[2] ?? 5);
+const seconds = Number(process.argv[2] ?? 3);
 const connections = Number(process.argv[3] ?? 16);
+const ROUNDS = 3;
 const bin = join(import.meta.dirname, '..', 'dist', 'cli', 'bin.js');
 const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 
@@ -40,6 +42,7 @@ const cleanup = () => {
   for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
   rmSync(dir, { recursive: true, force: true });
 };
+// On an error too; at the end the servers are stopped explicitly (they would keep this process alive).
 process.on('exit', cleanup);
 
 const profile = generatedProfile(1000);
@@ -105,7 +108,7 @@ const endpoints = [
 ];
 
 /** wrk over every machine's path, round robin; its requests/s, transfer/s and non-2xx count. */
-function wrk(port, paths) {
+function wrk(port, paths, secs) {
   const lua = join(dir, 'paths.lua');
   writeFileSync(lua, [
     `local paths = { ${paths.map((p) => JSON.stringify(p)).join(', ')} }`,
@@ -116,7 +119,7 @@ function wrk(port, paths) {
     'end',
     '',
   ].join('\n'));
-  const r = spawnSync('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '-s', lua, `http://127.0.0.1:${port}`], { encoding: 'utf8' });
+  const r = spawnSync('wrk', ['-t1', `-c${connections}`, `-d${secs}s`, '-s', lua, `http://127.0.0.1:${port}`], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`wrk failed: ${r.stderr}`);
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(r.stdout)?.[1]);
   const transfer = /Transfer\/sec:\s+(\S+)/.exec(r.stdout)?.[1] ?? '?';
@@ -125,13 +128,21 @@ function wrk(port, paths) {
   return { rps, transfer, bad, errors };
 }
 
-console.log(`  ${machines.length} machines; wrk, 1 thread, ${connections} connections, ${seconds} s per row; 127.0.0.1`);
+// A short untimed run first: the first requests pay for JIT compilation and cold caches.
+for (const sv of servers) wrk(sv.port, machines.map((m) => sv.ipxe(m)), 1);
+console.log(`  ${machines.length} machines; wrk, 1 thread, ${connections} connections; median of ${ROUNDS} runs of ${seconds} s (min-max), the servers taking turns; 127.0.0.1`);
 for (const [endpoint, path] of endpoints) {
   console.log(`  ${endpoint}:`);
-  for (const s of servers) {
-    if (s.only && !s.only.includes(endpoint)) continue;
-    const r = wrk(s.port, machines.map((m) => path(s, m)));
-    const notes = [r.bad ? `${r.bad} non-2xx` : '', r.errors ? `socket errors: ${r.errors}` : ''].filter(Boolean).join('; ');
-    console.log(`    ${s.label.padEnd(36)} ${r.rps.toFixed(0).padStart(7)} requests/s  ${r.transfer.padStart(9)}/s${notes ? `  (${notes})` : ''}`);
+  const rows = servers.filter((sv) => !sv.only || sv.only.includes(endpoint)).map((sv) => ({ sv, runs: [] }));
+  for (let round = 0; round < ROUNDS; round++) for (const row of rows) row.runs.push(wrk(row.sv.port, machines.map((m) => path(row.sv, m)), seconds));
+  for (const { sv, runs } of rows) {
+    const sorted = [...runs].sort((a, b) => a.rps - b.rps);
+    const mid = sorted[Math.floor(sorted.length / 2)];
+    const bad = runs.reduce((n, r) => n + r.bad, 0);
+    const errors = runs.map((r) => r.errors).filter(Boolean);
+    const notes = [bad ? `${bad} non-2xx` : '', errors.length ? `socket errors: ${errors[0]}` : ''].filter(Boolean).join('; ');
+    const range = `${sorted[0].rps.toFixed(0)}-${sorted.at(-1).rps.toFixed(0)}`;
+    console.log(`    ${sv.label.padEnd(36)} ${mid.rps.toFixed(0).padStart(7)} requests/s (${range.padStart(11)})  ${mid.transfer.padStart(9)}/s${notes ? `  (${notes})` : ''}`);
   }
 }
+cleanup();
