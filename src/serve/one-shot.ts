@@ -9,6 +9,7 @@
  */
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { toJson } from '../render/serialize.js';
 
 export interface LedgerEntry {
   readonly node: string;
@@ -101,7 +102,7 @@ export class OneShotLedger {
 
   private save(): void {
     const entries = [...this.entries.values()].sort((a, b) => (key(a.node, a.file) < key(b.node, b.file) ? -1 : 1));
-    const body = `${JSON.stringify({ kind: 'KubeseedOneShotLedger', cluster: this.cluster, entries } satisfies LedgerFile, null, 2)}\n`;
+    const body = toJson({ kind: 'KubeseedOneShotLedger', cluster: this.cluster, entries } satisfies LedgerFile);
     const tmp = join(dirname(this.file), `.${basename(this.file)}.${process.pid}.tmp`);
     const fd = openSync(tmp, 'w', 0o600);
     try {
