@@ -1,7 +1,7 @@
 // npm run bench: every benchmark, figures printed (never asserted). `npm run bench` builds first.
 // Sections: state creation (keys), compile of generated clusters, ISO writing beside xorriso,
-// bundling beside tar, image pulls beside skopeo copy, the single-file release's size and
-// start-up beside dist/cli. `npm run bench -- compile` runs one section.
+// bundling beside tar, image pulls beside skopeo copy, kubeseed serve beside static file servers,
+// the single-file release's size and start-up beside dist/cli. `npm run bench -- compile` runs one section.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { benchCompileAll } from './bench-compile.mjs';
@@ -27,7 +27,7 @@ if (want('compile')) {
   // Wall time: median of 5 runs for 1,000 workers, 3 for 5,000; tmpfs and disk.
   benchCompileAll([[1000, 5], [5000, 3]]);
 }
-for (const [name, script, args] of [['iso', 'bench-iso.mjs', ['3']], ['bundle', 'bench-bundle.mjs', []], ['images', 'bench-images.mjs', []], ['release', 'bench-release.mjs', []]]) {
+for (const [name, script, args] of [['iso', 'bench-iso.mjs', ['3']], ['bundle', 'bench-bundle.mjs', []], ['images', 'bench-images.mjs', []], ['serve', 'bench-serve.mjs', []], ['release', 'bench-release.mjs', []]]) {
   if (!want(name)) continue;
   console.log(`${name}:`);
   const r = spawnSync(process.execPath, [join(import.meta.dirname, script), ...args], { stdio: 'inherit' });

@@ -25,3 +25,14 @@ export function onePositional(positionals: string[], what: string, usage: string
   if (positionals.length !== 1) throw new UsageError(`expected one ${what}, got ${positionals.length}\n\n${usage}`);
   return positionals[0]!;
 }
+
+/**
+ * An http(s) base URL ending in "/". It is written into iPXE scripts and dnsmasq's configuration,
+ * so it holds no white space, quotes, "$", "#", credentials or query, only what a URL path needs.
+ */
+const BASE_URL = /^https?:\/\/([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:\d{1,5})?(\/[A-Za-z0-9._~%/-]*)?$/;
+
+export function baseUrl(flag: string, url: string): string {
+  if (!BASE_URL.test(url)) throw new UsageError(`${flag} must be an http(s) URL without query, credentials or spaces, like http://192.168.10.2:8080/, got ${JSON.stringify(url)}`);
+  return url.endsWith('/') ? url : `${url}/`;
+}

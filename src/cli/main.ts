@@ -17,6 +17,7 @@ Commands:
   state renew PROFILE           re-issue the leaf certificates (admin.conf, apiserver-etcd-client) from the same CAs
   state new-token PROFILE       put a new bootstrap token into the state; print its kubeadm token create line
   bundle PROFILE                build the offline bundle (--from DIR, --mirror URL) or --list what it needs
+  serve OUT/CLUSTER             serve a compiled tree to machines that boot from the network (iPXE, NoCloud, Ignition)
 
 Run "kubeseed COMMAND --help" for a command's options; "kubeseed --version" prints the version,
 the commit it was built from and the version table's date.
@@ -32,6 +33,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   explain: async () => (await import('./commands/explain.js')).explainCommand,
   state: async () => (await import('./commands/state.js')).stateCommand,
   bundle: async () => (await import('./commands/bundle.js')).bundleCommand,
+  serve: async () => (await import('./commands/serve.js')).serveCommand,
 };
 
 export async function main(argv: string[], io: Io = processIo): Promise<number> {

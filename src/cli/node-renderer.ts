@@ -20,9 +20,10 @@ import type { OutputFile } from '../render/node.js';
 import type { PlatformResult } from '../render/platforms.js';
 import { renderWorkerScript } from './render-worker-script.js';
 
-/** A node whose files are written, and the platform's size error if any. */
+/** A node whose files are written: their names and modes, and the platform's size error if any. */
 export interface WrittenNode {
   readonly index: number;
+  readonly files: readonly { readonly path: string; readonly mode: number }[];
   readonly error?: string;
 }
 
@@ -36,10 +37,11 @@ export interface RenderRequest {
   readonly to: number;
 }
 
-/** Writes one rendered node's files with `write`, and returns their manifest entries. */
+/** Writes one rendered node's files with `write`, and says what it wrote (names and modes only). */
 export function writeNode(index: number, { files, error }: PlatformResult, write: (f: OutputFile) => ManifestEntry): WorkerNode {
   const entries = files.map(write);
-  return error === undefined ? { index, entries } : { index, entries, error };
+  const written = files.map(({ path, mode }) => ({ path, mode }));
+  return error === undefined ? { index, files: written, entries } : { index, files: written, entries, error };
 }
 
 /** The worker's first message: what to render, and where to write it. */

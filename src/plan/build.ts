@@ -3,6 +3,7 @@
  */
 import { formatIp, firstHost, parseCidr } from '../net/ipv4.js';
 import type { Profile } from '../profile/schema/v1alpha1.js';
+import { netbootPlan } from './netboot.js';
 import { bringUpOrder } from './order.js';
 import { OS_FAMILIES } from './os-families.js';
 import { CLOUD_INIT_STAGING, IGNITION_STAGING, secretFilesFor, secretPathsFor } from './secrets.js';
@@ -28,6 +29,8 @@ export interface PlanOptions {
   readonly platform?: Platform;
   /** The version table (tests give their own); the shipped one by default. */
   readonly table?: VersionTable;
+  /** compile --netboot URL: where the site serves the tree, ending in "/". */
+  readonly netbootUrl?: string;
 }
 
 /** The upstream URL containerd's hosts.toml names as `server` for a registry host. */
@@ -213,6 +216,7 @@ export function buildPlan(profile: Profile, secrets: ClusterSecrets, opts: PlanO
 
   const podSubnet = spec.kubernetes.podSubnet;
   const platform = opts.platform ?? 'nocloud';
+  const netboot = netbootPlan(profile, os.format, opts.netbootUrl);
   return {
     name: profile.metadata.name,
     epoch: opts.epoch,
@@ -252,6 +256,7 @@ export function buildPlan(profile: Profile, secrets: ClusterSecrets, opts: PlanO
     secretStaging: os.format === 'ignition' ? IGNITION_STAGING : CLOUD_INIT_STAGING,
     hosts,
     nodes,
+    ...(netboot ? { netboot } : {}),
     origins: {
       'kubernetes.version': origin('spec.kubernetes.version'),
       'kubernetes.kubeadmApi': origin('spec.kubernetes.version', true),
@@ -266,6 +271,10 @@ export function buildPlan(profile: Profile, secrets: ClusterSecrets, opts: PlanO
       scriptComments: { kind: opts.platform ? 'explicit' : 'default', from: `--platform ${platform}` },
       'lb.vip': origin('spec.controlPlane.loadBalancer.vip'),
       'endpoint.host': origin('spec.controlPlane.endpoint.host'),
+      ...(netboot ? {
+        'netboot.kernel': origin('spec.netboot.kernel'),
+        'netboot.config': { kind: 'derived', from: opts.format ? '--format' : 'spec.os.family' } satisfies Origin,
+      } : {}),
     },
   };
 }

@@ -207,6 +207,42 @@ export interface NodePlan {
 export type NodeShape = Omit<NodePlan,
   'name' | 'order' | 'ip' | 'prefix' | 'gateway' | 'dns' | 'searchDomains' | 'mac' | 'productUuid' | 'instanceId' | 'secretFiles' | 'origins'>;
 
+/**
+ * How a node boots from the network (kubeseed serve, compile --netboot): iPXE loads the kernel and
+ * initrds from the boot assets and hands the kernel arguments that lead the OS to the node's own
+ * configuration. Paths are relative to where the tree is served: assets below `assets/`, the
+ * node's files below `nodes/<node>/`.
+ */
+export interface NetbootPlan {
+  /** Paths below the boot assets directory. */
+  readonly kernel: string;
+  readonly initrds: readonly string[];
+  /** Kernel arguments from the profile, in its order; kubeseed's own follow them. */
+  readonly args: readonly string[];
+  /**
+   * How the booted OS finds its configuration, which decides kubeseed's own arguments.
+   * nocloud: cloud-init's NoCloud datasource over HTTP, under the name the family's cloud-init
+   * takes for an http seed; the network config travels on the kernel command line
+   * (`network-config=`, base64), because NoCloud reads no network-config over HTTP before
+   * cloud-init 24.3 and Ubuntu's stable releases patch that out. flatcar: Ignition fetches
+   * ignition.json. coreos-installer (FCOS): the live image installs to the disk and writes
+   * ignition.json for the installed system's first boot.
+   */
+  readonly config:
+    | { readonly kind: 'nocloud'; readonly datasource: 'nocloud' | 'nocloud-net' }
+    | { readonly kind: 'flatcar' }
+    | { readonly kind: 'coreos-installer'; readonly rootfs: string; readonly installDevice: string };
+  /** Where a site serves the tree (compile --netboot URL), ending in "/"; boot.ipxe and the dnsmasq snippet need it. */
+  readonly url?: string;
+  /**
+   * The offline bundle among the boot assets, for artifacts.source bundle without bundlePath:
+   * a machine booted from the network has no seed ISO to carry it, so its kernel command line
+   * names the bundle's URL (kubeseed.bundle=) and the artifacts phase downloads it. Not for FCOS:
+   * coreos-installer does not pass the live system's arguments on to the installed one.
+   */
+  readonly bundle?: string;
+}
+
 export interface ClusterPlan {
   readonly name: string;
   /** Seconds since the epoch for every timestamp kubeseed writes (SOURCE_DATE_EPOCH style). */
@@ -241,5 +277,7 @@ export interface ClusterPlan {
   readonly hosts: readonly HostEntry[];
   /** Nodes in bring-up order. */
   readonly nodes: readonly NodePlan[];
+  /** Present when the profile has spec.netboot or compile runs with --netboot. */
+  readonly netboot?: NetbootPlan;
   readonly origins: Readonly<Record<string, Origin>>;
 }

@@ -102,6 +102,46 @@ function operatingSystem(profile: Profile): Diagnostic[] {
   return out;
 }
 
+/**
+ * Kernel arguments kubeseed writes itself for a network boot (render/netboot/ipxe.ts): one given
+ * again in spec.netboot.args would contradict it, and which one the OS reads is the OS's choice.
+ */
+const NETBOOT_OWN_ARGS: readonly (readonly [string, string])[] = [
+  ['initrd=', 'spec.netboot.initrd'],
+  ['ds=', 'the node\'s NoCloud seed URL'],
+  ['network-config=', 'the node\'s network-config'],
+  ['ignition.config.url=', 'the node\'s ignition.json URL'],
+  ['flatcar.first_boot=', 'Flatcar\'s first boot'],
+  ['coreos.inst.ignition_url=', 'the node\'s ignition.json URL'],
+  ['coreos.inst.install_dev=', 'spec.netboot.installDevice'],
+  ['coreos.live.rootfs_url=', 'spec.netboot.rootfs'],
+  ['kubeseed.bundle=', 'artifacts.source bundle'],
+];
+
+function netboot(profile: Profile): Diagnostic[] {
+  const nb = profile.spec.netboot;
+  if (!nb) return [];
+  const out: Diagnostic[] = [];
+  nb.args.forEach((arg, i) => {
+    const own = NETBOOT_OWN_ARGS.find(([prefix]) => arg.startsWith(prefix));
+    if (own) out.push(error('netboot-arg-reserved', ['spec', 'netboot', 'args', i], `kubeseed writes ${own[0]} itself (from ${own[1]})`));
+  });
+  if (profile.spec.os.family !== 'fcos') {
+    for (const key of ['rootfs', 'installDevice'] as const) {
+      if (nb[key] !== undefined) out.push(error('netboot-fcos-only', ['spec', 'netboot', key], `applies to os.family fcos only (coreos-installer)`));
+    }
+  }
+  // iPXE names each initrd by its file name (initrd --name), which the kernel command line repeats.
+  const seen = new Map<string, number>();
+  (nb.initrd ?? []).forEach((path, i) => {
+    const name = path.slice(path.lastIndexOf('/') + 1);
+    const first = seen.get(name);
+    if (first === undefined) seen.set(name, i);
+    else out.push(error('netboot-initrd-name', ['spec', 'netboot', 'initrd', i], `has the file name of spec.netboot.initrd[${first}] (${name}); iPXE names initrds by file name`));
+  });
+  return out;
+}
+
 export function validateProfile(profile: Profile): Diagnostic[] {
   const spec = profile.spec;
   const out: Diagnostic[] = [
@@ -112,6 +152,7 @@ export function validateProfile(profile: Profile): Diagnostic[] {
     ...subnets(profile),
     ...topology(profile),
     ...operatingSystem(profile),
+    ...netboot(profile),
   ];
   const entry = versionEntry(spec.kubernetes.version);
   if (!entry) {

@@ -17,6 +17,7 @@ import { artifactsFiles } from './artifacts/files.js';
 import { metaDataGuestinfo, platformFiles, type PlatformResult } from './platforms.js';
 import { withoutCommentLines } from './scripts/compact.js';
 import { publicFiles, seedSecretFiles, stagedFiles } from './secrets/delivery.js';
+import { commandLineError, macScriptPath, renderMachineScript, uuidScriptPath } from './netboot/ipxe.js';
 
 /** A file kubeseed writes into out/<cluster>/, relative to that directory. */
 export interface OutputFile {
@@ -71,11 +72,27 @@ export function renderNodeOutputs(plan: ClusterPlan, node: NodePlan): OutputFile
   const dir = `nodes/${node.name}`;
   const mode = secret ? 0o600 : 0o644;
   // Ignition carries hostname and network itself; it reads no meta-data or network-config.
-  if (plan.os.format === 'ignition') return [{ path: `${dir}/ignition.json`, content: renderIgnition(plan, node, files), mode }];
+  if (plan.os.format === 'ignition') {
+    return [{ path: `${dir}/ignition.json`, content: renderIgnition(plan, node, files), mode }, ...netbootFiles(plan, node, undefined)];
+  }
+  const networkConfig = renderNetworkConfig(node);
   return [
     { path: `${dir}/user-data`, content: renderUserData(plan, node, files), mode },
     { path: `${dir}/meta-data`, content: renderMetaData(node), mode: 0o644 },
-    { path: `${dir}/network-config`, content: renderNetworkConfig(node), mode: 0o644 },
+    { path: `${dir}/network-config`, content: networkConfig, mode: 0o644 },
+    // NoCloud over HTTP asks for vendor-data too; an empty one spares it a failed request per boot.
+    ...(plan.netboot ? [{ path: `${dir}/vendor-data`, content: '', mode: 0o644 }] : []),
+    ...netbootFiles(plan, node, networkConfig),
+  ];
+}
+
+/** With a network boot entry: the machine's iPXE script, by MAC and (when known) by UUID. */
+function netbootFiles(plan: ClusterPlan, node: NodePlan, networkConfig: string | undefined): OutputFile[] {
+  if (!plan.netboot) return [];
+  const script = renderMachineScript(plan, node, networkConfig);
+  return [
+    { path: macScriptPath(node.mac), content: script, mode: 0o644 },
+    ...(node.productUuid ? [{ path: uuidScriptPath(node.productUuid), content: script, mode: 0o644 }] : []),
   ];
 }
 
@@ -100,6 +117,9 @@ export function renderSeedFiles(plan: ClusterPlan, node: NodePlan): OutputFile[]
  */
 export function renderForPlatform(plan: ClusterPlan, node: NodePlan, gzip: boolean): PlatformResult {
   const files = renderNodeOutputs(plan, node);
+  const script = plan.netboot ? files.find((f) => f.path === macScriptPath(node.mac)) : undefined;
+  const tooLong = script ? commandLineError(plan, node, script.content as string) : undefined;
+  if (tooLong) return { files, error: tooLong };
   const userData = files.find((f) => f.path.endsWith('/user-data') || f.path.endsWith('/ignition.json'))!;
   const r = platformFiles(plan.platform, userData, gzip);
   const dir = `nodes/${node.name}`;

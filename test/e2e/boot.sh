@@ -4,8 +4,11 @@
 # node's MAC (on user-mode networking unless KUBESEED_E2E_NETDEV says otherwise), serial 0 to
 # console.log and serial 1 to evidence.txt.
 # The guest's kubeseed-e2e-report.service writes the evidence after cloud-init and powers off.
+# With KUBESEED_E2E_NETBOOT=1 and SEED_ISO "-" the VM boots from the network instead (netboot.sh):
+# no seed ISO and no -kernel: qemu's iPXE ROM (Debian ipxe-qemu) loads kernel and initrd over
+# the NIC, as the -netdev spec's bootfile= directs it.
 #
-# Usage: boot.sh SEED_ISO MAC OUT_DIR
+# Usage: boot.sh SEED_ISO|- MAC OUT_DIR
 # Env:   KUBESEED_E2E_IMAGE    image directory (default: build-image.sh's, built if needed)
 #        KUBESEED_E2E_TIMEOUT  hard timeout in seconds; qemu is killed after it (default 900)
 #        KUBESEED_E2E_MEM      MiB (default 2048)      KUBESEED_E2E_SMP  vCPUs (default 2)
@@ -13,6 +16,7 @@
 #        KUBESEED_E2E_NETDEV   the -netdev spec (default user,id=n0,restrict=on); must use id=n0
 #        KUBESEED_E2E_DISK_GB  virtual size of the overlay disk (default: the base image's)
 #        KUBESEED_E2E_UUID     the SMBIOS system UUID (product_uuid; default: a random one)
+#        KUBESEED_E2E_NETBOOT  1: boot from the network (-boot n), no seed ISO, no -kernel/-initrd
 #        KUBESEED_E2E_EXTRA_ISO a second CD-ROM (volume id KSE2E) with test material: the guest's
 #                              report runs its evidence.d/* (see image/report)
 #        KUBESEED_E2E_KEEP_DISK 1: keep the guest's disk after power-off as OUT_DIR/overlay.qcow2
@@ -24,11 +28,17 @@ set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 
-(($# == 3)) || { echo "usage: $0 SEED_ISO MAC OUT_DIR" >&2; exit 2; }
-seed=$(realpath "$1")
+(($# == 3)) || { echo "usage: $0 SEED_ISO|- MAC OUT_DIR" >&2; exit 2; }
+netboot=${KUBESEED_E2E_NETBOOT:-0}
 mac=$2
 out=$3
-[[ -f $seed ]] || { log "no seed ISO: $seed"; exit 1; }
+if [[ $netboot == 1 ]]; then
+  [[ $1 == - ]] || { log "KUBESEED_E2E_NETBOOT=1 boots without a seed ISO: give - for SEED_ISO"; exit 2; }
+  seed=
+else
+  seed=$(realpath "$1")
+  [[ -f $seed ]] || { log "no seed ISO: $seed"; exit 1; }
+fi
 [[ $mac =~ ^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$ ]] || { log "bad MAC: $mac"; exit 2; }
 need_cmds qemu-system-x86_64:qemu-system-x86 qemu-img:qemu-utils timeout:coreutils
 
@@ -59,14 +69,25 @@ trap drop_overlay EXIT
 extra_iso=${KUBESEED_E2E_EXTRA_ISO:+$(realpath "$KUBESEED_E2E_EXTRA_ISO")}
 netdev=${KUBESEED_E2E_NETDEV:-user,id=n0,restrict=on}
 uuid=${KUBESEED_E2E_UUID:-$(cat /proc/sys/kernel/random/uuid)}
+if [[ $netboot == 1 ]]; then
+  # The NIC's iPXE ROM boots first; the kernel command line comes from the iPXE script served
+  # to it (netboot.sh: the profile's spec.netboot.args say what -append says below).
+  # graphics=off: SeaBIOS and iPXE write to the serial console, so console.log shows the boot.
+  machine=$machine,graphics=off
+  boot=(-boot order=n)
+else
+  boot=(
+    -kernel "$image/vmlinuz" -initrd "$image/initrd.img"
+    # panic=-1 turns a guest kernel panic into a reboot, which -no-reboot turns into qemu exiting.
+    -append "root=/dev/vda rw console=ttyS0 fsck.mode=skip panic=-1"
+  )
+fi
 args=(
   -machine "$machine" -cpu "$cpu" -nodefaults -display none -no-reboot
   -m "${KUBESEED_E2E_MEM:-2048}" -smp "${KUBESEED_E2E_SMP:-2}"
-  -kernel "$image/vmlinuz" -initrd "$image/initrd.img"
-  # panic=-1 turns a guest kernel panic into a reboot, which -no-reboot turns into qemu exiting.
-  -append "root=/dev/vda rw console=ttyS0 fsck.mode=skip panic=-1"
+  "${boot[@]}"
   -drive "file=$overlay,if=virtio,format=qcow2,cache=unsafe,discard=unmap"
-  -drive "file=$seed,media=cdrom,if=ide,readonly=on"
+  ${seed:+-drive "file=$seed,media=cdrom,if=ide,readonly=on"}
   ${extra_iso:+-drive "file=$extra_iso,media=cdrom,if=ide,readonly=on"}
   -netdev "$netdev" -device "virtio-net-pci,netdev=n0,mac=$mac"
   -device virtio-rng-pci
@@ -76,7 +97,7 @@ args=(
   -serial "file:$out/console.log"
   -serial "file:$out/evidence.txt"
 )
-log "boot: accel=$accel seed=$seed mac=$mac uuid=$uuid timeout=${timeout_s}s out=$out"
+log "boot: accel=$accel seed=${seed:-none (netboot)} mac=$mac uuid=$uuid timeout=${timeout_s}s out=$out"
 
 start=$(date +%s.%N)
 timeout -k 10 "$timeout_s" qemu-system-x86_64 "${args[@]}" >"$out/qemu.log" 2>&1 &

@@ -4,12 +4,15 @@ import { durationSeconds, goDuration } from '../../plan/duration.js';
 import { PLATFORMS, type Platform } from '../../plan/platforms.js';
 import { abandonTree, commitTree, finishStaged, recordStaged, stageTree, writeStaged } from '../../emit/tree.js';
 import { writeSeedIso } from '../../emit/seed-iso.js';
+import { renderDnsmasq } from '../../render/netboot/dnsmasq.js';
+import { renderBootScript } from '../../render/netboot/ipxe.js';
+import { renderMachineIndex } from '../../render/netboot/machines.js';
 import { prepareState } from '../../state/load.js';
 import { outputFormat } from '../../plan/build.js';
 import { checkExpiry, tokenExpiryWarning } from '../../pki/expiry.js';
 import { secretsFromState } from '../../state/plan-secrets.js';
 import { tokenTtlWarning } from '../../pki/token.js';
-import { onePositional, parse, UsageError } from '../args.js';
+import { baseUrl, onePositional, parse, UsageError } from '../args.js';
 import { EXIT } from '../exit.js';
 import { sourceDateEpoch } from '../source-date-epoch.js';
 import type { Io } from '../io.js';
@@ -18,7 +21,7 @@ import { progressBar } from '../progress.js';
 import { builtBundle, defaultBundleDir, defaultStateDir, outputEpoch, planFor, profileOrExit, stateOptions } from './pipeline.js';
 
 const USAGE = `usage: kubeseed compile PROFILE [--out DIR] [--state DIR] [--format cloud-init|ignition] [--iso]
-                        [--platform nocloud|ec2|openstack|vsphere|proxmox|libvirt] [--gzip]
+                        [--platform nocloud|ec2|openstack|vsphere|proxmox|libvirt] [--gzip] [--netboot URL]
 
 Writes OUT/<cluster>/: nodes/<node>/{user-data,meta-data,network-config}, admin.conf and
 manifest.json, all at once (a failed compile leaves the previous tree as it was).
@@ -36,6 +39,10 @@ manifest.json, all at once (a failed compile leaves the previous tree as it was)
                  carries no secret, the node's secret files are on it under kubeseed/secrets/;
                  with artifacts.source bundle it carries OUT/<cluster>.bundle/ (run kubeseed
                  bundle first)
+  --netboot URL  where machines will fetch the tree over HTTP (kubeseed serve or any web server):
+                 adds netboot/boot.ipxe and netboot/dnsmasq.conf for that URL. With spec.netboot in
+                 the profile or this flag, every compile writes netboot/machines.json, each
+                 machine's iPXE script (netboot/mac/, netboot/uuid/) and empty vendor-data files
 
 Every directory of OUT/<cluster>/ is 0700 and every file that carries a secret 0600. A compile
 stops (exit 1) on an expired certificate it would ship (kubeseed state renew) and warns under
@@ -49,6 +56,7 @@ export async function compileCommand(argv: string[], io: Io): Promise<number> {
     iso: { type: 'boolean', default: false },
     platform: { type: 'string', default: 'nocloud' },
     gzip: { type: 'boolean', default: false },
+    netboot: { type: 'string' },
   }, USAGE);
   const file = onePositional(positionals, 'profile', USAGE);
   const format = values.format;
@@ -57,11 +65,12 @@ export async function compileCommand(argv: string[], io: Io): Promise<number> {
   }
   const platform = values.platform as Platform;
   if (!PLATFORMS.includes(platform)) throw new UsageError(`--platform must be one of ${PLATFORMS.join(', ')}`);
+  const netbootUrl = values.netboot === undefined ? undefined : baseUrl('--netboot', values.netboot);
   phase('start');
   // A large profile's second rendering thread starts now, to load while the profile is read.
   const renderer = startRenderer(sizeOf(file));
   try {
-    return await compileProfile(file, { ...values, format, platform }, io, renderer);
+    return await compileProfile(file, { ...values, format, platform, netbootUrl }, io, renderer);
   } finally {
     await stopRenderer(renderer);
   }
@@ -82,6 +91,7 @@ interface CompileOptions {
   readonly platform: Platform;
   readonly iso: boolean;
   readonly gzip: boolean;
+  readonly netbootUrl?: string | undefined;
 }
 
 async function compileProfile(file: string, values: CompileOptions, io: Io, renderer: Renderer | undefined): Promise<number> {
@@ -123,7 +133,10 @@ async function compileProfile(file: string, values: CompileOptions, io: Io, rend
   if (loaded.profile.spec.artifacts.source === 'bundle' && !bundle) {
     io.err(`note: no ${defaultBundleDir(outDir, cluster)}/bundle.json yet; nodes expect the version table's files (run kubeseed bundle before --iso)`);
   }
-  const plan = planFor(loaded, secrets, { epoch: outputEpoch(envEpoch, st.state.createdAt), platform, ...(format ? { format } : {}), ...(bundle ? { bundle } : {}) });
+  const plan = planFor(loaded, secrets, {
+    epoch: outputEpoch(envEpoch, st.state.createdAt), platform,
+    ...(format ? { format } : {}), ...(bundle ? { bundle } : {}), ...(values.netbootUrl ? { netbootUrl: values.netbootUrl } : {}),
+  });
   phase('plan');
   // Nodes are rendered one at a time and their files written into the staging tree by the thread
   // that rendered them, so memory does not grow with the cluster; nothing reaches out/<cluster>
@@ -131,10 +144,20 @@ async function compileProfile(file: string, values: CompileOptions, io: Io, rend
   const tree = stageTree(outDir, cluster);
   // By node index: nodes may finish in any order, messages keep the plan's.
   const tooLarge: string[] = [];
+  // With a network boot entry, the names and modes of every node's files, for netboot/machines.json.
+  const written: { path: string; mode: number }[][] = [];
   try {
     writeStaged(tree, { path: 'admin.conf', content: st.state.adminConf, mode: 0o600 });
-    for await (const { index, error } of renderNodes(plan, values.gzip, tree, renderer)) {
+    for await (const { index, files, error } of renderNodes(plan, values.gzip, tree, renderer)) {
       if (error) tooLarge[index] = error;
+      if (plan.netboot) written[index] = [...files];
+    }
+    if (plan.netboot) {
+      writeStaged(tree, { path: 'netboot/machines.json', content: renderMachineIndex(plan, written), mode: 0o644 });
+      if (plan.netboot.url !== undefined) {
+        writeStaged(tree, { path: 'netboot/boot.ipxe', content: renderBootScript(plan), mode: 0o644 });
+        writeStaged(tree, { path: 'netboot/dnsmasq.conf', content: renderDnsmasq(plan), mode: 0o644 });
+      }
     }
     phase('render');
     finishStaged(tree);

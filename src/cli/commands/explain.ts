@@ -56,6 +56,18 @@ function nodeLines(plan: ClusterPlan, node: NodePlan): string[] {
   return lines;
 }
 
+function netbootLines(plan: ClusterPlan): string[] {
+  const nb = plan.netboot;
+  if (!nb) return [];
+  const how = nb.config.kind === 'nocloud' ? `NoCloud over HTTP (ds=${nb.config.datasource}), network-config on the command line`
+    : nb.config.kind === 'flatcar' ? 'Ignition (ignition.config.url)'
+    : `coreos-installer to ${nb.config.installDevice} (rootfs ${nb.config.rootfs})`;
+  return [
+    `  netboot: kernel ${nb.kernel}, initrd ${nb.initrds.join(' ')}${nb.args.length ? `, args ${nb.args.join(' ')}` : ''}`,
+    `      config: ${how} (${plan.origins['netboot.config']?.kind}: ${plan.origins['netboot.config']?.from})${nb.bundle ? `; bundle from assets/${nb.bundle}` : ''}`,
+  ];
+}
+
 export function explainText(plan: ClusterPlan, only?: string): string {
   const k = plan.kubernetes;
   const origin = (key: string): string => {
@@ -74,6 +86,7 @@ export function explainText(plan: ClusterPlan, only?: string): string {
     `  bootstrap token ttl ${plan.secrets.tokenTtl}, CA hash ${plan.secrets.caCertHash}`,
     `  secret files: staged in ${plan.secretStaging} by ${plan.os.format === 'ignition' ? 'Ignition' : 'user-data (a seed ISO carries them apart, under kubeseed/secrets/)'}; the secrets phase installs them after the preflight`,
     `  bring-up order: ${plan.nodes.map((n) => `${n.name}(${n.action})`).join(' → ')}`,
+    ...netbootLines(plan),
     '',
   ];
   const nodes = plan.nodes.filter((n) => only === undefined || n.name === only);

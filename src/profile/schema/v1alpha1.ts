@@ -50,6 +50,18 @@ const HTTP_URL = /^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?(\/[A-Za-z0-9._~%/-]*)?$/
 const ABS_PATH = /^\/[A-Za-z0-9._/-]*$/;
 const SSH_KEY = /^(ssh-(ed25519|rsa|dss)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com) [A-Za-z0-9+/=]+( [^\n\r]*)?$/;
 export const DURATION = /^(0|\d+[smhd])$/;
+/**
+ * A boot asset: a path relative to the directory `kubeseed serve --boot-assets` serves (and that
+ * a static web server serves as URL/assets/). No "." or ".." segment, no hidden file, no
+ * character a URL or an iPXE script would treat specially.
+ */
+const ASSET_PATH = /^[A-Za-z0-9_][A-Za-z0-9._+-]*(\/[A-Za-z0-9_][A-Za-z0-9._+-]*)*$/;
+/**
+ * One kernel argument. iPXE splits its command lines at white space, takes a word starting with
+ * "#" as a comment, a lone ";", "&&" or "||" as a command separator and expands "${...}"; the
+ * kernel splits at white space and treats quotes. Arguments are therefore plain words.
+ */
+const KERNEL_ARG = /^[A-Za-z0-9_][A-Za-z0-9._:,/=+@%~-]*$/;
 
 const ipv4 = z.string().regex(IPV4, 'must be an IPv4 address like 192.168.10.1');
 const ipv4Cidr = z.string().regex(/^[^/]+\/\d{1,2}$/, 'must be an IPv4 CIDR like 10.244.0.0/16')
@@ -157,6 +169,21 @@ export const ProfileSchema = z.strictObject({
       dns: z.array(ipv4).default([]),
       searchDomains: z.array(z.string().regex(RFC1123_SUBDOMAIN, 'must be a DNS domain')).default([]),
     }).prefault({}),
+    /**
+     * The network boot entry (kubeseed serve, compile --netboot): the kernel, initrds and extra
+     * kernel arguments every node boots with; kubeseed adds the arguments that point the OS at
+     * the node's own configuration. Absent: no netboot files are written (unless --netboot).
+     * Defaults per family are in src/plan/os-families.ts.
+     */
+    netboot: z.strictObject({
+      kernel: z.string().regex(ASSET_PATH, 'must be a file below the boot assets directory, like vmlinuz or debian/vmlinuz').optional(),
+      initrd: z.array(z.string().regex(ASSET_PATH, 'must be a file below the boot assets directory, like initrd.img')).min(1).optional(),
+      args: z.array(z.string().regex(KERNEL_ARG, 'must be one kernel argument without spaces, quotes, "$", "#", "&", ";" or "|", like console=ttyS0,115200n8')).default([]),
+      /** Fedora CoreOS: the live rootfs image (coreos.live.rootfs_url). */
+      rootfs: z.string().regex(ASSET_PATH, 'must be a file below the boot assets directory').optional(),
+      /** Fedora CoreOS: the disk coreos-installer writes the OS to (coreos.inst.install_dev). */
+      installDevice: absPath.optional(),
+    }).optional(),
     nodes: z.array(NodeSchema).min(1, 'at least one node is needed'),
   }),
 });

@@ -15,6 +15,9 @@ BUNDLE_PATH=''
 SEED_LABEL=cidata
 SEED_MOUNT=/run/kubeseed/seed
 SEED_BUNDLE="$SEED_MOUNT/kubeseed/kubeseed-bundle.tar"
+# A machine booted from the network (kubeseed serve) has no seed ISO: its kernel command line
+# names the bundle's URL (kubeseed.bundle=), and the bundle is downloaded here.
+NET_BUNDLE="$KS_STATE_DIR/artifacts/net/kubeseed-bundle.tar"
 CA_FILE=''
 PACKAGE_MANAGER='apt'
 SOCKET='unix:///run/containerd/containerd.sock'
@@ -126,16 +129,36 @@ find_bundle() {
     return
   fi
   if [[ ! -f $SEED_BUNDLE ]]; then
-    local dev
+    local dev url
     dev="$(blkid -L "$SEED_LABEL" 2>/dev/null || true)"
     [[ -n $dev || ! -e /dev/disk/by-label/$SEED_LABEL ]] || dev=/dev/disk/by-label/$SEED_LABEL
-    [[ -n $dev ]] || ks_die "no seed ISO labelled $SEED_LABEL is attached: it carries the bundle (artifacts.source bundle)"
+    if [[ -z $dev ]] && url="$(netboot_bundle_url)"; then
+      if [[ ! -f $NET_BUNDLE ]]; then
+        ks_log "no seed ISO: downloading the bundle named on the kernel command line: $url"
+        download "$url" "$NET_BUNDLE" || ks_die "cannot download the bundle from $url"
+      fi
+      tar_path=$NET_BUNDLE
+      return
+    fi
+    [[ -n $dev ]] || ks_die "no seed ISO labelled $SEED_LABEL is attached, and the kernel command line names no kubeseed.bundle: one of them carries the bundle (artifacts.source bundle)"
     mkdir -p "$SEED_MOUNT"
     mount -o ro "$dev" "$SEED_MOUNT" || ks_die "cannot mount the seed ISO $dev on $SEED_MOUNT"
     seed_mounted=1
     [[ -f $SEED_BUNDLE ]] || ks_die "the seed ISO $dev has no kubeseed/kubeseed-bundle.tar: was it made with compile --iso after kubeseed bundle?"
   fi
   tar_path=$SEED_BUNDLE
+}
+
+# netboot_bundle_url: prints the kubeseed.bundle= URL of the kernel command line; fails without one.
+# Split with read -a (no globbing); only a plain http(s) URL is taken.
+netboot_bundle_url() {
+  local args arg url=
+  read -r -a args </proc/cmdline || true
+  for arg in "${args[@]}"; do
+    if [[ $arg == kubeseed.bundle=* ]]; then url=${arg#kubeseed.bundle=}; fi
+  done
+  [[ $url =~ ^https?://[A-Za-z0-9.:/_~%+-]+$ ]] || return 1
+  printf '%s\n' "$url"
 }
 
 # download URL DEST: fetch into DEST through a partial file. curl retries transient HTTP and
@@ -183,6 +206,8 @@ if ((${#todo[@]})); then
       tar -xf "$tar_path" -C "$STAGE" --no-same-owner -- "${want[@]}" || ks_die "cannot extract ${want[*]} from $tar_path"
     fi
     ks_log "bundle $tar_path: ${#want[@]} of ${#todo[@]} needed files extracted"
+    # A downloaded bundle has given what it holds; a later run that needs it fetches it again.
+    if [[ $tar_path == "$NET_BUNDLE" ]]; then rm -f "$NET_BUNDLE"; fi
   else
     command -v curl >/dev/null || ks_die "curl is needed to download ${#todo[@]} artifacts (source $SOURCE) and is not installed"
     for i in "${todo[@]}"; do
