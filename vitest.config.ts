@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -7,5 +9,8 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // Hermetic: compile downloads nothing, and no file a real kubeseed bundle cached in
+    // ~/.cache/kubeseed changes what the tests compile. Tests that download or cache say so.
+    env: { KUBESEED_OFFLINE: '1', KUBESEED_CACHE: join(tmpdir(), 'kubeseed-test-no-cache') },
   },
 });

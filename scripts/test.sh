@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 # Debian packages of the real consumers our tests check output with.
 PACKAGES=(cloud-init shellcheck containerd ignition genisoimage xorriso openssl ipvsadm
   iproute2 qemu-system-x86 qemu-utils debootstrap e2fsprogs tar coreutils golang-go libarchive-tools
-  network-manager systemd udev util-linux kmod cpio iptables curl)
+  network-manager systemd udev util-linux kmod cpio iptables curl python3-yaml)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

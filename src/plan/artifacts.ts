@@ -15,8 +15,9 @@ import {
   type OsFamily,
   type VersionTable,
 } from './versions.js';
+import type { CniPlan } from './types.js';
 
-export type ArtifactKind = 'binary' | 'archive' | 'image' | 'package';
+export type ArtifactKind = 'binary' | 'archive' | 'manifest' | 'image' | 'package';
 export type ArtifactSource = 'bundle' | 'mirror' | 'online';
 
 export interface Artifact {
@@ -39,8 +40,12 @@ export interface Artifact {
   installTo?: string;
   /** File mode for binaries (e.g. 0o755). */
   mode?: number;
-  /** Image reference for images: `registry.k8s.io/kube-apiserver:v1.31.13`. */
+  /** Image reference for images: `registry.k8s.io/kube-apiserver:v1.31.13`: what kubelet asks for. */
   ref?: string;
+  /** CNI images: the upstream reference to pull (`docker.io/calico/node:v3.30.7`). */
+  upstream?: string;
+  /** CNI images: the index digest (`sha256:<hex>`) the node expects; null when none is known yet. */
+  digest?: string | null;
   /** OS package manager and package name for OS packages. */
   package?: { manager: 'apt' | 'dnf' | 'rpm-ostree'; name: string; tool: string };
 }
@@ -56,6 +61,8 @@ export interface ArtifactFacts {
   source: ArtifactSource;
   /** Registry that replaces registry.k8s.io in image references (profile imageRepository). */
   imageRepository?: string;
+  /** The pod network (planCni): its upstream manifest, and with source bundle its images. */
+  cni?: CniPlan;
 }
 
 /**
@@ -67,7 +74,7 @@ export function mirrorUrl(mirror: string, upstream: string): string {
   return mirror.replace(/\/+$/, '') + new URL(upstream).pathname;
 }
 
-const KIND_ORDER: Record<ArtifactKind, number> = { binary: 0, archive: 1, image: 2, package: 3 };
+const KIND_ORDER: Record<ArtifactKind, number> = { binary: 0, archive: 1, manifest: 2, image: 3, package: 4 };
 
 /** Image tarball name in a --from directory: `coredns_coredns_v1.11.3_amd64.tar`. */
 export function imageFileName(path: string, tag: string, arch: Arch): string {
@@ -123,6 +130,23 @@ export function neededArtifacts(facts: ArtifactFacts, table: VersionTable = vers
     });
   }
 
+  // The upstream CNI manifest, whatever the source: compile patches it (the node gets the patched
+  // copy in its user-data), so a bundle carries it for an air-gapped compile too.
+  const cni = facts.cni?.plugin === 'none' ? undefined : facts.cni;
+  if (cni) {
+    out.push({
+      name: `manifest/${cni.plugin}`,
+      kind: 'manifest',
+      version: cni.version,
+      arch,
+      url: cni.manifest.url,
+      checksumUrl: null,
+      sha256: cni.manifest.sha256,
+      fileName: cni.manifest.fileName,
+      bundlePath: `files/${cni.manifest.fileName}`,
+    });
+  }
+
   if (facts.source === 'bundle') {
     const registry = (facts.imageRepository ?? table.imageRegistry).replace(/\/+$/, '');
     for (const name of IMAGE_NAMES) {
@@ -141,6 +165,32 @@ export function neededArtifacts(facts: ArtifactFacts, table: VersionTable = vers
         ref: `${registry}/${img.path}:${img.tag}`,
       });
     }
+  }
+
+  // The pod network's images, whatever the source: a bundle carries them for an air-gapped site,
+  // and pulling them is where kubeseed bundle records the digests the table lacks (trust on first
+  // use); online and mirror nodes pull them by the digest compile pins. Until src/oci pulls them,
+  // a tarball under --from images/ is recorded unverified (sha256 would be a tarball's digest;
+  // `digest` is the image index digest).
+  for (const img of cni?.images ?? []) {
+    const at = img.upstream.lastIndexOf(':');
+    const path = img.upstream.slice(img.upstream.indexOf('/') + 1, at);
+    const tag = img.upstream.slice(at + 1);
+    const fileName = imageFileName(path, tag, arch);
+    out.push({
+      name: `image/${path}`,
+      kind: 'image',
+      version: tag,
+      arch,
+      url: null,
+      checksumUrl: null,
+      sha256: null,
+      fileName,
+      bundlePath: `images/${fileName}`,
+      ref: img.ref,
+      upstream: img.upstream,
+      digest: img.digest,
+    });
   }
 
   const family = table.osPackages.families[facts.osFamily];

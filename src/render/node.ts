@@ -14,6 +14,7 @@ import { osFiles } from './os/files.js';
 import { firstbootFiles, identityFiles } from './scripts/phases.js';
 import { kubeadmFiles } from './kubeadm/files.js';
 import { artifactsFiles } from './artifacts/files.js';
+import { cniFiles } from './cni/files.js';
 import { metaDataGuestinfo, platformFiles, type Platform, type PlatformResult } from './platforms.js';
 
 /** A file kubeseed writes into out/<cluster>/, relative to that directory. */
@@ -47,7 +48,7 @@ function sharedFiles(plan: ClusterPlan, node: NodePlan): readonly NodeFile[] {
 }
 
 export function nodeFiles(plan: ClusterPlan, node: NodePlan): NodeFile[] {
-  return sortFiles([...sharedFiles(plan, node), ...identityFiles(plan, node), ...node.secretFiles, ...kubeadmFiles(plan, node)]);
+  return sortFiles([...sharedFiles(plan, node), ...identityFiles(plan, node), ...node.secretFiles, ...kubeadmFiles(plan, node), ...cniFiles(plan, node)]);
 }
 
 export function renderNodeOutputs(plan: ClusterPlan, node: NodePlan): OutputFile[] {

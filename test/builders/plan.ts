@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { parseProfile } from '../../src/profile/load.js';
 import type { Profile } from '../../src/profile/schema/v1alpha1.js';
-import { buildPlan } from '../../src/plan/build.js';
+import { buildPlan, type PlanOptions } from '../../src/plan/build.js';
 import type { ClusterPlan, ClusterSecrets } from '../../src/plan/types.js';
 import { givenPaths } from '../../src/profile/given.js';
 import { parse } from 'yaml';
@@ -18,8 +18,9 @@ export function profileFrom(text: string, file = 'test.yaml'): Profile {
   return r.profile;
 }
 
-export function planFromText(text: string, secrets: ClusterSecrets = FAKE_SECRETS): ClusterPlan {
-  return buildPlan(profileFrom(text), secrets, { epoch: 1_700_000_000, given: givenPaths(parse(text)) });
+/** `extra`: more plan inputs (a version table, the CNI manifest the CLI would have read). */
+export function planFromText(text: string, secrets: ClusterSecrets = FAKE_SECRETS, extra: Partial<PlanOptions> = {}): ClusterPlan {
+  return buildPlan(profileFrom(text), secrets, { epoch: 1_700_000_000, given: givenPaths(parse(text)), ...extra });
 }
 
 export function planFromFile(path: string, secrets: ClusterSecrets = FAKE_SECRETS): ClusterPlan {

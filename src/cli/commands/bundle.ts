@@ -1,13 +1,14 @@
-import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { neededArtifacts } from '../../plan/artifacts.js';
+import { planCni, type RecordedDigest } from '../../plan/cni.js';
+import { versionEntry, versionTable, type VersionTable } from '../../plan/versions.js';
 import type { Profile } from '../../profile/schema/v1alpha1.js';
 import { buildBundle, listBundle } from '../../emit/bundle/index.js';
 import { onePositional, parse, UsageError } from '../args.js';
 import { EXIT } from '../exit.js';
 import type { Io } from '../io.js';
 import { mib, progressLine } from '../progress.js';
-import { defaultBundleDir, profileOrExit } from './pipeline.js';
+import { defaultBundleDir, defaultCacheDir, profileOrExit, recordedDigests, type CliEnv } from './pipeline.js';
 
 const USAGE = `usage: kubeseed bundle PROFILE [--from DIR] [--mirror URL [--mirror-ca FILE]] [--out DIR] [--cache DIR]
        kubeseed bundle PROFILE --list
@@ -20,11 +21,16 @@ kubeseed's version table; a mismatch names the file and both digests and leaves 
   --mirror URL     an internal mirror of the upstream download paths (downloads resume)
   --mirror-ca F    PEM CA to trust for the mirror
   --out DIR        output directory (default: out)
-  --cache DIR      verified files by sha256 (default: ~/.cache/kubeseed/artifacts)
-  --list           print what the bundle needs (URLs, digests, images, OS packages) and exit`;
+  --cache DIR      verified files by sha256 (default: $KUBESEED_CACHE or ~/.cache/kubeseed/artifacts)
+  --list           print what the bundle needs (URLs, digests, images, OS packages) and exit
 
-export function artifactsFor(profile: Profile) {
+The pod network's images: those the version table has no digest for are pinned at bundle time
+(trust on first use): bundle.json records the digest the pull got, and compile pins it.`;
+
+export function artifactsFor(profile: Profile, table: VersionTable = versionTable(), recorded?: ReadonlyMap<string, RecordedDigest>) {
   const spec = profile.spec;
+  const entry = versionEntry(spec.kubernetes.version, table);
+  if (!entry) throw new Error(`unreachable: validation rejects Kubernetes ${spec.kubernetes.version}`);
   return neededArtifacts({
     kubernetesVersion: spec.kubernetes.version,
     arch: spec.artifacts.arch,
@@ -32,10 +38,11 @@ export function artifactsFor(profile: Profile) {
     osFamily: spec.os.family,
     source: spec.artifacts.source,
     imageRepository: spec.kubernetes.imageRepository,
-  });
+    cni: planCni(profile, entry.minor, { table, ...(recorded ? { recorded } : {}) }),
+  }, table);
 }
 
-export async function bundleCommand(argv: string[], io: Io): Promise<number> {
+export async function bundleCommand(argv: string[], io: Io, env: CliEnv = {}): Promise<number> {
   const { values, positionals } = parse(argv, {
     from: { type: 'string' },
     mirror: { type: 'string' },
@@ -48,9 +55,10 @@ export async function bundleCommand(argv: string[], io: Io): Promise<number> {
     io.out(USAGE);
     return EXIT.ok;
   }
-  const loaded = profileOrExit(onePositional(positionals, 'profile', USAGE), io);
+  const loaded = profileOrExit(onePositional(positionals, 'profile', USAGE), io, env.table);
   if (typeof loaded === 'number') return loaded;
-  const artifacts = artifactsFor(loaded.profile);
+  const outDir = resolve(defaultBundleDir(resolve(values.out), loaded.profile.metadata.name));
+  const artifacts = artifactsFor(loaded.profile, env.table, recordedDigests(outDir));
   if (values.list) {
     io.out(listBundle(artifacts).join('\n'));
     return EXIT.ok;
@@ -59,13 +67,12 @@ export async function bundleCommand(argv: string[], io: Io): Promise<number> {
     throw new UsageError(`give --from DIR and/or --mirror URL\n\n${USAGE}`);
   }
   if (values['mirror-ca'] !== undefined && values.mirror === undefined) throw new UsageError('--mirror-ca needs --mirror');
-  const outDir = resolve(defaultBundleDir(resolve(values.out), loaded.profile.metadata.name));
   const progress = progressLine(io);
   const result = await buildBundle({
     artifacts,
     ...(values.from !== undefined ? { fromDir: resolve(values.from) } : {}),
     ...(values.mirror !== undefined ? { mirror: { url: values.mirror, ...(values['mirror-ca'] ? { caFile: resolve(values['mirror-ca']) } : {}) } } : {}),
-    cacheDir: resolve(values.cache ?? join(homedir(), '.cache', 'kubeseed', 'artifacts')),
+    cacheDir: resolve(values.cache ?? defaultCacheDir()),
     outDir,
     onProgress: (e) => {
       if (e.type === 'download') progress.update(`downloading ${e.artifact}: ${mib(e.bytes)}${e.total ? ` of ${mib(e.total)}` : ''}`);

@@ -13,10 +13,16 @@ import { EXIT } from '../exit.js';
 import type { Io } from '../io.js';
 import { renderNodes, startRenderer, stopRenderer, type Renderer } from '../node-renderer.js';
 import { mib, progressLine } from '../progress.js';
-import { builtBundle, defaultBundleDir, defaultStateDir, outputEpoch, planFor, profileOrExit, stateOptions } from './pipeline.js';
+import { patchedManifest } from '../../render/cni/files.js';
+import type { ClusterPlan } from '../../plan/types.js';
+import {
+  builtBundle, cniManifestFor, defaultBundleDir, defaultCacheDir, defaultStateDir, offline, outputEpoch, planFor, profileOrExit, recordedDigests, stateOptions,
+  type CliEnv,
+} from './pipeline.js';
 
 const USAGE = `usage: kubeseed compile PROFILE [--out DIR] [--state DIR] [--format cloud-init|ignition] [--iso]
                         [--platform nocloud|ec2|openstack|vsphere|proxmox|libvirt] [--gzip]
+                        [--from DIR] [--cache DIR] [--offline]
 
 Writes OUT/<cluster>/: nodes/<node>/{user-data,meta-data,network-config}, admin.conf and
 manifest.json, all at once (a failed compile leaves the previous tree as it was).
@@ -31,10 +37,16 @@ manifest.json, all at once (a failed compile leaves the previous tree as it was)
   --gzip         also write user-data.gz (and check the limit against it)
   --iso          also write nodes/<node>/seed.iso (NoCloud, volume id cidata); with
                  artifacts.source bundle it carries OUT/<cluster>.bundle/ (run kubeseed bundle first)
+  --from DIR     where the pod network's upstream manifest is (by its file name, e.g. calico.yaml);
+                 otherwise compile looks in OUT/<cluster>.bundle/, then the cache, then downloads
+                 it (artifacts source online or mirror). Without it the cluster gets no pod network
+                 (a warning says so); with it, a file with another sha256 is an error.
+  --cache DIR    verified files by sha256 (default: $KUBESEED_CACHE or ~/.cache/kubeseed/artifacts)
+  --offline      download nothing (also KUBESEED_OFFLINE=1)
 
 Timestamps come from SOURCE_DATE_EPOCH, or else from the state's creation time.`;
 
-export async function compileCommand(argv: string[], io: Io): Promise<number> {
+export async function compileCommand(argv: string[], io: Io, env: CliEnv = {}): Promise<number> {
   const { values, positionals } = parse(argv, {
     out: { type: 'string', default: 'out' },
     state: { type: 'string' },
@@ -42,6 +54,9 @@ export async function compileCommand(argv: string[], io: Io): Promise<number> {
     iso: { type: 'boolean', default: false },
     platform: { type: 'string', default: 'nocloud' },
     gzip: { type: 'boolean', default: false },
+    from: { type: 'string' },
+    cache: { type: 'string' },
+    offline: { type: 'boolean', default: false },
   }, USAGE);
   if (values.help) {
     io.out(USAGE);
@@ -58,7 +73,7 @@ export async function compileCommand(argv: string[], io: Io): Promise<number> {
   // A large profile's second rendering thread starts now, to load while the profile is read.
   const renderer = startRenderer(sizeOf(file));
   try {
-    return await compileProfile(file, { ...values, format, platform }, io, renderer);
+    return await compileProfile(file, { ...values, format, platform }, io, renderer, env);
   } finally {
     await stopRenderer(renderer);
   }
@@ -79,11 +94,23 @@ interface CompileOptions {
   readonly platform: Platform;
   readonly iso: boolean;
   readonly gzip: boolean;
+  readonly from?: string | undefined;
+  readonly cache?: string | undefined;
+  readonly offline: boolean;
 }
 
-async function compileProfile(file: string, values: CompileOptions, io: Io, renderer: Renderer | undefined): Promise<number> {
+/** Loud, once: images the pod network's manifest names by tag only. */
+function unpinnedWarning(plan: ClusterPlan): string | undefined {
+  if (plan.cni.plugin === 'none') return undefined;
+  const loose = plan.cni.images.filter((i) => i.digest === null);
+  if (loose.length === 0) return undefined;
+  return `${plan.cni.plugin} ${plan.cni.version} images not pinned by digest: ${loose.map((i) => i.ref).join(', ')}: the version table has no digest for them `
+    + 'and no bundle.json recorded one, so nodes pull whatever the tags point to. kubeseed bundle records the digest it pulls (trust on first use); compile again after it to pin them';
+}
+
+async function compileProfile(file: string, values: CompileOptions, io: Io, renderer: Renderer | undefined, env: CliEnv): Promise<number> {
   const { format, platform } = values;
-  const loaded = profileOrExit(file, io);
+  const loaded = profileOrExit(file, io, env.table);
   if (typeof loaded === 'number') return loaded;
   const cluster = loaded.profile.metadata.name;
   const outDir = resolve(values.out);
@@ -102,7 +129,25 @@ async function compileProfile(file: string, values: CompileOptions, io: Io, rend
   if (loaded.profile.spec.artifacts.source === 'bundle' && !bundle) {
     io.err(`note: no ${defaultBundleDir(outDir, cluster)}/bundle.json yet; nodes expect the version table's files (run kubeseed bundle before --iso)`);
   }
-  const plan = planFor(loaded, secrets, outputEpoch(st.state.createdAt), format, bundle);
+  // The pod network's upstream manifest is read (or downloaded) here, at the edge; planning and
+  // patching are pure. Without it the cluster gets no pod network, said loudly, and no failure.
+  const bundleDir = defaultBundleDir(outDir, cluster);
+  const cni = await cniManifestFor(loaded.profile, {
+    bundleDir, fromDir: values.from === undefined ? undefined : resolve(values.from), cacheDir: resolve(values.cache ?? defaultCacheDir()), offline: offline(values.offline), table: env.table,
+  });
+  if (cni && 'missing' in cni) io.err(`warning: ${cni.missing}`);
+  const plan = planFor(loaded, secrets, {
+    epoch: outputEpoch(st.state.createdAt),
+    ...(format ? { format } : {}),
+    ...(bundle ? { bundle } : {}),
+    ...(env.table ? { table: env.table } : {}),
+    ...(cni && 'text' in cni ? { cniManifest: cni } : {}),
+    recordedDigests: recordedDigests(bundleDir),
+  });
+  const loose = unpinnedWarning(plan);
+  if (loose) io.err(`warning: ${loose}`);
+  // Patched now, before anything is staged: a manifest without an anchor fails the compile here.
+  patchedManifest(plan);
   if (values.iso && plan.os.format !== 'cloud-init') throw new UsageError('--iso makes NoCloud seeds for cloud-init; Ignition nodes take ignition.json');
   phase('plan');
   // Nodes are rendered one at a time and their files written into the staging tree by the thread

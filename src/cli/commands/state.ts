@@ -4,14 +4,14 @@ import { stateSummary } from '../../pki/summary.js';
 import { onePositional, parse, UsageError } from '../args.js';
 import { EXIT } from '../exit.js';
 import type { Io } from '../io.js';
-import { defaultStateDir, profileOrExit } from './pipeline.js';
+import { defaultStateDir, profileOrExit, type CliEnv } from './pipeline.js';
 
 const USAGE = `usage: kubeseed state show PROFILE [--out DIR] [--state DIR]
 
 Prints each certificate's subject, sha256 fingerprint and validity, and the bootstrap token's id
 and expiry (never its secret).`;
 
-export function stateCommand(argv: string[], io: Io): number {
+export function stateCommand(argv: string[], io: Io, env: CliEnv = {}): number {
   const [sub, ...rest] = argv;
   if (sub === '--help' || sub === '-h') {
     io.out(USAGE);
@@ -23,7 +23,7 @@ export function stateCommand(argv: string[], io: Io): number {
     io.out(USAGE);
     return EXIT.ok;
   }
-  const loaded = profileOrExit(onePositional(positionals, 'profile', USAGE), io);
+  const loaded = profileOrExit(onePositional(positionals, 'profile', USAGE), io, env.table);
   if (typeof loaded === 'number') return loaded;
   const dir = resolve(values.state ?? defaultStateDir(resolve(values.out), loaded.profile.metadata.name));
   const found = readState(dir);

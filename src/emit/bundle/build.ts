@@ -82,6 +82,8 @@ async function resolveArtifact(a: Artifact, o: BuildBundleOptions, caPem: string
       const size = await regularFileSize(candidate);
       if (size === null) continue;
       o.onProgress?.({ type: 'resolve', artifact: a.name, from: 'dir', path: candidate });
+      // compile reads the CNI manifest from the cache too: a verified copy goes there.
+      if (a.kind === 'manifest' && a.sha256) await cacheCopy(candidate, a.sha256, o.cacheDir);
       if (a.sha256) return { artifact: a, path: candidate, source: candidate, from: 'dir', size, sha256: a.sha256, verified: true };
       // No digest to check against (an image the table has none for): record what was supplied.
       const h = await sha256File(candidate);
@@ -113,6 +115,17 @@ async function resolveArtifact(a: Artifact, o: BuildBundleOptions, caPem: string
     return { artifact: a, path: cached, source: `${a.fileName} (cache ${cached})`, from: 'mirror', size, sha256: a.sha256, verified: true };
   }
   return null;
+}
+
+/** Copies a small file into the cache under its sha256, checked first; a mismatch throws. */
+async function cacheCopy(path: string, sha256: string, cacheDir: string): Promise<void> {
+  const got = await sha256File(path);
+  if (got.sha256 !== sha256) throw new DigestMismatchError(path, sha256, got.sha256);
+  const part = partialPath(cacheDir, sha256);
+  await fs.mkdir(join(cacheDir, 'partial'), { recursive: true });
+  await fs.copyFile(path, part);
+  await fs.mkdir(join(cacheDir, 'sha256'), { recursive: true });
+  await fs.rename(part, cachedPath(cacheDir, sha256));
 }
 
 async function writeAtomically(path: string, content: string): Promise<void> {

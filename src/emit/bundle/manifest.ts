@@ -52,6 +52,8 @@ export function bundleJson(m: BundleMeta): string {
       verified: f.verified,
       ...(f.artifact.url ? { url: f.artifact.url } : {}),
       ...(f.artifact.ref ? { ref: f.artifact.ref } : {}),
+      ...(f.artifact.upstream ? { upstream: f.artifact.upstream } : {}),
+      ...(f.artifact.digest ? { digest: f.artifact.digest } : {}),
       ...(f.artifact.installTo ? { installTo: f.artifact.installTo } : {}),
       ...(f.artifact.mode !== undefined ? { mode: `0${f.artifact.mode.toString(8)}` } : {}),
     })),

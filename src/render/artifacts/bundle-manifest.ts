@@ -15,7 +15,7 @@ const bundlePath = z
 
 const entrySchema = z.object({
   name: z.string().min(1),
-  kind: z.enum(['binary', 'archive', 'image', 'package']),
+  kind: z.enum(['binary', 'archive', 'manifest', 'image', 'package']),
   version: z.string(),
   path: bundlePath,
   sha256: sha256Hex,
@@ -23,6 +23,10 @@ const entrySchema = z.object({
   verified: z.boolean(),
   url: z.string().optional(),
   ref: z.string().optional(),
+  /** Images: the upstream reference pulled, and the index digest the pull got with where it came from. */
+  upstream: z.string().optional(),
+  digest: z.string().regex(/^sha256:[0-9a-f]{64}$/).optional(),
+  digestSource: z.string().optional(),
   installTo: z.string().optional(),
   mode: z.string().regex(/^0[0-7]{3}$/).optional(),
 });

@@ -81,6 +81,7 @@ function neededFor(plan: ClusterPlan, table: VersionTable): Artifact[] {
     osFamily: plan.os.family,
     source: plan.artifacts.source,
     imageRepository: plan.kubernetes.imageRepository,
+    cni: plan.cni,
   }, table);
 }
 
@@ -116,7 +117,8 @@ function fromBundle(plan: ClusterPlan, bundle: BundleManifest, needed: Artifact[
   if (problems.length > 0) throw new Error(`bundle.json does not fit profile ${plan.name}:\n  ${problems.join('\n  ')}`);
   const byName = new Map(needed.map((a) => [a.name, a]));
   const entry = (e: BundleEntry): NodeArtifact | null => {
-    if (shippedByOs(plan, e.name)) return null;
+    // The CNI manifest is compile's input: the node gets the patched copy in its user-data.
+    if (shippedByOs(plan, e.name) || e.kind === 'manifest') return null;
     const binary = e.kind === 'binary';
     return {
       name: e.name,
@@ -151,7 +153,9 @@ function fromTable(plan: ClusterPlan, needed: Artifact[]): NodeArtifactList {
   const files: NodeArtifact[] = [];
   const notes: string[] = [];
   for (const a of needed) {
-    if (a.kind === 'package' || shippedByOs(plan, a.name)) continue;
+    if (a.kind === 'package' || a.kind === 'manifest' || shippedByOs(plan, a.name)) continue;
+    // Without a bundle, nodes pull images from the registry (the pod network's by digest).
+    if (a.kind === 'image' && source !== 'bundle') continue;
     if (!a.sha256 || !a.fileName) {
       notes.push(`no sha256 for ${a.ref ?? a.name} was compiled in (build the bundle before compiling): not imported here`);
       continue;
@@ -172,7 +176,7 @@ function fromTable(plan: ClusterPlan, needed: Artifact[]): NodeArtifactList {
   return { files: sortArtifacts(files), packages, notes };
 }
 
-const KIND_ORDER: Record<ArtifactKind, number> = { package: 0, binary: 1, archive: 2, image: 3 };
+const KIND_ORDER: Record<ArtifactKind, number> = { package: 0, binary: 1, archive: 2, manifest: 3, image: 4 };
 
 /** Install order: OS package files first (a packaged containerd brings runc), then binaries, archives, images. */
 function sortArtifacts(files: NodeArtifact[]): NodeArtifact[] {

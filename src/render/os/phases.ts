@@ -5,7 +5,7 @@
 import type { ClusterPlan, NodeShape } from '../../plan/types.js';
 import { renderScript } from '../scripts/template.js';
 import { CHRONY, CHRONY_SOURCES } from './chrony.js';
-import { ufwPorts } from './firewall.js';
+import { ufwPorts, ufwProtocolNote } from './firewall.js';
 import { MODULES_FILE } from './modules.js';
 import { CONFLICTING_SOCKETS, CONTAINERD_SOCKET } from './preflight.js';
 import { SYSCTL_FILE, SYSCTL_SETTINGS } from './sysctl.js';
@@ -52,6 +52,8 @@ export function renderOsPhase(plan: ClusterPlan, node: NodeShape, common: Script
     firewall: plan.os.firewall,
     firewallPorts: [...node.firewallPorts],
     ufwPorts: ufwPorts(node.firewallPorts),
+    firewallProtocols: node.firewallProtocols.map(String),
+    ufwProtocolNote: node.firewallProtocols.length > 0 ? ufwProtocolNote(plan, node.firewallProtocols) : '',
     packageManager: plan.os.packageManager,
     packages: [...plan.os.packages],
     artifactsSource: plan.artifacts.source,
