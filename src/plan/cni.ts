@@ -39,10 +39,11 @@ export function upstreamRef(img: CniImageSpec): string {
 
 /**
  * What kubelet asks for. When imageRepository names the site's own registry (anything but the
- * table's default, registry.k8s.io), every CNI image is expected there under its upstream path,
- * as `kubeseed bundle --push` and `skopeo sync` lay images out: docker.io/calico/node:v3.30.7 →
- * <imageRepository>/calico/node:v3.30.7. Otherwise the upstream reference stays: a registry in
- * containerd.mirrors is then reached through containerd's hosts.toml, without a rewrite.
+ * table's default, registry.k8s.io), every CNI image is expected there under its upstream
+ * repository path, as kubeadm's images sit under it: docker.io/calico/node:v3.30.7 →
+ * <imageRepository>/calico/node:v3.30.7 (the layout `kubeseed bundle --push` must use too).
+ * Otherwise the upstream reference stays: a registry in containerd.mirrors is then reached
+ * through containerd's hosts.toml, without a rewrite.
  */
 export function siteRef(img: CniImageSpec, imageRepository: string, table: VersionTable): string {
   const repo = imageRepository.replace(/\/+$/, '');
