@@ -1,6 +1,8 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { durationSeconds, goDuration } from '../../plan/duration.js';
+import type { ClusterPlan } from '../../plan/types.js';
+import { patchedManifest } from '../../render/cni/files.js';
 import type { OutputFile } from '../../render/node.js';
 import { PLATFORMS, type Platform } from '../../render/platforms.js';
 import { abandonTree, commitTree, finishStaged, recordStaged, stageTree, writeStaged } from '../../emit/tree.js';
@@ -13,8 +15,6 @@ import { EXIT } from '../exit.js';
 import type { Io } from '../io.js';
 import { renderNodes, startRenderer, stopRenderer, type Renderer } from '../node-renderer.js';
 import { mib, progressLine } from '../progress.js';
-import { patchedManifest } from '../../render/cni/files.js';
-import type { ClusterPlan } from '../../plan/types.js';
 import {
   builtBundle, cniManifestFor, defaultBundleDir, defaultCacheDir, defaultStateDir, offline, outputEpoch, planFor, profileOrExit, recordedDigests, stateOptions,
   type CliEnv,
@@ -136,6 +136,7 @@ async function compileProfile(file: string, values: CompileOptions, io: Io, rend
     bundleDir, fromDir: values.from === undefined ? undefined : resolve(values.from), cacheDir: resolve(values.cache ?? defaultCacheDir()), offline: offline(values.offline), table: env.table,
   });
   if (cni && 'missing' in cni) io.err(`warning: ${cni.missing}`);
+  phase('cni');
   const plan = planFor(loaded, secrets, {
     epoch: outputEpoch(st.state.createdAt),
     ...(format ? { format } : {}),
