@@ -20,7 +20,8 @@ import { EXAMPLE_PROFILES } from '../builders/plan.js';
 import { snapshot, type CliResult } from '../helpers/cli.js';
 import { CALICO_IMAGES, CALICO_VERSION, FIXTURE_DIR, FLANNEL_IMAGES, FLANNEL_VERSION, fixtureTable, testDigest, withPlugin } from './fixture-table.js';
 
-type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+/** A parsed Kubernetes object, navigated freely by the assertions. */
+type Obj = Record<string, any>;
 
 const dirs: string[] = [];
 const tmp = (): string => {

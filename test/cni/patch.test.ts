@@ -13,7 +13,8 @@ import { FIXTURE_DIR, testDigest } from './fixture-table.js';
 
 const fixture = (name: string): string => readFileSync(join(FIXTURE_DIR, name), 'utf8');
 
-type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+/** A parsed Kubernetes object, navigated freely by the assertions. */
+type Obj = Record<string, any>;
 
 function docs(text: string): Obj[] {
   return parseAllDocuments(text, { version: '1.1' }).map((d) => {
