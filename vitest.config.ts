@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -10,5 +12,8 @@ export default defineConfig({
     // A test file that writes a golden file fails (test/golden-guard.ts, test/golden-check.ts).
     globalSetup: ['test/golden-guard.ts'],
     setupFiles: ['test/golden-check.ts'],
+    // Hermetic: compile downloads nothing, and no file a real kubeseed bundle cached in
+    // ~/.cache/kubeseed changes what the tests compile. Tests that download or cache say so.
+    env: { KUBESEED_OFFLINE: '1', KUBESEED_CACHE: join(tmpdir(), 'kubeseed-test-no-cache') },
   },
 });

@@ -6,6 +6,7 @@ import { HelpRequest, UsageError } from './args.js';
 import { EXIT } from './exit.js';
 import { processIo, type Io } from './io.js';
 import { closest } from '../profile/suggest.js';
+import type { CliEnv } from './commands/pipeline.js';
 
 const USAGE = `usage: kubeseed COMMAND [options]
 
@@ -23,7 +24,7 @@ Run "kubeseed COMMAND --help" for a command's options; "kubeseed --version" prin
 the commit it was built from and the version table's date.
 Exit codes: 0 ok, 1 failure, 2 bad input.`;
 
-type Command = (argv: string[], io: Io) => number | Promise<number>;
+type Command = (argv: string[], io: Io, env: CliEnv) => number | Promise<number>;
 
 // Each command's module is imported only when that command runs: start-up time is mostly module
 // loading, and `compile` has no use for the bundle builder's archiver (nor `--help` for any of it).
@@ -36,7 +37,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   serve: async () => (await import('./commands/serve.js')).serveCommand,
 };
 
-export async function main(argv: string[], io: Io = processIo): Promise<number> {
+/** `env` is for tests only (see CliEnv): the command line never fills it in. */
+export async function main(argv: string[], io: Io = processIo, env: CliEnv = {}): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.out(USAGE);
@@ -54,7 +56,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
   }
   try {
     const command = await load();
-    return await command(rest, io);
+    return await command(rest, io, env);
   } catch (e) {
     if (e instanceof HelpRequest) {
       io.out(e.message);

@@ -19,8 +19,10 @@ import {
   type OsFamily,
   type VersionTable,
 } from './versions.js';
+import { planCni } from './cni.js';
+import type { CniPlan } from './types.js';
 
-export type ArtifactKind = 'binary' | 'archive' | 'image' | 'package';
+export type ArtifactKind = 'binary' | 'archive' | 'manifest' | 'image' | 'package';
 
 export interface Artifact {
   /** `kubeadm`, `containerd`, `image/kube-apiserver`, `image/extra/docker.io/library/busybox`, `package/conntrack` */
@@ -47,9 +49,13 @@ export interface Artifact {
   mode?: number;
   /** Images: the reference kubelet asks for and the archive is imported as (`<imageRepository>/<path>:<tag>`). */
   ref?: string;
-  /** Images: the reference kubeseed pulls, pinned (`registry.k8s.io/kube-apiserver:v1.31.12@sha256:...`). */
+  /**
+   * Images: the reference kubeseed pulls, pinned (`registry.k8s.io/kube-apiserver:v1.31.12@sha256:...`);
+   * a pod-network image the table has no digest for is pulled by its tag, and the digest it
+   * resolved to is recorded in bundle.json (trust on first use).
+   */
   pull?: string;
-  /** Images: the multi-arch index (manifest list) digest, `sha256:<hex>`, the ref must resolve to. */
+  /** Images: the multi-arch index (manifest list) digest, `sha256:<hex>`, the ref must resolve to; absent only for such a tag pull. */
   digest?: string;
   /** OS package manager and package name for OS packages. */
   package?: { manager: 'apt' | 'dnf' | 'rpm-ostree'; name: string; tool: string };
@@ -68,11 +74,17 @@ export interface ArtifactFacts {
   imageRepository?: string;
   /** Site images, `<ref>@sha256:<index digest>` (profile artifacts.extraImages). */
   extraImages?: readonly string[];
+  /** The pod network (planCni): its upstream manifest, and its images. */
+  cni?: CniPlan;
 }
 
-/** The one place profile fields become artifact facts (buildPlan and `kubeseed bundle` both use it). */
-export function artifactFacts(profile: Profile): ArtifactFacts {
+/**
+ * The one place profile fields become artifact facts (buildPlan and `kubeseed bundle` both use
+ * it). buildPlan replaces `cni` with the plan's, which knows the digests a built bundle recorded.
+ */
+export function artifactFacts(profile: Profile, table: VersionTable = versionTable()): ArtifactFacts {
   const spec = profile.spec;
+  const entry = versionEntry(spec.kubernetes.version, table);
   return {
     kubernetesVersion: spec.kubernetes.version,
     arch: spec.artifacts.arch,
@@ -80,6 +92,7 @@ export function artifactFacts(profile: Profile): ArtifactFacts {
     osFamily: spec.os.family,
     imageRepository: spec.kubernetes.imageRepository,
     extraImages: spec.artifacts.extraImages,
+    ...(entry ? { cni: planCni(profile, entry.minor, { table }) } : {}),
   };
 }
 
@@ -92,8 +105,8 @@ export function mirrorUrl(mirror: string, upstream: string): string {
   return mirror.replace(/\/+$/, '') + new URL(upstream).pathname;
 }
 
-/** Install order on the node, and the order of every artifact list: OS package files first (a packaged containerd brings runc), then binaries, archives, images. */
-const KIND_ORDER: Record<ArtifactKind, number> = { package: 0, binary: 1, archive: 2, image: 3 };
+/** Install order on the node, and the order of every artifact list: OS package files first (a packaged containerd brings runc), then binaries, archives, the pod network's manifest, images. */
+const KIND_ORDER: Record<ArtifactKind, number> = { package: 0, binary: 1, archive: 2, manifest: 3, image: 4 };
 
 /**
  * Sorts by kind (KIND_ORDER: OS package files first, a packaged containerd brings runc), then by
@@ -209,6 +222,47 @@ export function neededArtifacts(facts: ArtifactFacts, table: VersionTable = vers
   }
   for (const text of facts.extraImages ?? []) out.push(extraImage(text, arch));
 
+  // The upstream CNI manifest, whatever the source: compile patches it (the node gets the patched
+  // copy in its user-data), so a bundle carries it for an air-gapped compile too.
+  const cni = facts.cni?.plugin === 'none' ? undefined : facts.cni;
+  if (cni) {
+    out.push({
+      name: `manifest/${cni.plugin}`,
+      kind: 'manifest',
+      version: cni.version,
+      arch,
+      url: cni.manifest.url,
+      checksumUrl: null,
+      sha256: cni.manifest.sha256,
+      fileName: cni.manifest.fileName,
+      bundlePath: `files/${cni.manifest.fileName}`,
+    });
+  }
+
+  // The pod network's images: a bundle carries them for an air-gapped site, pulled by the
+  // digest the table (or an earlier bundle) pins, else by tag, recording the digest they resolved
+  // to (trust on first use); online and mirror nodes pull them by the digest compile pins.
+  for (const img of cni?.images ?? []) {
+    const at = img.upstream.lastIndexOf(':');
+    const path = img.upstream.slice(img.upstream.indexOf('/') + 1, at);
+    const tag = img.upstream.slice(at + 1);
+    const fileName = imageFileName(path, tag, arch);
+    out.push({
+      name: `image/${path}`,
+      kind: 'image',
+      version: tag,
+      arch,
+      url: null,
+      checksumUrl: null,
+      sha256: null,
+      fileName,
+      bundlePath: `images/${fileName}`,
+      ref: img.ref,
+      pull: img.digest ? `${img.upstream}@${img.digest}` : img.upstream,
+      ...(img.digest ? { digest: img.digest } : {}),
+    });
+  }
+
   const family = table.osPackages.families[facts.osFamily];
   if (family.manager !== 'none') {
     // By tool name (sortArtifacts keeps packages in the order given).
@@ -257,8 +311,8 @@ export function bundleProblems(needed: readonly Artifact[], facts: ArtifactFacts
     } else if (e.kind === 'image') {
       if (!want) {
         out.push(`${e.path}: the bundle lists image ${e.ref ?? e.name}, which this profile does not name`);
-      } else if (want.ref !== e.ref || want.digest !== e.digest) {
-        out.push(`${e.path}: the bundle has ${e.ref}@${e.digest}, the profile wants ${want.ref}@${want.digest}: run kubeseed bundle again`);
+      } else if (want.ref !== e.ref || (want.digest !== undefined && want.digest !== e.digest)) {
+        out.push(`${e.path}: the bundle has ${e.ref}@${e.digest}, the profile wants ${want.ref}@${want.digest ?? '(any digest)'}: run kubeseed bundle again`);
       }
     } else if (e.kind === 'package' && !/\.(deb|rpm)$/.test(e.path)) {
       out.push(`${e.path}: an OS package in a bundle must be a .deb or .rpm file`);

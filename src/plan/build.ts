@@ -11,10 +11,11 @@ import type {
   ClusterPlan, ClusterSecrets, Taint, ContainerdPlan, LbPlan, MirrorPlan, NodePlan, Origin, OsPlan, Phase, Role,
 } from './types.js';
 import { artifactFacts, bundleProblems, neededArtifacts } from './artifacts.js';
-import { versionEntry, type VersionEntry, type VersionTable } from './versions.js';
+import { versionEntry, versionTable, type VersionEntry, type VersionTable } from './versions.js';
 import { osPackageNames } from './os-packages.js';
 import { PLATFORM_FACTS, type Platform } from './platforms.js';
 import type { BundleManifest } from './bundle-manifest.js';
+import { DEFAULT_INTERFACE_MTU, planCni, type RecordedDigest } from './cni.js';
 
 export interface PlanOptions {
   /** Timestamps written into outputs (seconds since the epoch). */
@@ -27,10 +28,14 @@ export interface PlanOptions {
   readonly bundle?: BundleManifest;
   /** Where the user-data goes (compile --platform); nocloud when not given. */
   readonly platform?: Platform;
-  /** The version table (tests give their own); the shipped one by default. */
+  /** The version table; the shipped one unless a test gives its own. */
   readonly table?: VersionTable;
   /** compile --netboot URL: where the site serves the tree, ending in "/". */
   readonly netbootUrl?: string;
+  /** The pod network's upstream manifest as the CLI found it (sha256 already checked). */
+  readonly cniManifest?: { readonly text: string; readonly origin: string };
+  /** Image digests a built bundle recorded, by upstream reference. */
+  readonly recordedDigests?: ReadonlyMap<string, RecordedDigest>;
 }
 
 /** The upstream URL containerd's hosts.toml names as `server` for a registry host. */
@@ -139,7 +144,8 @@ export function buildPlan(profile: Profile, secrets: ClusterSecrets, opts: PlanO
     kind: derived ? 'derived' : opts.given.has(path) ? 'explicit' : 'default',
     from: path,
   });
-  const entry = versionEntry(spec.kubernetes.version);
+  const table = opts.table ?? versionTable();
+  const entry = versionEntry(spec.kubernetes.version, table);
   if (!entry) throw new Error(`unreachable: validation rejects Kubernetes ${spec.kubernetes.version}`);
   const lb = lbPlan(profile);
   const os = osPlan(profile, opts.format);
@@ -148,6 +154,14 @@ export function buildPlan(profile: Profile, secrets: ClusterSecrets, opts: PlanO
   const order = bringUpOrder(spec.nodes);
   const firstCp = order.find((o) => o.action === 'init')!.node;
   const firstCpIp = firstCp.ip.split('/')[0]!;
+  const cni = planCni(profile, entry.minor, {
+    table,
+    ...(opts.cniManifest ? { manifest: opts.cniManifest } : {}),
+    ...(opts.recordedDigests ? { recorded: opts.recordedDigests } : {}),
+  });
+  // The pod network runs on every Kubernetes node; external etcd members never join the cluster.
+  const cniPorts = (role: Role) => (cni.plugin === 'none' || role === 'etcd' ? [] : cni.firewall.ports);
+  const cniProtocols = (role: Role) => (cni.plugin === 'none' || role === 'etcd' ? [] : cni.firewall.ipProtocols);
   // /etc/hosts names the control-plane and etcd nodes (kubeadm, etcd peers and the LB checker
   // reach them by name); a worker adds itself from node.env. Listing every worker on every node
   // would make the output grow with the square of the cluster, and workers are reached by IP.
@@ -188,7 +202,8 @@ export function buildPlan(profile: Profile, secrets: ClusterSecrets, opts: PlanO
       ...(isCp ? { endpointIpWhenReady: ip } : {}),
       runsLb,
       hostsSelf: !hosts.some((h) => h.names.includes(node.name)),
-      firewallPorts: FIREWALL[node.role](endpoint.port),
+      firewallPorts: [...FIREWALL[node.role](endpoint.port), ...cniPorts(node.role)],
+      firewallProtocols: cniProtocols(node.role),
       requiredFreePorts: FREE_PORTS[node.role](endpoint.port),
       phases,
       kernelModules: kernelModules(spec.kubernetes.proxyMode, runsLb, lb.scheduler),
@@ -207,8 +222,8 @@ export function buildPlan(profile: Profile, secrets: ClusterSecrets, opts: PlanO
     };
   });
 
-  const facts = artifactFacts(profile);
-  const needed = neededArtifacts(facts, opts.table);
+  const facts = { ...artifactFacts(profile, table), cni };
+  const needed = neededArtifacts(facts, table);
   if (spec.artifacts.source === 'bundle' && opts.bundle) {
     const problems = bundleProblems(needed, facts, opts.bundle);
     if (problems.length > 0) throw new Error(`bundle.json does not fit profile ${profile.metadata.name}:\n  ${problems.join('\n  ')}`);
@@ -251,6 +266,7 @@ export function buildPlan(profile: Profile, secrets: ClusterSecrets, opts: PlanO
       ...(spec.artifacts.bundlePath ? { bundlePath: spec.artifacts.bundlePath } : {}),
       ...(spec.artifacts.source === 'bundle' && opts.bundle ? { bundle: opts.bundle } : {}),
     },
+    cni,
     access: spec.access,
     secrets,
     secretStaging: os.format === 'ignition' ? IGNITION_STAGING : CLOUD_INIT_STAGING,
@@ -275,6 +291,9 @@ export function buildPlan(profile: Profile, secrets: ClusterSecrets, opts: PlanO
         'netboot.kernel': origin('spec.netboot.kernel'),
         'netboot.config': { kind: 'derived', from: opts.format ? '--format' : 'spec.os.family' } satisfies Origin,
       } : {}),
+      'cni.plugin': origin('spec.cni.plugin'),
+      'cni.version': spec.cni.version ? origin('spec.cni.version') : { kind: 'default', from: `spec.cni.version (the newest ${spec.cni.plugin} release the version table lists for Kubernetes ${entry.minor})` },
+      'cni.mtu': spec.cni.mtu ? origin('spec.cni.mtu') : { kind: 'derived', from: `spec.cni.mtu (a ${DEFAULT_INTERFACE_MTU}-byte interface less the encapsulation header)` },
     },
   };
 }

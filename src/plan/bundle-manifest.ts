@@ -19,7 +19,7 @@ const bundlePath = z
 
 const entrySchema = z.object({
   name: z.string().min(1),
-  kind: z.enum(['binary', 'archive', 'image', 'package']),
+  kind: z.enum(['binary', 'archive', 'manifest', 'image', 'package']),
   version: z.string(),
   path: bundlePath,
   /** sha256 of the file in the bundle (for an image: of its archive). */

@@ -134,6 +134,49 @@ export interface ArtifactsPlan {
   readonly needed: readonly Artifact[];
 }
 
+/** One image a CNI manifest names, as the patched manifest names it. */
+export interface CniImage {
+  /** As the upstream manifest writes it: `docker.io/calico/node:v3.30.7`; what `kubeseed bundle` pulls. */
+  readonly upstream: string;
+  /** What kubelet asks for, without the digest: the upstream reference or the site registry's. */
+  readonly ref: string;
+  /** `sha256:<hex>`, the image index digest; null when none is known yet (the manifest then names the tag only). */
+  readonly digest: string | null;
+  /** Where the digest came from, or why there is none. */
+  readonly digestSource: string;
+  /** What the patched manifest says: `ref@digest`, or `ref` when there is no digest. */
+  readonly pinned: string;
+}
+
+/** The pod network; `none` leaves it to the user. */
+export type CniPlan =
+  | { readonly plugin: 'none' }
+  | {
+      readonly plugin: 'calico' | 'flannel';
+      readonly version: string;
+      readonly podSubnet: string;
+      /** The pods' MTU: the interface's less the encapsulation header. */
+      readonly mtu: number;
+      readonly encapsulation: { readonly name: string; readonly overhead: number };
+      readonly images: readonly CniImage[];
+      readonly manifest: {
+        readonly url: string;
+        readonly fileName: string;
+        /** sha256 of the upstream bytes, from the version table. */
+        readonly sha256: string;
+        readonly source: string;
+        /** Where the init node finds the patched manifest. */
+        readonly path: string;
+      };
+      /**
+       * The upstream manifest's text (checked against manifest.sha256 by the CLI) and where it came
+       * from; absent when compile could not get it: then no pod network is compiled in.
+       */
+      readonly upstream?: { readonly text: string; readonly origin: string };
+      /** What every cluster node's firewall lets through for it. */
+      readonly firewall: { readonly ports: readonly string[]; readonly ipProtocols: readonly number[] };
+    };
+
 export interface Taint {
   readonly key: string;
   readonly effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
@@ -174,8 +217,10 @@ export interface NodePlan {
   readonly runsLb: boolean;
   /** Whether the os phase adds the node's own line to /etc/hosts: it is not in ClusterPlan.hosts (workers). */
   readonly hostsSelf: boolean;
-  /** Ports opened in the firewall (`6443/tcp`, `30000-32767/tcp`). */
+  /** Ports opened in the firewall (`6443/tcp`, `30000-32767/tcp`), the pod network's included. */
   readonly firewallPorts: readonly string[];
+  /** IP protocols (numbers) the firewall lets through: 4 for Calico's IP-in-IP. */
+  readonly firewallProtocols: readonly number[];
   /** Ports that must be free before kubeadm runs. */
   readonly requiredFreePorts: readonly number[];
   readonly phases: readonly Phase[];
@@ -261,6 +306,7 @@ export interface ClusterPlan {
   readonly os: OsPlan;
   readonly containerd: ContainerdPlan;
   readonly artifacts: ArtifactsPlan;
+  readonly cni: CniPlan;
   readonly access: { readonly user: string; readonly sshAuthorizedKeys: readonly string[] };
   readonly secrets: ClusterSecrets;
   /**

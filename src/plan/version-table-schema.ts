@@ -3,7 +3,7 @@
  * it at run time; the shipped table is held to it by test/bundle/versions.test.ts.
  */
 import { z } from 'zod';
-import { COMPONENTS, deepFreeze, IMAGE_NAMES, OS_FAMILIES, OS_TOOLS, type ComponentName, type ImageName, type OsFamily, type OsTool } from './versions.js';
+import { CNI_PLUGINS, COMPONENTS, deepFreeze, IMAGE_NAMES, OS_FAMILIES, OS_TOOLS, type CniPluginName, type ComponentName, type ImageName, type OsFamily, type OsTool } from './versions.js';
 
 /** The sha256 of a file, lowercase hex (bundle.json uses it too). */
 export const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'a lowercase hex sha256 digest');
@@ -50,6 +50,41 @@ const kubernetesEntrySchema = z.strictObject({
   containerd: z.strictObject({ default: semver, supported: z.array(semver).min(1) }),
   images: z.strictObject(Object.fromEntries(IMAGE_NAMES.map((n) => [n, imageSchema])) as Record<ImageName, typeof imageSchema>),
   sources: z.record(z.string(), source),
+});
+
+/** An image's index digest (the sha256 of the multi-arch index JSON), never a tar's. */
+const imageDigest = z.string().regex(/^sha256:[0-9a-f]{64}$/, 'sha256:<64 lowercase hex>: the image index digest');
+
+const cniImageSchema = z.strictObject({
+  registry: z.string().regex(/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?$/, 'a registry host like docker.io'),
+  path: z.string().regex(/^[a-z0-9][a-z0-9._/-]*$/),
+  tag: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/),
+  /** null when no named source has it: kubeseed bundle records the digest it pulls (trust on first use). */
+  digest: imageDigest.nullable(),
+  source,
+});
+
+/** One release of a CNI plugin: its upstream manifest and what the manifest needs from the site. */
+const cniReleaseSchema = z.strictObject({
+  /** Kubernetes minors the project says it tests this release with. */
+  kubernetes: z.array(z.string().regex(/^\d+\.\d+$/)).min(1),
+  kubernetesSource: source,
+  manifest: z.strictObject({
+    url: z.string().startsWith('https://'),
+    fileName: z.string().regex(/^[A-Za-z0-9_-][A-Za-z0-9._-]*$/, 'a file name without directories'),
+    sha256: sha256Hex,
+    bytes: z.number().int().positive(),
+    source,
+  }),
+  images: z.array(cniImageSchema).min(1),
+  /** The default encapsulation of the manifest and the bytes its header takes from the MTU. */
+  encapsulation: z.strictObject({ name: z.string().min(1), overhead: z.number().int().nonnegative(), source }),
+  /** What every node's firewall must let through between nodes. */
+  firewall: z.strictObject({
+    ports: z.array(z.string().regex(/^\d{1,5}(-\d{1,5})?\/(tcp|udp)$/, 'PORT/tcp or PORT/udp')),
+    ipProtocols: z.array(z.number().int().min(0).max(255)),
+    source,
+  }),
 });
 
 const osFamilySchema = z.strictObject({
@@ -113,9 +148,23 @@ export const versionTableSchema = z
       releases: z.record(z.string().regex(/^(ubuntu|debian|rocky|rhel)-\d+(\.\d+)?$/), osReleaseSchema),
       source,
     }),
+    cni: z.strictObject(
+      Object.fromEntries(CNI_PLUGINS.map((p) => [p, z.record(z.string().regex(/^v\d+\.\d+\.\d+$/), cniReleaseSchema)])) as Record<
+        CniPluginName,
+        z.ZodRecord<z.ZodString, typeof cniReleaseSchema>
+      >,
+    ),
     sources: z.record(z.string(), source),
   })
   .superRefine((t, ctx) => {
+    // Every Kubernetes minor needs a release of every plugin, or a profile could not get a default.
+    for (const plugin of CNI_PLUGINS) {
+      for (const minor of Object.keys(t.kubernetes)) {
+        if (!Object.values(t.cni[plugin]).some((r) => r.kubernetes.includes(minor))) {
+          ctx.addIssue({ code: 'custom', path: ['cni', plugin], message: `no release lists Kubernetes ${minor}` });
+        }
+      }
+    }
     // Every version a minor entry names must have digests; a gap would only show at bundle time.
     for (const [minor, e] of Object.entries(t.kubernetes)) {
       if (!e.version.startsWith(`v${minor}.`)) {
@@ -145,6 +194,8 @@ export type VersionTable = z.infer<typeof versionTableSchema>;
 export type ComponentSpec = VersionTable['components'][ComponentName];
 export type ImageSpec = z.infer<typeof imageSchema>;
 export type OsRelease = z.infer<typeof osReleaseSchema>;
+export type CniRelease = z.infer<typeof cniReleaseSchema>;
+export type CniImageSpec = z.infer<typeof cniImageSchema>;
 
 /** Validates a table (the shipped one, or a test's own); throws with every zod issue's path. */
 export function parseVersionTable(input: unknown): VersionTable {

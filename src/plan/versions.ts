@@ -4,7 +4,7 @@
  * names its source); this file holds only its shape and the lookups.
  */
 import raw from './versions.json' with { type: 'json' };
-import type { ComponentSpec, ImageSpec, VersionTable } from './version-table-schema.js';
+import type { CniRelease, ComponentSpec, ImageSpec, VersionTable } from './version-table-schema.js';
 
 export const ARCHES = ['amd64', 'arm64'] as const;
 export type Arch = (typeof ARCHES)[number];
@@ -34,7 +34,10 @@ export const IMAGE_NAMES = [
 ] as const;
 export type ImageName = (typeof IMAGE_NAMES)[number];
 
-export type { ComponentSpec, ImageSpec, OsRelease, VersionTable } from './version-table-schema.js';
+export const CNI_PLUGINS = ['calico', 'flannel'] as const;
+export type CniPluginName = (typeof CNI_PLUGINS)[number];
+
+export type { CniImageSpec, CniRelease, ComponentSpec, ImageSpec, OsRelease, VersionTable } from './version-table-schema.js';
 
 /** One supported Kubernetes release with everything the table knows about it. */
 export interface VersionEntry {
@@ -104,7 +107,24 @@ export function expandPattern(pattern: string, version: string, arch: Arch): str
   return pattern.replaceAll('{version}', version).replaceAll('{arch}', arch);
 }
 
-function compareKubeVersions(a: string, b: string): number {
+/**
+ * The releases of a CNI plugin that list a Kubernetes minor, oldest first; the last is the
+ * default for that minor.
+ */
+export function cniVersionsFor(plugin: CniPluginName, minor: string, table: VersionTable = shipped): string[] {
+  return Object.entries(table.cni[plugin])
+    .filter(([, r]) => r.kubernetes.includes(minor))
+    .map(([v]) => v)
+    .sort(compareKubeVersions);
+}
+
+/** One release row of a CNI plugin, or undefined when the table lacks it. */
+export function cniRelease(plugin: CniPluginName, version: string, table: VersionTable = shipped): CniRelease | undefined {
+  return Object.hasOwn(table.cni[plugin], version) ? table.cni[plugin][version] : undefined;
+}
+
+/** Orders vMAJOR.MINOR.PATCH strings (the leading v optional) by their numbers. */
+export function compareKubeVersions(a: string, b: string): number {
   const pa = a.replace(/^v/, '').split('.').map(Number);
   const pb = b.replace(/^v/, '').split('.').map(Number);
   for (let i = 0; i < 3; i++) {

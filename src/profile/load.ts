@@ -11,6 +11,7 @@ import { error, hasErrors, type Diagnostic, type Located } from './diagnostics.j
 import { locate } from './locate.js';
 import { ProfileSchema, type Profile } from './schema/v1alpha1.js';
 import { validateProfile } from './validate.js';
+import type { VersionTable } from '../plan/versions.js';
 import { zodIssuesToDiagnostics } from './zod-issues.js';
 
 export interface LoadResult {
@@ -51,8 +52,8 @@ function aliasAt(doc: Document): number {
   return unresolved ?? first ?? 0;
 }
 
-/** Parses profile text; `file` only names it in diagnostics. */
-export function parseProfile(text: string, file: string): LoadResult {
+/** Parses profile text; `file` only names it in diagnostics; `table` is the shipped one unless a test gives its own. */
+export function parseProfile(text: string, file: string, table?: VersionTable): LoadResult {
   // Most profiles are plain YAML that fast-yaml reads in a few milliseconds; the yaml package's
   // document (node ranges for file:line:col) is built only when something must be located.
   const fast = readFastYaml(text);
@@ -93,12 +94,12 @@ export function parseProfile(text: string, file: string): LoadResult {
   if (!result.success) {
     return { diagnostics: where(zodIssuesToDiagnostics(ProfileSchema, result.error.issues, input)) };
   }
-  const semantic = validateProfile(result.data);
+  const semantic = validateProfile(result.data, table);
   if (hasErrors(semantic)) return { diagnostics: where(semantic) };
   return { profile: result.data, given: givenPaths(input), diagnostics: where(semantic) };
 }
 
-export function loadProfile(path: string): LoadResult {
+export function loadProfile(path: string, table?: VersionTable): LoadResult {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -106,5 +107,5 @@ export function loadProfile(path: string): LoadResult {
     const reason = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message;
     return { diagnostics: [{ severity: 'error', code: 'unreadable', path: [], message: `cannot read profile: ${reason}`, file: path, line: 1, col: 1 }] };
   }
-  return parseProfile(text, path);
+  return parseProfile(text, path, table);
 }

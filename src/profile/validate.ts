@@ -3,7 +3,8 @@
  * topology rules, OS support. Pure: returns diagnostics with profile paths.
  */
 import { contains, overlaps, parseCidr, parseIp } from '../net/ipv4.js';
-import { supportedVersions, versionEntry } from '../plan/versions.js';
+import { DEFAULT_INTERFACE_MTU, MAX_INTERFACE_MTU, MIN_POD_MTU } from '../plan/cni.js';
+import { cniRelease, cniVersionsFor, supportedVersions, versionEntry, versionTable, type VersionTable } from '../plan/versions.js';
 import { error, warning, type Diagnostic } from './diagnostics.js';
 import type { Profile } from './schema/v1alpha1.js';
 
@@ -142,7 +143,43 @@ function netboot(profile: Profile): Diagnostic[] {
   return out;
 }
 
-export function validateProfile(profile: Profile): Diagnostic[] {
+
+/** Families whose firewall is ufw: it cannot express an IP protocol such as IP-in-IP. */
+const UFW_FAMILIES = new Set(['ubuntu', 'debian']);
+
+function podNetwork(profile: Profile, minor: string, table: VersionTable): Diagnostic[] {
+  const c = profile.spec.cni;
+  const out: Diagnostic[] = [];
+  if (c.plugin === 'none') {
+    if (c.version !== undefined) out.push(error('cni-version-without-plugin', ['spec', 'cni', 'version'], 'plugin none applies no pod network: remove version or name a plugin'));
+    if (c.mtu !== undefined) out.push(error('cni-mtu-without-plugin', ['spec', 'cni', 'mtu'], 'plugin none applies no pod network: remove mtu or name a plugin'));
+    return out;
+  }
+  const versions = cniVersionsFor(c.plugin, minor, table);
+  if (versions.length === 0) {
+    out.push(error('cni-plugin-unsupported', ['spec', 'cni', 'plugin'], `the version table has no ${c.plugin} release for Kubernetes ${minor}`));
+    return out;
+  }
+  if (c.version !== undefined && !versions.includes(c.version)) {
+    const known = cniRelease(c.plugin, c.version, table);
+    out.push(error('cni-version-unsupported', ['spec', 'cni', 'version'], known
+      ? `${c.plugin} ${c.version} is not tested with Kubernetes ${minor} (${known.kubernetesSource.split(':')[0]}); for ${minor} the version table lists ${versions.join(', ')}`
+      : `${c.plugin} ${c.version} is not in the version table; for Kubernetes ${minor} it lists ${versions.join(', ')}`));
+    return out;
+  }
+  const release = cniRelease(c.plugin, c.version ?? versions.at(-1)!, table)!;
+  const { name, overhead } = release.encapsulation;
+  const max = MAX_INTERFACE_MTU - overhead;
+  if (c.mtu !== undefined && (c.mtu < MIN_POD_MTU || c.mtu > max)) {
+    out.push(error('cni-mtu-range', ['spec', 'cni', 'mtu'], `${c.mtu} is out of range: the pods' MTU must be ${MIN_POD_MTU} (IPv6's minimum) to ${max} (a ${MAX_INTERFACE_MTU}-byte jumbo frame less ${c.plugin}'s ${overhead}-byte ${name} header); the default is ${DEFAULT_INTERFACE_MTU - overhead}`));
+  }
+  if (release.firewall.ipProtocols.length > 0 && profile.spec.os.firewall === 'auto' && UFW_FAMILIES.has(profile.spec.os.family)) {
+    out.push(warning('cni-protocol-ufw', ['spec', 'cni', 'plugin'], `${c.plugin}'s ${name} traffic is IP protocol ${release.firewall.ipProtocols.join(', ')}, which ufw cannot allow: where ufw is active, add it to /etc/ufw/before.rules yourself (the os phase logs this), or use flannel (one UDP port)`));
+  }
+  return out;
+}
+
+export function validateProfile(profile: Profile, table: VersionTable = versionTable()): Diagnostic[] {
   const spec = profile.spec;
   const out: Diagnostic[] = [
     ...duplicates(profile, 'name', (v) => v),
@@ -154,11 +191,14 @@ export function validateProfile(profile: Profile): Diagnostic[] {
     ...operatingSystem(profile),
     ...netboot(profile),
   ];
-  const entry = versionEntry(spec.kubernetes.version);
+  const entry = versionEntry(spec.kubernetes.version, table);
   if (!entry) {
-    out.push(error('kubernetes-version-unsupported', ['spec', 'kubernetes', 'version'], `${spec.kubernetes.version} is not in the version table (supported: ${supportedVersions().join(', ')})`));
-  } else if (spec.containerd.version !== undefined && !entry.containerd.supported.includes(spec.containerd.version)) {
-    out.push(error('containerd-version-unsupported', ['spec', 'containerd', 'version'], `containerd ${spec.containerd.version} is not in the version table for Kubernetes ${entry.minor} (supported: ${entry.containerd.supported.join(', ')})`));
+    out.push(error('kubernetes-version-unsupported', ['spec', 'kubernetes', 'version'], `${spec.kubernetes.version} is not in the version table (supported: ${supportedVersions(table).join(', ')})`));
+  } else {
+    if (spec.containerd.version !== undefined && !entry.containerd.supported.includes(spec.containerd.version)) {
+      out.push(error('containerd-version-unsupported', ['spec', 'containerd', 'version'], `containerd ${spec.containerd.version} is not in the version table for Kubernetes ${entry.minor} (supported: ${entry.containerd.supported.join(', ')})`));
+    }
+    out.push(...podNetwork(profile, entry.minor, table));
   }
   if (spec.artifacts.source === 'mirror' && spec.artifacts.mirror === undefined) {
     out.push(error('mirror-missing', ['spec', 'artifacts'], 'source: mirror needs mirror.url'));

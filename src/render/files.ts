@@ -11,6 +11,11 @@ export interface NodeFile {
   readonly mode: number;
   /** True when the file holds key material or a bootstrap token: forces mode 0600 and is audited. */
   readonly secret: boolean;
+  /**
+   * Carried gzip-compressed (cloud-init `encoding: gz+b64`, Ignition `compression: gzip`): for
+   * large text, such as a CNI manifest, that would otherwise crowd the user-data's size limit.
+   */
+  readonly gzip?: true;
 }
 
 export function textFile(path: string, content: string, mode = 0o644): NodeFile {
@@ -19,6 +24,11 @@ export function textFile(path: string, content: string, mode = 0o644): NodeFile 
 
 export function secretFile(path: string, content: string | Uint8Array): NodeFile {
   return { path, content, mode: 0o600, secret: true };
+}
+
+/** A large text file carried compressed; the node writes it uncompressed. */
+export function compressedFile(path: string, content: string, mode = 0o644): NodeFile {
+  return { path, content, mode, secret: false, gzip: true };
 }
 
 export function executable(path: string, content: string): NodeFile {

@@ -14,6 +14,7 @@ import { osFiles } from './os/files.js';
 import { firstbootFiles, identityFiles } from './scripts/phases.js';
 import { kubeadmFiles } from './kubeadm/files.js';
 import { artifactsFiles } from './artifacts/files.js';
+import { cniFiles } from './cni/files.js';
 import { metaDataGuestinfo, platformFiles, type PlatformResult } from './platforms.js';
 import { withoutCommentLines } from './scripts/compact.js';
 import { publicFiles, seedSecretFiles, stagedFiles } from './secrets/delivery.js';
@@ -51,7 +52,7 @@ function sharedFiles(plan: ClusterPlan, node: NodePlan): readonly NodeFile[] {
 }
 
 export function nodeFiles(plan: ClusterPlan, node: NodePlan): NodeFile[] {
-  const files = sortFiles([...sharedFiles(plan, node), ...identityFiles(plan, node), ...node.secretFiles, ...kubeadmFiles(plan, node)]);
+  const files = sortFiles([...sharedFiles(plan, node), ...identityFiles(plan, node), ...node.secretFiles, ...kubeadmFiles(plan, node), ...cniFiles(plan, node)]);
   // The plan decides which files are secret and the secrets phase installs exactly those: a
   // renderer that disagreed would send a secret by the road meant for the rest.
   const secret = files.filter((f) => f.secret).map((f) => f.path);

@@ -3,7 +3,7 @@
  * and call these, so quoting, key order and line folding are decided once.
  */
 import TOML from '@iarna/toml';
-import { Document, isScalar, visit } from 'yaml';
+import { Document, isScalar, visit, type ToStringOptions } from 'yaml';
 
 const YAML_DOCUMENT = { version: '1.1', schema: 'yaml-1.1', aliasDuplicateObjects: false } as never;
 const YAML_TEXT = { lineWidth: 0, minContentWidth: 0, indentSeq: true, blockQuote: 'literal' } as const;
@@ -219,6 +219,23 @@ function remembered(key: string, make: (key: string) => string): string {
 /** Several YAML documents in one stream, as kubeadm's --config takes them. */
 export function toYamlStream(values: readonly unknown[]): string {
   return values.map((v) => toYaml(v)).join('---\n');
+}
+
+/**
+ * An upstream Kubernetes manifest kubeseed parsed and patched (src/render/cni/patch.ts), written
+ * back by the yaml library's Document stringifier: unlike toYaml, which writes plain objects,
+ * it keeps the upstream's comments, key order and scalar styles, so the patched manifest differs
+ * from the upstream one only where kubeseed changed it. Block sequences are not indented and flow
+ * collections not padded, as the Go generators of these manifests write them; lineWidth 0
+ * folds nothing. Documents are parsed as YAML 1.1, kubectl's dialect, and written the same way.
+ */
+const MANIFEST_TEXT: ToStringOptions = { lineWidth: 0, indentSeq: false, flowCollectionPadding: false };
+
+export function toYamlDocuments(docs: readonly Document[]): string {
+  return docs.map((d, i) => {
+    const text = d.toString(MANIFEST_TEXT);
+    return i > 0 && !text.startsWith('---') ? `---\n${text}` : text;
+  }).join('');
 }
 
 /** TOML; @iarna/toml keeps key insertion order, so callers build objects in the order they want. */

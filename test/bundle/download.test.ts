@@ -1,3 +1,4 @@
+import { lookup } from 'node:dns/promises';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
@@ -142,6 +143,19 @@ describe('downloadResumable', () => {
     } finally {
       await s.close();
     }
+  });
+
+  it('does not retry a host name that does not resolve (.invalid never does, RFC 6761)', async (ctx) => {
+    const answer = await lookup('kubeseed-test.invalid').catch((e: NodeJS.ErrnoException) => e.code);
+    // A machine without any resolver answers EAI_AGAIN ("try again"), which is rightly retried.
+    if (answer !== 'ENOTFOUND') ctx.skip(`the resolver answers ${String(answer)} for a .invalid name, not ENOTFOUND`);
+    const started = Date.now();
+    const err = await downloadResumable({
+      url: 'http://kubeseed-test.invalid/x', dest: join(dir('dl'), 'x.part'), expectedSha256: '0'.repeat(64), label: 'x', maxAttempts: 5, retryDelayMs: 2000,
+    }).catch((e: unknown) => e);
+    expect((err as Error).message).toBe('download of x from http://kubeseed-test.invalid/x failed: getaddrinfo ENOTFOUND kubeseed-test.invalid');
+    // Four retries would have paused 2 + 4 + 6 + 8 s.
+    expect(Date.now() - started).toBeLessThan(2000);
   });
 });
 

@@ -119,7 +119,8 @@ describe.each(CASES)('preflight and os phases of $id in a throw-away root', ({ i
       for (const t of ['iptables', 'ip6tables', 'arptables', 'ebtables']) {
         expect(root.run([`update-alternatives --query ${t} | sed -n 's/^Value: //p'`]).stdout).toBe(`/usr/sbin/${t}-legacy\n`);
       }
-      expect(root.read('/fake/state/ufw')).toBe('6443/tcp\n2379:2380/tcp\n10250/tcp\n10257/tcp\n10259/tcp\n');
+      // The role's ports, then the pod network's (flannel by default: VXLAN on 8472/udp).
+      expect(root.read('/fake/state/ufw')).toBe('6443/tcp\n2379:2380/tcp\n10250/tcp\n10257/tcp\n10259/tcp\n8472/udp\n');
       expect(root.read('/etc/chrony/sources.d/kubeseed.sources')).toBe('server ntp1.example.internal iburst\nserver 10.0.0.123 iburst\n');
       expect(root.read('/etc/chrony/chrony.conf')).toBe(DEBIAN_CHRONY.replace('pool 2.debian', '#kubeseed-off# pool 2.debian'));
       expect(callsFirst.filter((c) => c.startsWith('systemctl'))).toEqual(['systemctl enable chrony', 'systemctl restart chrony']);
@@ -128,7 +129,7 @@ describe.each(CASES)('preflight and os phases of $id in a throw-away root', ({ i
       expect(root.read('/etc/selinux/config')).toBe('SELINUX=permissive\nSELINUXTYPE=targeted\n');
       expect(root.read('/fake/state/selinux')).toBe('Permissive\n');
       expect(callsFirst).toContain('setenforce 0');
-      expect(root.read('/fake/state/firewalld')).toBe('6443/tcp\n2379-2380/tcp\n10250/tcp\n10257/tcp\n10259/tcp\n');
+      expect(root.read('/fake/state/firewalld')).toBe('6443/tcp\n2379-2380/tcp\n10250/tcp\n10257/tcp\n10259/tcp\n8472/udp\n');
       expect(callsFirst.filter((c) => c === 'firewall-cmd --reload')).toHaveLength(1);
       expect(root.read('/etc/chrony.conf')).toBe(`${RHEL_CHRONY.replace('pool 2.rocky', '#kubeseed-off# pool 2.rocky')}# BEGIN kubeseed ntp\nserver ntp1.example.internal iburst\n# END kubeseed ntp\n`);
       expect(callsFirst.filter((c) => c.startsWith('systemctl'))).toEqual(['systemctl enable chronyd', 'systemctl restart chronyd']);

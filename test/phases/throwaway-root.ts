@@ -72,6 +72,8 @@ const STUBS: Record<string, string> = {
     '  --state) echo running ;;',
     '  "--permanent --query-port="*) grep -qx "${2#--query-port=}" /fake/state/firewalld 2>/dev/null ;;',
     '  "--permanent --add-port="*) echo "${2#--add-port=}" >>/fake/state/firewalld ;;',
+    '  "--permanent --query-protocol="*) grep -qx "${2#--query-protocol=}" /fake/state/firewalld-protocols 2>/dev/null ;;',
+    '  "--permanent --add-protocol="*) echo "${2#--add-protocol=}" >>/fake/state/firewalld-protocols ;;',
     'esac',
   ].join('\n'),
   'apt-get': [

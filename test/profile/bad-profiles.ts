@@ -85,6 +85,12 @@ export const BAD_CASES: readonly BadCase[] = [
   { name: 'netboot kernel outside the assets', text: replace('  os:\n', '  netboot:\n    kernel: ../../etc/passwd\n  os:\n'), expected: '12:13 error spec.netboot.kernel: must be a file below the boot assets directory, like vmlinuz or debian/vmlinuz' },
   { name: 'netboot installDevice on Ubuntu', text: replace('  os:\n', '  netboot:\n    installDevice: /dev/sda\n  os:\n'), expected: '12:20 error spec.netboot.installDevice: applies to os.family fcos only (coreos-installer)' },
   { name: 'netboot initrds with one file name', text: replace('  os:\n', '  netboot:\n    initrd: [a/initrd.img, b/initrd.img]\n  os:\n'), expected: '12:28 error spec.netboot.initrd[1]: has the file name of spec.netboot.initrd[0] (initrd.img); iPXE names initrds by file name' },
+  { name: 'CNI release not tested with the Kubernetes minor', text: replace('  os:\n', '  cni:\n    plugin: calico\n    version: v3.30.7\n  os:\n'), expected: '13:14 error spec.cni.version: calico v3.30.7 is not tested with Kubernetes 1.30 (tigera/docs@f2a2762432b54f20274d42c67bfa828d82872498 calico_versioned_docs/version-3.30/_includes/partials/_system-requirements.mdx); for 1.30 the version table lists v3.29.7' },
+  { name: 'CNI release the table lacks', text: replace('  os:\n', '  cni:\n    version: v0.27.0\n  os:\n'), expected: '12:14 error spec.cni.version: flannel v0.27.0 is not in the version table; for Kubernetes 1.30 it lists v0.28.5' },
+  { name: 'pod MTU above a jumbo frame less the header', text: replace('  os:\n', '  cni:\n    plugin: calico\n    mtu: 8990\n  os:\n'), expected: '13:10 error spec.cni.mtu: 8990 is out of range: the pods\' MTU must be 1280 (IPv6\'s minimum) to 8980 (a 9000-byte jumbo frame less calico\'s 20-byte IP-in-IP header); the default is 1480' },
+  { name: 'pod MTU below IPv6\'s minimum', text: replace('  os:\n', '  cni:\n    mtu: 1200\n  os:\n'), expected: '12:10 error spec.cni.mtu: 1200 is out of range: the pods\' MTU must be 1280 (IPv6\'s minimum) to 8950 (a 9000-byte jumbo frame less flannel\'s 50-byte VXLAN header); the default is 1450' },
+  { name: 'CNI version without a plugin', text: replace('  os:\n', '  cni:\n    plugin: none\n    version: v0.28.5\n  os:\n'), expected: '13:14 error spec.cni.version: plugin none applies no pod network: remove version or name a plugin' },
+  { name: 'unknown CNI plugin', text: replace('  os:\n', '  cni:\n    plugin: cilium\n  os:\n'), expected: '12:13 error spec.cni.plugin: must be one of "calico", "flannel", "none", got string "cilium"' },
   { name: 'no nodes', text: BASE.slice(0, BASE.indexOf('  nodes:')) + '  nodes: []\n', expected: '14:10 error spec.nodes: at least one node is needed' },
 ];
 
@@ -95,4 +101,5 @@ export const WARNING_CASES: readonly BadCase[] = [
     text: node('    - name: cp2\n      role: control-plane\n      ip: 192.168.10.12/24\n      mac: "52:54:00:00:10:12"\n'),
     expected: '15:5 warning spec.nodes: 2 stacked etcd members: an even count tolerates no more failures than 1; use an odd number of control-plane nodes',
   },
+  { name: 'calico where ufw cannot open IP-in-IP', text: replace('  os:\n', '  cni: { plugin: calico }\n  os:\n'), expected: '11:18 warning spec.cni.plugin: calico\'s IP-in-IP traffic is IP protocol 4, which ufw cannot allow: where ufw is active, add it to /etc/ufw/before.rules yourself (the os phase logs this), or use flannel (one UDP port)' },
 ];

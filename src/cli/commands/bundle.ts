@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { parseDockerConfig, type Credentials } from '../../oci/auth.js';
 import type { RegistryConfig } from '../../oci/registries.js';
 import { artifactFacts, neededArtifacts } from '../../plan/artifacts.js';
 import { osPackagePlan, type OsPackagePlan } from '../../plan/os-packages.js';
+import { planCni, type RecordedDigest } from '../../plan/cni.js';
+import { versionEntry, versionTable, type VersionTable } from '../../plan/versions.js';
 import type { Profile } from '../../profile/schema/v1alpha1.js';
 import { buildBundle, listBundle, type SkippableKind } from '../../emit/bundle/index.js';
 import { resolvePackages } from '../../emit/bundle/packages.js';
@@ -14,7 +15,7 @@ import { EXIT } from '../exit.js';
 import type { Io } from '../io.js';
 import { mib, progressBar, type ProgressBar } from '../progress.js';
 import { sourceDateEpoch } from '../source-date-epoch.js';
-import { defaultBundleDir, profileOrExit } from './pipeline.js';
+import { defaultBundleDir, defaultCacheDir, profileOrExit, recordedDigests, type CliEnv } from './pipeline.js';
 
 const USAGE = `usage: kubeseed bundle PROFILE [--from DIR] [--mirror URL [--mirror-ca FILE]] [--out DIR] [--cache DIR]
                        [--os-mirror URL --keyring FILE]
@@ -35,7 +36,8 @@ file or image and both digests and leaves no bundle.
                    metadata is read from --from laid out the same way
   --keyring FILE   OpenPGP keys (binary or armored) the archive's metadata must be signed with
   --out DIR        output directory (default: out)
-  --cache DIR      verified files and image blobs by sha256 (default: ~/.cache/kubeseed/artifacts)
+  --cache DIR      verified files and image blobs by sha256 (default: $KUBESEED_CACHE or
+                   ~/.cache/kubeseed/artifacts)
   --registry-mirror HOST=URL   pull HOST's images through URL first (repeatable; containerd's mirrors)
   --registry-ca HOST=FILE      PEM CA to trust for the registry or mirror at HOST[:PORT] (repeatable)
   --registry-auth FILE         docker config.json whose auths hold registry credentials
@@ -44,7 +46,10 @@ file or image and both digests and leaves no bundle.
   --push REGISTRY  after bundling, push the bundled images to REGISTRY (host[:port] or URL) under
                    their references' repositories and tags
   --list           print what the bundle needs (URLs, digests, images, OS packages) and exit; OS
-                   packages get versions, digests and dependencies only with --os-mirror and --keyring`;
+                   packages get versions, digests and dependencies only with --os-mirror and --keyring
+
+The pod network's images: those the version table has no digest for are pinned at bundle time
+(trust on first use): bundle.json records the digest the pull got, and compile pins it.`;
 
 const SKIPPABLE: readonly SkippableKind[] = ['binaries', 'images', 'packages'];
 
@@ -93,7 +98,14 @@ function skipKinds(value: string | undefined): SkippableKind[] {
   return [...new Set(kinds)] as SkippableKind[];
 }
 
-export async function bundleCommand(argv: string[], io: Io): Promise<number> {
+/** What the bundle needs; a pod-network image keeps the digest an earlier bundle recorded (trust on first use). */
+function artifactsFor(profile: Profile, table: VersionTable, recorded: ReadonlyMap<string, RecordedDigest>) {
+  const entry = versionEntry(profile.spec.kubernetes.version, table);
+  if (!entry) throw new Error(`unreachable: validation rejects Kubernetes ${profile.spec.kubernetes.version}`);
+  return neededArtifacts({ ...artifactFacts(profile, table), cni: planCni(profile, entry.minor, { table, recorded }) }, table);
+}
+
+export async function bundleCommand(argv: string[], io: Io, env: CliEnv = {}): Promise<number> {
   const { values, positionals } = parse(argv, {
     from: { type: 'string' },
     mirror: { type: 'string' },
@@ -109,14 +121,16 @@ export async function bundleCommand(argv: string[], io: Io): Promise<number> {
     skip: { type: 'string' },
     push: { type: 'string' },
   }, USAGE);
-  const loaded = profileOrExit(onePositional(positionals, 'profile', USAGE), io);
+  const loaded = profileOrExit(onePositional(positionals, 'profile', USAGE), io, env.table);
   if (typeof loaded === 'number') return loaded;
   const skip = skipKinds(values.skip);
   const osPlan = skip.includes('packages') ? null : packagesFor(loaded.profile);
-  const cacheDir = resolve(values.cache ?? join(homedir(), '.cache', 'kubeseed', 'artifacts'));
+  const cacheDir = resolve(values.cache ?? defaultCacheDir());
   const osMirror = values['os-mirror'] === undefined ? undefined : /^https?:\/\//.test(values['os-mirror']) ? values['os-mirror'] : resolve(values['os-mirror']);
   if (osMirror !== undefined && values.keyring === undefined) throw new UsageError('--os-mirror needs --keyring FILE: the archive\'s metadata is trusted only when its signature checks out');
-  const artifacts = neededArtifacts(artifactFacts(loaded.profile)).filter((a) => !(a.kind === 'package' && skip.includes('packages')));
+  const outDir = resolve(defaultBundleDir(resolve(values.out), loaded.profile.metadata.name));
+  const artifacts = artifactsFor(loaded.profile, env.table ?? versionTable(), recordedDigests(outDir))
+    .filter((a) => !(a.kind === 'package' && skip.includes('packages')));
   if (values.list) {
     io.out(listBundle(artifacts.filter((a) => a.kind !== 'package' || !osMirror)).join('\n'));
     if (osPlan && osMirror && values.keyring) {
@@ -133,7 +147,6 @@ export async function bundleCommand(argv: string[], io: Io): Promise<number> {
   }
   if (values['mirror-ca'] !== undefined && values.mirror === undefined) throw new UsageError('--mirror-ca needs --mirror');
   const registries = registryConfig(values);
-  const outDir = resolve(defaultBundleDir(resolve(values.out), loaded.profile.metadata.name));
   // One bar per download, then one for writing the tar.
   let bar: { label: string; bar: ProgressBar } | undefined;
   const barFor = (label: string): ProgressBar => {

@@ -2,6 +2,8 @@ import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { durationSeconds, goDuration } from '../../plan/duration.js';
 import { PLATFORMS, type Platform } from '../../plan/platforms.js';
+import type { ClusterPlan } from '../../plan/types.js';
+import { patchedManifest } from '../../render/cni/files.js';
 import { abandonTree, commitTree, finishStaged, recordStaged, stageTree, writeStaged } from '../../emit/tree.js';
 import { writeSeedIso } from '../../emit/seed-iso.js';
 import { renderDnsmasq } from '../../render/netboot/dnsmasq.js';
@@ -18,10 +20,14 @@ import { sourceDateEpoch } from '../source-date-epoch.js';
 import type { Io } from '../io.js';
 import { renderNodes, startRenderer, stopRenderer, type Renderer } from '../node-renderer.js';
 import { progressBar } from '../progress.js';
-import { builtBundle, defaultBundleDir, defaultStateDir, outputEpoch, planFor, profileOrExit, stateOptions } from './pipeline.js';
+import {
+  builtBundle, cniManifestFor, defaultBundleDir, defaultCacheDir, defaultStateDir, offline, outputEpoch, planFor, profileOrExit, recordedDigests, stateOptions,
+  type CliEnv,
+} from './pipeline.js';
 
 const USAGE = `usage: kubeseed compile PROFILE [--out DIR] [--state DIR] [--format cloud-init|ignition] [--iso]
                         [--platform nocloud|ec2|openstack|vsphere|proxmox|libvirt] [--gzip] [--netboot URL]
+                        [--from DIR] [--cache DIR] [--offline]
 
 Writes OUT/<cluster>/: nodes/<node>/{user-data,meta-data,network-config}, admin.conf and
 manifest.json, all at once (a failed compile leaves the previous tree as it was).
@@ -33,7 +39,7 @@ manifest.json, all at once (a failed compile leaves the previous tree as it was)
   --platform P   check user-data (or ignition.json) against the platform's size limit (ec2
                  16384 bytes, openstack 65535 base64, vsphere 65536 base64) and write its extra
                  files (vsphere: guestinfo.userdata.<encoding>, guestinfo.metadata.base64);
-                 ec2 also drops the comment lines of the node's shell scripts, to fit
+                 ec2 also drops the comment and blank lines of the node's scripts, to fit
   --gzip         also write user-data.gz (and check the limit against it); cloud-init only
   --iso          also write nodes/<node>/seed.iso (NoCloud, volume id cidata): its user-data
                  carries no secret, the node's secret files are on it under kubeseed/secrets/;
@@ -43,12 +49,18 @@ manifest.json, all at once (a failed compile leaves the previous tree as it was)
                  adds netboot/boot.ipxe and netboot/dnsmasq.conf for that URL. With spec.netboot in
                  the profile or this flag, every compile writes netboot/machines.json, each
                  machine's iPXE script (netboot/mac/, netboot/uuid/) and empty vendor-data files
+  --from DIR     where the pod network's upstream manifest is (by its file name, e.g. calico.yaml);
+                 otherwise compile looks in OUT/<cluster>.bundle/, then the cache, then downloads
+                 it (artifacts source online or mirror). Without it the cluster gets no pod network
+                 (a warning says so); with it, a file with another sha256 is an error.
+  --cache DIR    verified files by sha256 (default: $KUBESEED_CACHE or ~/.cache/kubeseed/artifacts)
+  --offline      download nothing (also KUBESEED_OFFLINE=1)
 
 Every directory of OUT/<cluster>/ is 0700 and every file that carries a secret 0600. A compile
 stops (exit 1) on an expired certificate it would ship (kubeseed state renew) and warns under
 30 days left. Timestamps come from SOURCE_DATE_EPOCH, or else from the state's creation time.`;
 
-export async function compileCommand(argv: string[], io: Io): Promise<number> {
+export async function compileCommand(argv: string[], io: Io, env: CliEnv = {}): Promise<number> {
   const { values, positionals } = parse(argv, {
     out: { type: 'string', default: 'out' },
     state: { type: 'string' },
@@ -57,6 +69,9 @@ export async function compileCommand(argv: string[], io: Io): Promise<number> {
     platform: { type: 'string', default: 'nocloud' },
     gzip: { type: 'boolean', default: false },
     netboot: { type: 'string' },
+    from: { type: 'string' },
+    cache: { type: 'string' },
+    offline: { type: 'boolean', default: false },
   }, USAGE);
   const file = onePositional(positionals, 'profile', USAGE);
   const format = values.format;
@@ -70,7 +85,7 @@ export async function compileCommand(argv: string[], io: Io): Promise<number> {
   // A large profile's second rendering thread starts now, to load while the profile is read.
   const renderer = startRenderer(sizeOf(file));
   try {
-    return await compileProfile(file, { ...values, format, platform, netbootUrl }, io, renderer);
+    return await compileProfile(file, { ...values, format, platform, netbootUrl }, io, renderer, env);
   } finally {
     await stopRenderer(renderer);
   }
@@ -92,11 +107,23 @@ interface CompileOptions {
   readonly iso: boolean;
   readonly gzip: boolean;
   readonly netbootUrl?: string | undefined;
+  readonly from?: string | undefined;
+  readonly cache?: string | undefined;
+  readonly offline: boolean;
 }
 
-async function compileProfile(file: string, values: CompileOptions, io: Io, renderer: Renderer | undefined): Promise<number> {
+/** Loud, once: images the pod network's manifest names by tag only. */
+function unpinnedWarning(plan: ClusterPlan): string | undefined {
+  if (plan.cni.plugin === 'none') return undefined;
+  const loose = plan.cni.images.filter((i) => i.digest === null);
+  if (loose.length === 0) return undefined;
+  return `${plan.cni.plugin} ${plan.cni.version} images not pinned by digest: ${loose.map((i) => i.ref).join(', ')}: the version table has no digest for them `
+    + 'and no bundle.json recorded one, so nodes pull whatever the tags point to. kubeseed bundle records the digest it pulls (trust on first use); compile again after it to pin them';
+}
+
+async function compileProfile(file: string, values: CompileOptions, io: Io, renderer: Renderer | undefined, env: CliEnv): Promise<number> {
   const { format, platform } = values;
-  const loaded = profileOrExit(file, io);
+  const loaded = profileOrExit(file, io, env.table);
   if (typeof loaded === 'number') return loaded;
   const envEpoch = sourceDateEpoch();
   const cluster = loaded.profile.metadata.name;
@@ -133,10 +160,27 @@ async function compileProfile(file: string, values: CompileOptions, io: Io, rend
   if (loaded.profile.spec.artifacts.source === 'bundle' && !bundle) {
     io.err(`note: no ${defaultBundleDir(outDir, cluster)}/bundle.json yet; nodes expect the version table's files (run kubeseed bundle before --iso)`);
   }
+  // The pod network's upstream manifest is read (or downloaded) here, at the edge; planning and
+  // patching are pure. Without it the cluster gets no pod network, said loudly, and no failure.
+  const bundleDir = defaultBundleDir(outDir, cluster);
+  const cni = await cniManifestFor(loaded.profile, {
+    bundleDir, fromDir: values.from === undefined ? undefined : resolve(values.from), cacheDir: resolve(values.cache ?? defaultCacheDir()), offline: offline(values.offline), table: env.table,
+  });
+  if (cni && 'missing' in cni) io.err(`warning: ${cni.missing}`);
+  phase('cni');
   const plan = planFor(loaded, secrets, {
     epoch: outputEpoch(envEpoch, st.state.createdAt), platform,
-    ...(format ? { format } : {}), ...(bundle ? { bundle } : {}), ...(values.netbootUrl ? { netbootUrl: values.netbootUrl } : {}),
+    ...(format ? { format } : {}),
+    ...(bundle ? { bundle } : {}),
+    ...(values.netbootUrl ? { netbootUrl: values.netbootUrl } : {}),
+    ...(env.table ? { table: env.table } : {}),
+    ...(cni && 'text' in cni ? { cniManifest: cni } : {}),
+    recordedDigests: recordedDigests(bundleDir),
   });
+  const loose = unpinnedWarning(plan);
+  if (loose) io.err(`warning: ${loose}`);
+  // Patched now, before anything is staged: a manifest without an anchor fails the compile here.
+  patchedManifest(plan);
   phase('plan');
   // Nodes are rendered one at a time and their files written into the staging tree by the thread
   // that rendered them, so memory does not grow with the cluster; nothing reaches out/<cluster>

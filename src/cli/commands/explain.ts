@@ -9,18 +9,23 @@ import { onePositional, parse, UsageError } from '../args.js';
 import { EXIT } from '../exit.js';
 import { sourceDateEpoch } from '../source-date-epoch.js';
 import type { Io } from '../io.js';
-import { builtBundle, defaultBundleDir, defaultStateDir, outputEpoch, planFor, profileOrExit } from './pipeline.js';
+import {
+  builtBundle, cniManifestFor, defaultBundleDir, defaultCacheDir, defaultStateDir, outputEpoch, planFor, profileOrExit, recordedDigests, type CliEnv,
+} from './pipeline.js';
 
-const USAGE = `usage: kubeseed explain PROFILE [--node NAME] [--format cloud-init|ignition] [--out DIR] [--state DIR]
+const USAGE = `usage: kubeseed explain PROFILE [--node NAME] [--format cloud-init|ignition] [--out DIR] [--state DIR] [--cache DIR]
 
 Prints the resolved plan without writing anything: each node's role, bring-up order, addresses,
-load-balancer view, phases, and every file it receives (secrets marked), with where the values
-came from (explicit in the profile, a default, or derived).
+load-balancer view, phases, the pod network (plugin, release, pod CIDR, MTU, images and their
+digests, where its manifest comes from), and every file a node receives (secrets marked), with
+where the values came from (explicit in the profile, a default, or derived). It downloads
+nothing: the pod network's manifest is looked for in OUT/<cluster>.bundle/ and the cache.
 
   --node NAME    only this node
   --format F     the plan as compile --format F makes it (default: by spec.os.family)
   --out DIR      where compile keeps the state and bundle (default: out)
-  --state DIR    the state directory, when not OUT/<cluster>.state`;
+  --state DIR    the state directory, when not OUT/<cluster>.state
+  --cache DIR    the artifacts cache (default: $KUBESEED_CACHE or ~/.cache/kubeseed/artifacts)`;
 
 /** Shown when no state exists yet: explain never creates state. */
 const NO_STATE: ClusterSecrets = {
@@ -39,6 +44,29 @@ function lbLines(plan: ClusterPlan, node: NodePlan): string[] {
   ];
 }
 
+/** The pod network: plugin, release, pods' CIDR and MTU, each image and its digest, the manifest's origin. */
+export function cniLines(plan: ClusterPlan): string[] {
+  const cni = plan.cni;
+  const origin = (key: string): string => {
+    const x = plan.origins[key];
+    return x ? `${x.kind}: ${x.from}` : '';
+  };
+  if (cni.plugin === 'none') return [`  pod network none (${origin('cni.plugin')}): kubeseed applies none; the nodes stay NotReady until you apply one`];
+  return [
+    `  pod network ${cni.plugin} (${origin('cni.plugin')}) ${cni.version} (${origin('cni.version')})`,
+    `    pods ${cni.podSubnet}, MTU ${cni.mtu} (${origin('cni.mtu')}; ${cni.encapsulation.name} header ${cni.encapsulation.overhead} bytes)`,
+    `    manifest ${cni.manifest.fileName} sha256:${cni.manifest.sha256} ${cni.manifest.url}`,
+    cni.upstream
+      ? `      from ${cni.upstream.origin}; patched copy ${cni.manifest.path} on the first control-plane node, applied after kubeadm init`
+      : '      NOT AT HAND: no pod network is compiled in (explain looks in the built bundle and the cache; compile also reads --from, and downloads it for artifacts source online or mirror)',
+    ...cni.images.flatMap((i) => [
+      `    image ${i.pinned}${i.ref === i.upstream ? '' : ` (pulled as ${i.upstream})`}`,
+      i.digest ? `      digest from ${i.digestSource}` : `      NOT PINNED: digest pinned at bundle time: ${i.digestSource}`,
+    ]),
+    `    firewall ${[...cni.firewall.ports, ...cni.firewall.ipProtocols.map((p) => `IP protocol ${p}`)].join(', ')} on control-plane and worker nodes`,
+  ];
+}
+
 function nodeLines(plan: ClusterPlan, node: NodePlan): string[] {
   const o = node.origins;
   const lines = [
@@ -48,7 +76,7 @@ function nodeLines(plan: ClusterPlan, node: NodePlan): string[] {
     `  dns ${node.dns.join(', ') || '(none)'} (${o.dns?.kind} ${o.dns?.from})`,
     `  endpoint ${plan.endpoint.host} → ${node.endpointIp}${node.endpointIpWhenReady ? ` at boot, → ${node.endpointIpWhenReady} once its apiserver answers` : ''}`,
     ...lbLines(plan, node),
-    `  firewall ${node.firewallPorts.join(' ')}`,
+    `  firewall ${[...node.firewallPorts, ...node.firewallProtocols.map((p) => `proto:${p}`)].join(' ')}`,
     `  phases ${node.phases.join(' → ')}`,
     '  files:',
     ...nodeFiles(plan, node).map((f) => `    ${`0${f.mode.toString(8)}`} ${f.path}${f.secret ? '  [secret]' : ''}`),
@@ -83,6 +111,7 @@ export function explainText(plan: ClusterPlan, only?: string): string {
     `  os ${plan.os.family} ${plan.os.version}, ${plan.os.format}, iptables ${plan.os.iptables} (${origin('os.iptables')}), selinux ${plan.os.hasSelinux ? plan.os.selinux : 'n/a'}`,
     `  containerd ${plan.containerd.version} (config v${plan.containerd.configVersion}), sandbox ${plan.containerd.sandboxImage}, mirrors ${plan.containerd.mirrors.map((m) => m.registry).join(', ') || 'none'}`,
     `  artifacts ${plan.artifacts.source} (${plan.artifacts.arch})`,
+    ...cniLines(plan),
     `  bootstrap token ttl ${plan.secrets.tokenTtl}, CA hash ${plan.secrets.caCertHash}`,
     `  secret files: staged in ${plan.secretStaging} by ${plan.os.format === 'ignition' ? 'Ignition' : 'user-data (a seed ISO carries them apart, under kubeseed/secrets/)'}; the secrets phase installs them after the preflight`,
     `  bring-up order: ${plan.nodes.map((n) => `${n.name}(${n.action})`).join(' → ')}`,
@@ -93,14 +122,15 @@ export function explainText(plan: ClusterPlan, only?: string): string {
   return [...head, ...nodes.flatMap((n) => [...nodeLines(plan, n), ''])].join('\n');
 }
 
-export function explainCommand(argv: string[], io: Io): number {
+export async function explainCommand(argv: string[], io: Io, env: CliEnv = {}): Promise<number> {
   const { values, positionals } = parse(argv, {
     node: { type: 'string' },
     out: { type: 'string', default: 'out' },
     state: { type: 'string' },
     format: { type: 'string' },
+    cache: { type: 'string' },
   }, USAGE);
-  const loaded = profileOrExit(onePositional(positionals, 'profile', USAGE), io);
+  const loaded = profileOrExit(onePositional(positionals, 'profile', USAGE), io, env.table);
   if (typeof loaded === 'number') return loaded;
   const format = values.format;
   if (format !== undefined && format !== 'cloud-init' && format !== 'ignition') throw new UsageError('--format must be cloud-init or ignition');
@@ -115,7 +145,17 @@ export function explainCommand(argv: string[], io: Io): number {
   const secrets = found.status === 'present' ? secretsFromState(found.state, ttl) : { ...NO_STATE, tokenTtl: ttl };
   const epoch = outputEpoch(sourceDateEpoch(), found.status === 'present' ? found.state.createdAt : undefined);
   if (found.status !== 'present') io.err(`note: no state in ${stateDir} yet; compile creates it`);
-  const bundle = builtBundle(loaded.profile, defaultBundleDir(resolve(values.out), cluster));
-  io.out(explainText(planFor(loaded, secrets, { epoch, ...(format ? { format } : {}), ...(bundle ? { bundle } : {}) }), values.node));
+  const bundleDir = defaultBundleDir(resolve(values.out), cluster);
+  const bundle = builtBundle(loaded.profile, bundleDir);
+  // Where compile would find the pod network's manifest; explain downloads nothing.
+  const cni = await cniManifestFor(loaded.profile, { bundleDir, cacheDir: resolve(values.cache ?? defaultCacheDir()), offline: true, table: env.table });
+  io.out(explainText(planFor(loaded, secrets, {
+    epoch,
+    ...(format ? { format } : {}),
+    ...(bundle ? { bundle } : {}),
+    ...(env.table ? { table: env.table } : {}),
+    ...(cni && 'text' in cni ? { cniManifest: cni } : {}),
+    recordedDigests: recordedDigests(bundleDir),
+  }), values.node));
   return EXIT.ok;
 }

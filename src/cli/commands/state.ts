@@ -12,7 +12,7 @@ import { replaceState } from '../../state/write.js';
 import { HelpRequest, onePositional, parse, UsageError } from '../args.js';
 import { EXIT } from '../exit.js';
 import type { Io } from '../io.js';
-import { defaultStateDir, profileOrExit, type LoadedProfile } from './pipeline.js';
+import { defaultStateDir, profileOrExit, type CliEnv, type LoadedProfile } from './pipeline.js';
 
 const USAGE = `usage: kubeseed state show PROFILE [--out DIR] [--state DIR]
        kubeseed state renew PROFILE [--out DIR] [--state DIR]
@@ -30,7 +30,7 @@ const USAGE = `usage: kubeseed state show PROFILE [--out DIR] [--state DIR]
 
 const SUBCOMMANDS = ['show', 'renew', 'new-token'] as const;
 
-export function stateCommand(argv: string[], io: Io): number {
+export function stateCommand(argv: string[], io: Io, env: CliEnv = {}): number {
   const [sub, ...rest] = argv;
   if (sub === '--help' || sub === '-h') throw new HelpRequest(USAGE);
   if (!(SUBCOMMANDS as readonly (string | undefined)[]).includes(sub)) {
@@ -44,7 +44,7 @@ export function stateCommand(argv: string[], io: Io): number {
   const file = onePositional(positionals, 'profile', USAGE);
   const ttl = (values as { ttl?: string }).ttl;
   if (ttl !== undefined && !DURATION.test(ttl)) throw new UsageError(`--ttl must be 0 or a duration like 24h, 90m, 7d, got ${JSON.stringify(ttl)}`);
-  const loaded = profileOrExit(file, io);
+  const loaded = profileOrExit(file, io, env.table);
   if (typeof loaded === 'number') return loaded;
   const dir = resolve(values.state ?? defaultStateDir(resolve(values.out), loaded.profile.metadata.name));
   const found = readState(dir);

@@ -6,9 +6,10 @@
  */
 import { makeOutputDir } from '../make-dir.js';
 import { promises as fs } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { mirrorUrl, type Artifact } from '../../plan/artifacts.js';
 import type { ContentStore } from '../../oci/content-store.js';
+import { DigestMismatchError, sha256File } from './digest.js';
 import { downloadResumable } from './download.js';
 import type { Gathered, GatherOptions } from './gathered.js';
 
@@ -33,6 +34,8 @@ async function resolveOne(a: Artifact, o: GatherOptions, store: ContentStore, ca
       const size = await regularFileSize(candidate);
       if (size === null) continue;
       o.onProgress?.({ type: 'resolve', artifact: a.name, from: 'dir', path: candidate });
+      // compile reads the pod network's manifest from the cache too: a verified copy goes there.
+      if (a.kind === 'manifest') await cacheCopy(candidate, a.sha256, store);
       return gathered(a, candidate, size, candidate, 'dir');
     }
   }
@@ -63,13 +66,24 @@ async function resolveOne(a: Artifact, o: GatherOptions, store: ContentStore, ca
   return null;
 }
 
-/** Every binary and archive of `artifacts`; throws naming every one found nowhere. */
+/** Copies a small file into the cache under its sha256, checked first; a mismatch throws. */
+async function cacheCopy(path: string, sha256: string, store: ContentStore): Promise<void> {
+  const got = await sha256File(path);
+  if (got.sha256 !== sha256) throw new DigestMismatchError(path, sha256, got.sha256);
+  const part = store.partialPath(`sha256:${sha256}`);
+  makeOutputDir(dirname(part));
+  await fs.copyFile(path, part);
+  makeOutputDir(join(store.dir, 'sha256'));
+  await fs.rename(part, store.path(`sha256:${sha256}`));
+}
+
+/** Every binary, archive and pod-network manifest of `artifacts`; throws naming every one found nowhere. */
 export async function gatherBinaries(artifacts: readonly Artifact[], o: GatherOptions, store: ContentStore): Promise<Gathered[]> {
   const caPem = o.mirror?.caFile ? await fs.readFile(o.mirror.caFile, 'utf8') : undefined;
   const out: Gathered[] = [];
   const missing: string[] = [];
   for (const a of artifacts) {
-    if (a.kind !== 'binary' && a.kind !== 'archive') continue;
+    if (a.kind !== 'binary' && a.kind !== 'archive' && a.kind !== 'manifest') continue;
     const r = await resolveOne(a, o, store, caPem);
     if (r) out.push(r);
     else missing.push(a.fileName ?? a.name);

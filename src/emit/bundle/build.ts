@@ -61,7 +61,9 @@ export async function buildBundle(o: BuildBundleOptions): Promise<BundleResult> 
   const stageDir = join(dirname(o.outDir), `.${basename(o.outDir)}.images.tmp-${process.pid}`);
   const registries = new Registries(o.registries ?? {});
   try {
-    const gathered: Gathered[] = skip.has('binaries') ? [] : await gatherBinaries(o.artifacts, o, store);
+    // The pod network's manifest comes with the binaries, and stays with --skip binaries: compile
+    // patches it, wherever the nodes get their binaries.
+    const gathered: Gathered[] = await gatherBinaries(o.artifacts.filter((a) => a.kind === 'manifest' || !skip.has('binaries')), o, store);
     // --skip images leaves out the release's images; site images (extraImages) are always bundled:
     // the profile names them for this purpose.
     const wanted = o.artifacts.filter((a) => a.kind === 'image' && (!skip.has('images') || isSiteImage(a)));

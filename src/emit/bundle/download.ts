@@ -166,6 +166,11 @@ export async function downloadResumable(o: DownloadOptions): Promise<{ size: num
     } catch (e) {
       if (e instanceof DigestMismatchError) throw e;
       if (e instanceof HttpStatusError && e.status >= 400 && e.status < 500) throw e;
+      // A host name that does not resolve will not resolve a second later (a resolver that is
+      // only struggling answers EAI_AGAIN, which is retried).
+      if ((e as NodeJS.ErrnoException).code === 'ENOTFOUND') {
+        throw new Error(`download of ${o.label} from ${o.url} failed: ${(e as Error).message}`);
+      }
       lastError = e;
     }
     if (attempt < maxAttempts) await new Promise((r) => setTimeout(r, (o.retryDelayMs ?? 500) * attempt));

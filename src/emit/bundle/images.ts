@@ -43,15 +43,17 @@ export async function writeImageArchive(pulled: PulledImage, ref: string, store:
 }
 
 async function gatherOne(a: Artifact, o: ImageGatherOptions, store: ContentStore): Promise<GatheredImage> {
-  if (!a.pull || !a.ref || !a.digest || !a.bundlePath || !a.fileName) throw new Error(`unreachable: image artifact ${a.name} without pull, ref or digest`);
+  if (!a.pull || !a.ref || !a.bundlePath || !a.fileName) throw new Error(`unreachable: image artifact ${a.name} without pull or ref`);
   const reference = parseReference(a.pull);
   const pulled = await pullImage({ reference, architecture: a.arch }, o.registries, store, (p) =>
     o.onProgress?.({ type: 'pull', artifact: a.name, ref: a.ref!, bytes: p.bytes, total: p.size }),
   );
-  if (pulled.top.digest !== a.digest) {
+  // Without a pinned digest (a pod-network image the table has none for) the tag's digest is
+  // taken and recorded in bundle.json: compile pins it from then on (trust on first use).
+  if (a.digest !== undefined && pulled.top.digest !== a.digest) {
     throw new ImageError(a.pull, reference.registry, `resolved to ${pulled.top.digest}, the plan pins ${a.digest}`);
   }
-  o.onProgress?.({ type: 'image', artifact: a.name, ref: a.ref, digest: a.digest, received: pulled.received });
+  o.onProgress?.({ type: 'image', artifact: a.name, ref: a.ref, digest: pulled.top.digest, received: pulled.received });
   const dest = join(o.stageDir, a.fileName);
   let out: { bytes: number; sha256: string };
   try {

@@ -12,10 +12,14 @@ export function listBundle(artifacts: readonly Artifact[]): string[] {
       case 'archive':
         lines.push(`${a.kind.padEnd(7)} ${a.name} ${a.version} ${a.arch} sha256:${a.sha256} ${a.url}`);
         break;
+      case 'manifest':
+        lines.push(`manifest ${a.name.slice('manifest/'.length)} ${a.version} sha256:${a.sha256} ${a.url}`);
+        break;
       case 'image': {
         // The upstream reference, when kubelet asks for the image under another name (imageRepository).
         const pulled = a.pull?.replace(/@sha256:[0-9a-f]{64}$/, '');
-        lines.push(`image   ${a.ref} ${a.arch} ${a.digest}${pulled && pulled !== a.ref ? ` from ${pulled}` : ''}`);
+        const digest = a.digest ?? 'digest unknown: pinned at bundle time (the version table has none; kubeseed bundle records the one it pulls: trust on first use)';
+        lines.push(`image   ${a.ref} ${a.arch} ${digest}${pulled && pulled !== a.ref ? ` from ${pulled}` : ''}`);
         break;
       }
       case 'package':

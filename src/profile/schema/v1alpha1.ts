@@ -165,6 +165,17 @@ export const ProfileSchema = z.strictObject({
       /** kubeadm ttl: 0 never expires; otherwise e.g. 24h, 7d. */
       ttl: z.string().regex(DURATION, 'must be 0 or a duration like 24h, 90m, 7d').default('24h'),
     }).prefault({}),
+    /**
+     * The pod network the first control-plane node applies after kubeadm init. flannel by
+     * default: pinned end to end by the version table and a small manifest (README explains).
+     */
+    cni: z.strictObject({
+      plugin: z.enum(['calico', 'flannel', 'none']).default('flannel'),
+      /** A release the version table lists for the Kubernetes minor; default: the newest. */
+      version: z.string().regex(K8S_VERSION, 'must be a release like v3.30.7').optional(),
+      /** The pods' MTU; default: a 1500-byte interface minus the plugin's encapsulation header. */
+      mtu: z.number().int().positive().optional(),
+    }).prefault({}),
     network: z.strictObject({
       dns: z.array(ipv4).default([]),
       searchDomains: z.array(z.string().regex(RFC1123_SUBDOMAIN, 'must be a DNS domain')).default([]),

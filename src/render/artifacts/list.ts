@@ -71,7 +71,8 @@ function shippedByOs(plan: ClusterPlan, name: string): boolean {
 function fromBundle(plan: ClusterPlan, bundle: BundleManifest): NodeArtifactList {
   const byName = new Map(plan.artifacts.needed.map((a) => [a.name, a]));
   const entry = (e: BundleEntry): NodeArtifact | null => {
-    if (shippedByOs(plan, e.name)) return null;
+    // The CNI manifest is compile's input: the node gets the patched copy in its user-data.
+    if (shippedByOs(plan, e.name) || e.kind === 'manifest') return null;
     return {
       name: e.name,
       kind: e.kind,
@@ -100,7 +101,7 @@ function fromPlan(plan: ClusterPlan): NodeArtifactList {
   const files: NodeArtifact[] = [];
   const pulled = (a: Artifact) => a.kind === 'image' && source !== 'bundle';
   for (const a of plan.artifacts.needed) {
-    if (a.kind === 'package' || shippedByOs(plan, a.name) || pulled(a)) continue;
+    if (a.kind === 'package' || a.kind === 'manifest' || shippedByOs(plan, a.name) || pulled(a)) continue;
     const upstream = a.url ?? '';
     files.push({
       name: a.name,

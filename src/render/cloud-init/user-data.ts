@@ -3,6 +3,7 @@
  * cloud-init lays down every file with write_files (secret ones staged, see render/secrets/), then
  * runcmd runs the first-boot script.
  */
+import { gzipSync } from 'node:zlib';
 import type { ClusterPlan, NodePlan } from '../../plan/types.js';
 import type { NodeFile } from '../files.js';
 import { toYaml } from '../serialize.js';
@@ -19,11 +20,15 @@ function writeFile(f: NodeFile): Readonly<Record<string, string>> {
   let entry = entries.get(f);
   if (entry) return entry;
   const binary = typeof f.content !== 'string';
+  // zlib writes no name and a zero time into the gzip header: the same file gives the same bytes.
+  const body: Record<string, string> = f.gzip
+    ? { encoding: 'gz+b64', content: gzipSync(f.content, { level: 9 }).toString('base64') }
+    : binary ? { encoding: 'b64', content: Buffer.from(f.content).toString('base64') } : { content: f.content as string };
   entry = Object.freeze({
     path: f.path,
     owner: 'root:root',
     permissions: `0${f.mode.toString(8)}`,
-    ...(binary ? { encoding: 'b64', content: Buffer.from(f.content).toString('base64') } : { content: f.content as string }),
+    ...body,
   });
   entries.set(f, entry);
   return entry;

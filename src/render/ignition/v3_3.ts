@@ -12,6 +12,7 @@ import type { ClusterPlan, NodePlan } from '../../plan/types.js';
 import { sortFiles, textFile, type NodeFile } from '../files.js';
 import { toJson } from '../serialize.js';
 import { dataUrl } from './data-url.js';
+import { gzipSync } from 'node:zlib';
 import { networkFiles } from './network.js';
 import { phaseUnits } from './phase-units.js';
 
@@ -41,7 +42,7 @@ export interface IgnitionDirectory {
 export interface IgnitionFile {
   readonly path: string;
   readonly overwrite: true;
-  readonly contents: { readonly source: string };
+  readonly contents: { readonly source: string; readonly compression?: 'gzip' };
   readonly mode: number;
 }
 
@@ -57,7 +58,9 @@ export function ignitionOnlyFiles(plan: ClusterPlan, node: NodePlan): NodeFile[]
 }
 
 function file(f: NodeFile): IgnitionFile {
-  return { path: f.path, overwrite: true, contents: { source: dataUrl(f.content) }, mode: f.mode };
+  // Ignition 3.1+ inflates `compression: gzip` contents itself; zlib's header has no name or time.
+  const contents = f.gzip ? { source: dataUrl(gzipSync(f.content, { level: 9 })), compression: 'gzip' as const } : { source: dataUrl(f.content) };
+  return { path: f.path, overwrite: true, contents, mode: f.mode };
 }
 
 export function ignitionConfig(plan: ClusterPlan, node: NodePlan, files: readonly NodeFile[]): IgnitionV33 {

@@ -18,6 +18,7 @@ import { scriptCommon } from '../scripts/phases.js';
 import { renderScript } from '../scripts/template.js';
 import { ETCD_KUBELET_DROPIN, JOIN_WAIT_CONFIG, JOIN_WAIT_GROUP, JOIN_WAIT_RBAC } from './files.js';
 import { KUBEADM_CONFIG, PKI_DIR } from './model.js';
+import { cniApply } from '../cni/files.js';
 
 /**
  * Waiting and retrying, in seconds. A control-plane node waits at most half an hour for the
@@ -33,10 +34,14 @@ export const TIMING = Object.freeze({
   /** The duplicate system UUID watch on the first control-plane node: every minute for an hour. */
   uuidWatchRounds: 60,
   uuidWatchIntervalSeconds: 60,
+  /** kubectl apply of the pod network: tries, pausing firstDelaySeconds doubling to maxDelaySeconds. */
+  cniApplyAttempts: 10,
 });
 
 export function renderKubeadmPhase(plan: ClusterPlan, node: NodeShape): string {
   const external = plan.etcd.topology === 'external';
+  // Only the init node applies the pod network (and reads the patched manifest for its marker).
+  const cni = node.action === 'init' ? cniApply(plan) : { manifest: '', marker: '', summary: '', missing: '' };
   const etcdClient = external
     ? { cert: `${PKI_DIR}/apiserver-etcd-client.crt`, key: `${PKI_DIR}/apiserver-etcd-client.key` }
     : { cert: '', key: '' };
@@ -66,6 +71,10 @@ export function renderKubeadmPhase(plan: ClusterPlan, node: NodeShape): string {
     etcdClientCert: etcdClient.cert,
     etcdClientKey: etcdClient.key,
     etcdDropIn: ETCD_KUBELET_DROPIN,
+    cniManifest: cni.manifest,
+    cniMarker: cni.marker,
+    cniSummary: cni.summary,
+    cniMissing: cni.missing,
     ...TIMING,
   });
 }

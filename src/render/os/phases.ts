@@ -6,7 +6,7 @@ import type { ClusterPlan, NodeShape } from '../../plan/types.js';
 import { renderScript } from '../scripts/template.js';
 import { CHRONY_SOURCES } from './chrony.js';
 import { HOSTS_FILE } from './hosts.js';
-import { ufwPorts } from './firewall.js';
+import { ufwPorts, ufwProtocolNote } from './firewall.js';
 import { MODULES_FILE } from './modules.js';
 import { CONFLICTING_SOCKETS, CONTAINERD_SOCKET } from './preflight.js';
 import { SYSCTL_FILE, SYSCTL_SETTINGS } from './sysctl.js';
@@ -48,6 +48,8 @@ export function renderOsPhase(plan: ClusterPlan, node: NodeShape, common: Script
     firewall: plan.os.firewall,
     firewallPorts: [...node.firewallPorts],
     ufwPorts: ufwPorts(node.firewallPorts),
+    firewallProtocols: node.firewallProtocols.map(String),
+    ufwProtocolNote: node.firewallProtocols.length > 0 ? ufwProtocolNote(plan, node.firewallProtocols) : '',
     ntp: chrony !== undefined,
     ntpSources: CHRONY_SOURCES,
     chronyConf: chrony?.conf ?? '',

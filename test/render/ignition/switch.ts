@@ -4,9 +4,11 @@
  * configs and cloud-init user-data, so tests compare what a node receives, not encodings.
  */
 import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { parse, stringify } from 'yaml';
 import { buildPlan } from '../../../src/plan/build.js';
 import type { ClusterPlan } from '../../../src/plan/types.js';
+import type { PlanOptions } from '../../../src/plan/build.js';
 import { givenPaths } from '../../../src/profile/given.js';
 import { FAKE_SECRETS, profileFrom } from '../../builders/plan.js';
 
@@ -20,12 +22,14 @@ export function switchedProfileText(path: string, family: IgnitionFamily): strin
   return stringify(doc);
 }
 
-export function switchedPlan(path: string, family: IgnitionFamily, format?: 'cloud-init' | 'ignition'): ClusterPlan {
+/** `extra`: more plan inputs (a version table, a CNI manifest). */
+export function switchedPlan(path: string, family: IgnitionFamily, format?: 'cloud-init' | 'ignition', extra: Partial<PlanOptions> = {}): ClusterPlan {
   const text = switchedProfileText(path, family);
   return buildPlan(profileFrom(text), FAKE_SECRETS, {
     epoch: 1_700_000_000,
     given: givenPaths(parse(text)),
     ...(format ? { format } : {}),
+    ...extra,
   });
 }
 
@@ -42,12 +46,16 @@ export function decodeDataUrl(source: string): Buffer {
 }
 
 interface IgnitionJson {
-  storage: { files: { path: string; mode: number; contents: { source: string } }[] };
+  storage: { files: { path: string; mode: number; contents: { source: string; compression?: string } }[] };
 }
 
+/** Each file as Ignition writes it: `compression: gzip` contents inflated. */
 export function ignitionFiles(json: string): Map<string, Received> {
   const config = JSON.parse(json) as IgnitionJson;
-  return new Map(config.storage.files.map((f) => [f.path, { content: decodeDataUrl(f.contents.source), mode: f.mode }]));
+  return new Map(config.storage.files.map((f) => {
+    const raw = decodeDataUrl(f.contents.source);
+    return [f.path, { content: f.contents.compression === 'gzip' ? gunzipSync(raw) : raw, mode: f.mode }];
+  }));
 }
 
 interface WriteFile {
@@ -59,8 +67,9 @@ interface WriteFile {
 
 export function userDataFiles(userData: string): Map<string, Received> {
   const config = parse(userData, { version: '1.1' }) as { write_files: WriteFile[] };
-  return new Map(config.write_files.map((f) => [f.path, {
-    content: f.encoding === 'b64' ? Buffer.from(f.content, 'base64') : Buffer.from(f.content, 'utf8'),
-    mode: Number.parseInt(f.permissions, 8),
-  }]));
+  const decode = (f: WriteFile): Buffer => {
+    if (f.encoding === 'gz+b64') return gunzipSync(Buffer.from(f.content, 'base64'));
+    return f.encoding === 'b64' ? Buffer.from(f.content, 'base64') : Buffer.from(f.content, 'utf8');
+  };
+  return new Map(config.write_files.map((f) => [f.path, { content: decode(f), mode: Number.parseInt(f.permissions, 8) }]));
 }

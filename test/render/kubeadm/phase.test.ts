@@ -3,7 +3,9 @@
  * bash in a sandbox (paths under /etc moved into a temporary directory, kubeadm, kubectl, curl
  * and systemctl replaced by stubs that record their arguments).
  */
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { patchedManifest } from '../../../src/render/cni/files.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -11,11 +13,32 @@ import type { ClusterPlan, NodePlan } from '../../../src/plan/types.js';
 import { renderKubeadmPhase } from '../../../src/render/kubeadm/phase.js';
 import { renderNodeEnv, scriptCommon } from '../../../src/render/scripts/phases.js';
 import { renderScript } from '../../../src/render/scripts/template.js';
-import { EXAMPLE_PROFILES, planFromFile } from '../../builders/plan.js';
+import { EXAMPLE_PROFILES, planFromFile, planFromText } from '../../builders/plan.js';
+import { fixtureManifest, fixtureTable, withPlugin } from '../../cni/fixture-table.js';
 import { needTools, run } from '../../helpers/tools.js';
 import { APIS, planFor } from './plans.js';
 
+/** An example profile's plan with the pod network's fixture manifest compiled in. */
+function withNetwork(profile: string, plugin: 'calico' | 'flannel'): ClusterPlan {
+  return planFromText(withPlugin(readFileSync(profile, 'utf8'), plugin), undefined, { table: fixtureTable(), cniManifest: fixtureManifest(plugin) });
+}
+
 describe('phase-kubeadm.sh passes shellcheck', () => {
+  it.for(['calico', 'flannel'] as const)('with the %s apply step compiled in, every node', (plugin, ctx) => {
+    needTools(ctx, 'shellcheck:shellcheck');
+    const plan = withNetwork('profiles/ha.yaml', plugin);
+    const dir = mkdtempSync(join(tmpdir(), 'kubeseed-kubeadm-sc-'));
+    const files = plan.nodes.map((node) => {
+      const p = join(dir, `${node.name}.sh`);
+      writeFileSync(p, renderKubeadmPhase(plan, node));
+      return p;
+    });
+    expect(readFileSync(files[0]!, 'utf8')).toContain('apply --server-side --field-manager=kubeseed');
+    const r = run('shellcheck', ['--severity=style', '--shell=bash', ...files]);
+    expect(r.stdout + r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
+
   it.for(EXAMPLE_PROFILES.flatMap((p) => APIS.map((api) => [p, api] as const)))('%s (%s), every node', ([profile, api], ctx) => {
     needTools(ctx, 'shellcheck:shellcheck');
     const plan = planFor(profile, api);
@@ -57,6 +80,7 @@ function sandbox(plan: ClusterPlan, node: NodePlan, stubs: Record<string, string
   let script = renderKubeadmPhase(plan, node)
     .replace(`. '${common.lib}'`, `. '${dir}/lib.sh'`)
     .replaceAll('/etc/kubernetes/', `${dir}/etc/kubernetes/`)
+    .replaceAll('/etc/kubeseed/', `${dir}/etc/kubeseed/`)
     .replaceAll('/etc/hosts', `${dir}/etc/hosts`);
   for (const [from, to] of patches) {
     if (!script.includes(from)) throw new Error(`patch target not in script: ${from}`);
@@ -241,5 +265,89 @@ describe('running the kubeadm phase', () => {
     ]);
     expect(r.calls.filter((c) => c.startsWith('kubectl '))).toHaveLength(2);
     expect(r.calls.filter((c) => c.startsWith('logger '))).toEqual(['logger -p daemon.err -t kubeseed DUPLICATE SYSTEM UUID uuid-a shared by nodes: cp1 w2']);
+  });
+
+  describe('the pod network', () => {
+    const net = withNetwork('profiles/ha.yaml', 'flannel');
+    const init = net.nodes.find((n) => n.action === 'init')!;
+    const stubs = { kubeadm: 'exit 0', curl: 'exit 0', 'systemd-run': 'exit 0' };
+    const paths: [string, string][] = [["KUBEADM='/usr/local/bin/kubeadm'", 'KUBEADM=kubeadm'], ["KUBECTL='/usr/local/bin/kubectl'", 'KUBECTL=kubectl'], ...FAST];
+    /** The sandbox with the manifest where the user-data puts it. */
+    const withManifest = (sb: Sandbox): string => {
+      const p = join(sb.dir, 'etc/kubeseed/cni/flannel-v0.28.5.yaml');
+      mkdirSync(join(sb.dir, 'etc/kubeseed/cni'), { recursive: true });
+      writeFileSync(p, patchedManifest(net)!.text);
+      return p;
+    };
+    const applies = (calls: string[]) => calls.filter((c) => c.startsWith('kubectl ') && c.includes(' --server-side'));
+
+    it('the first control-plane node applies it once after kubeadm init, server-side with the admin kubeconfig; a second run skips it', (ctx) => {
+      needTools(ctx, 'bash:bash');
+      const sb = sandbox(net, init, { ...stubs, kubectl: 'exit 0' }, paths);
+      const manifest = withManifest(sb);
+      const r = sb.run();
+      expect(r.stderr).not.toContain('FATAL');
+      expect(r.status).toBe(0);
+      const k = `${sb.dir}/etc/kubernetes`;
+      const apply = `kubectl --kubeconfig ${k}/admin.conf apply --server-side --field-manager=kubeseed -f ${manifest}`;
+      const order = r.calls.filter((c) => c.startsWith('kubeadm ') || c.includes(' apply '));
+      expect(order).toEqual([`kubeadm init --config ${k}/kubeadm/kubeadm.yaml`, `kubectl --kubeconfig ${k}/admin.conf apply -f ${k}/kubeadm/join-wait-rbac.yaml`, apply]);
+      expect(r.calls.at(-1)).toBe(apply);
+      const sha = createHash('sha256').update(patchedManifest(net)!.text).digest('hex');
+      expect(readFileSync(join(sb.dir, 'state/pod-network.applied'), 'utf8')).toBe(`flannel v0.28.5 sha256:${sha}\n`);
+      expect(messages(r.log).slice(-3)).toEqual([
+        `applying the pod network flannel v0.28.5 (pods 10.244.0.0/16, MTU 1450) from ${manifest}`,
+        `running: ${sb.dir}/bin/${apply}`,
+        'pod network applied: flannel v0.28.5 (pods 10.244.0.0/16, MTU 1450)',
+      ]);
+
+      // Second run (kubeseed-firstboot --force): kubeadm init left kubelet.conf behind.
+      writeFileSync(join(k, 'kubelet.conf'), 'x');
+      rmSync(join(sb.dir, 'calls'));
+      const again = sb.run();
+      expect(again.status).toBe(0);
+      expect(applies(again.calls)).toEqual([]);
+      expect(again.calls.filter((c) => c.startsWith('kubeadm '))).toEqual([]);
+      expect(messages(again.log).at(-1)).toBe(`pod network flannel v0.28.5 (pods 10.244.0.0/16, MTU 1450) already applied (${sb.dir}/state/pod-network.applied): skipping`);
+    });
+
+    it('retries the apply while the apiserver settles', (ctx) => {
+      needTools(ctx, 'bash:bash');
+      const sb = sandbox(net, init, {
+        ...stubs,
+        kubectl: `if [[ $* == *--server-side* ]]; then n=$(cat "$HOME/applies" 2>/dev/null || echo 0); echo $((n + 1)) >"$HOME/applies"; ((n >= 2)) || { echo "connection refused" >&2; exit 1; }; fi`,
+      }, paths);
+      withManifest(sb);
+      const r = sb.run();
+      expect(r.status, r.stderr).toBe(0);
+      expect(applies(r.calls)).toHaveLength(3);
+      expect(r.log).toContain('connection refused');
+      expect(messages(r.log).at(-1)).toBe('pod network applied: flannel v0.28.5 (pods 10.244.0.0/16, MTU 1450)');
+    });
+
+    it('joining nodes never apply it, and only the init node has the step', (ctx) => {
+      needTools(ctx, 'bash:bash');
+      const cp3n = net.nodes.find((n) => n.name === 'cp3')!;
+      const sb = sandbox(net, cp3n, {
+        curl: 'exit 0', kubeadm: 'if [[ $1 == kubeconfig ]]; then echo "apiVersion: v1"; fi', kubectl: 'echo cp1; echo cp2',
+      }, paths);
+      const r = sb.run();
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.calls.filter((c) => c.includes(' apply'))).toEqual([]);
+      for (const n of net.nodes) {
+        expect(renderKubeadmPhase(net, n).includes('apply --server-side'), n.name).toBe(n.action === 'init');
+      }
+    });
+
+    it('without a manifest compiled in, the init node says so in its log and goes on', (ctx) => {
+      needTools(ctx, 'bash:bash');
+      const sb = sandbox(ha, cp1, { ...stubs, kubectl: 'exit 0' }, paths);
+      const r = sb.run();
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.calls.filter((c) => c.includes('--server-side'))).toEqual([]);
+      expect(messages(r.log).at(-1)).toBe("no pod network was compiled in: flannel v0.28.5's manifest "
+        + '(https://raw.githubusercontent.com/flannel-io/flannel/v0.28.5/Documentation/kube-flannel.yml) was not available when kubeseed compile ran; '
+        + `the nodes stay NotReady until a pod network is applied (compile again after kubeseed bundle, or apply one with kubectl --kubeconfig ${sb.dir}/etc/kubernetes/admin.conf)`);
+    });
   });
 });

@@ -101,7 +101,7 @@ ks_log "SELinux: this OS family does not use it; nothing to do"
 FIREWALL='ufw'
 case $FIREWALL in
   ufw)
-    UFW_PORTS=('6443/tcp' '2379:2380/tcp' '10250/tcp' '10257/tcp' '10259/tcp')
+    UFW_PORTS=('6443/tcp' '2379:2380/tcp' '10250/tcp' '10257/tcp' '10259/tcp' '8472/udp')
     # Captured, not piped into grep -q: with pipefail an early grep exit can fail the pipeline.
     if command -v ufw >/dev/null && [[ $(ufw status 2>/dev/null) == 'Status: active'* ]]; then
       for port in "${UFW_PORTS[@]}"; do
@@ -113,7 +113,7 @@ case $FIREWALL in
     fi
     ;;
   firewalld)
-    FIREWALLD_PORTS=('6443/tcp' '2379-2380/tcp' '10250/tcp' '10257/tcp' '10259/tcp')
+    FIREWALLD_PORTS=('6443/tcp' '2379-2380/tcp' '10250/tcp' '10257/tcp' '10259/tcp' '8472/udp')
     if command -v firewall-cmd >/dev/null && [[ $(firewall-cmd --state 2>/dev/null) == running ]]; then
       added=0
       for port in "${FIREWALLD_PORTS[@]}"; do
