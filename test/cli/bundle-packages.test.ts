@@ -23,9 +23,9 @@ describe('kubeseed bundle: OS packages', () => {
     const m = await cli('bundle', 'profiles/lab.yaml', '--os-mirror', 'http://127.0.0.1:9/', '--out', out);
     expect(m.code).toBe(2);
     expect(m.err).toMatch(/--os-mirror needs --keyring FILE/);
-    const s = await cli('bundle', 'profiles/lab.yaml', '--skip', 'packages,images', '--out', out);
+    const s = await cli('bundle', 'profiles/lab.yaml', '--skip', 'packages,docs', '--out', out);
     expect(s.code).toBe(2);
-    expect(s.err).toMatch(/--skip images: not a kind this command can leave out \(packages\)/);
+    expect(s.err).toMatch(/--skip packages,docs: "docs" is not one of binaries, images, packages/);
     expect(snapshot(out)).toEqual({});
   });
 });

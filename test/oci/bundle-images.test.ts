@@ -68,14 +68,14 @@ describe('kubeseed bundle with a site image from a registry mirror', () => {
     const cache = dir('cache');
     const out = dir('out');
     w.proxy.log.length = 0;
-    const r = await cli('bundle', w.profile, '--skip', 'binaries,images', '--out', out, '--cache', cache, ...w.args);
+    const r = await cli('bundle', w.profile, '--skip', 'binaries,images,packages', '--out', out, '--cache', cache, ...w.args);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     const bundleDir = join(out, 'lab.bundle');
     expect(r.out).toBe(`${join(bundleDir, 'kubeseed-bundle.tar')}: 1 files (1 images), 1.0 MiB\n`);
     const upstream = await skopeoRawDigest(`${w.served.host}/site/busybox:1.0`, { certDir: w.served.registry.tls.certDir, creds: `${w.served.registry.user}:${w.served.registry.password}` });
     const meta = JSON.parse(readFileSync(join(bundleDir, 'bundle.json'), 'utf8'));
-    expect(meta.skipped).toEqual(['binaries', 'images']);
+    expect(meta.skipped).toEqual(['binaries', 'images', 'packages']);
     const entry = meta.artifacts[0];
     expect(entry).toMatchObject({
       kind: 'image',
@@ -114,7 +114,7 @@ describe('kubeseed bundle with a site image from a registry mirror', () => {
 
     // Again with the same cache: not one request, and byte-identical files.
     const before = snapshot(bundleDir);
-    const again = await cli('bundle', w.profile, '--skip', 'binaries,images', '--out', out, '--cache', cache, ...w.args);
+    const again = await cli('bundle', w.profile, '--skip', 'binaries,images,packages', '--out', out, '--cache', cache, ...w.args);
     expect(again.code, again.err).toBe(0);
     expect(w.proxy.log.length).toBe(asked);
     expect(snapshot(bundleDir)).toEqual(before);
@@ -125,19 +125,20 @@ describe('kubeseed bundle with a site image from a registry mirror', () => {
     const r = await cli('bundle', w.profile, '--list');
     expect(r.code).toBe(0);
     const images = r.out.split('\n').filter((l) => l.startsWith('image '));
-    expect(images).toHaveLength(8);
+    // The release's seven, the pod network's two (flannel and its CNI plugin), the site image.
+    expect(images).toHaveLength(10);
     expect(images.filter((l) => l.includes(SITE_REGISTRY))).toEqual([`image   ${SITE_REGISTRY}/site/busybox:1.0 amd64 ${w.served.image.digest}`]);
   });
 
   it('stops with one line naming the image, the registry and the cause, and leaves the previous bundle as it was', async (ctx) => {
     const w = await world(ctx);
     const out = dir('out');
-    const ok = await cli('bundle', w.profile, '--skip', 'binaries,images', '--out', out, '--cache', dir('cache'), ...w.args);
+    const ok = await cli('bundle', w.profile, '--skip', 'binaries,images,packages', '--out', out, '--cache', dir('cache'), ...w.args);
     expect(ok.code, ok.err).toBe(0);
     const before = snapshot(out);
     const ref = w.served.extraImage;
     const fail = async (args: string[], profile = w.profile) => {
-      const r = await cli('bundle', profile, '--skip', 'binaries,images', '--out', out, '--cache', dir('cache'), ...args);
+      const r = await cli('bundle', profile, '--skip', 'binaries,images,packages', '--out', out, '--cache', dir('cache'), ...args);
       expect(r.code).toBe(1);
       expect(r.out).toBe('');
       expect(r.err.split('\n').filter(Boolean)).toHaveLength(1);
@@ -183,7 +184,7 @@ describe('kubeseed bundle with a site image from a registry mirror', () => {
     const w = await world(ctx);
     const target = await startRegistry({ dir: dir('target'), auth: 'none', tls: w.served.registry.tls });
     stops.push(target.stop);
-    const r = await cli('bundle', w.profile, '--skip', 'binaries,images', '--out', dir('out'), '--cache', dir('cache'), ...w.args,
+    const r = await cli('bundle', w.profile, '--skip', 'binaries,images,packages', '--out', dir('out'), '--cache', dir('cache'), ...w.args,
       '--registry-ca', `${target.host}=${w.served.caFile}`, '--push', target.host);
     expect(r.code, r.err).toBe(0);
     expect(r.out.split('\n')[1]).toBe(`pushed ${target.host}/site/busybox:1.0 ${w.served.image.manifests.amd64}`);
@@ -235,7 +236,7 @@ describe('the bundle\'s image archive in a real containerd', () => {
     needTools(ctx, 'containerd:containerd', 'ctr:containerd');
     const w = await world(ctx);
     const out = dir('out');
-    const r = await cli('bundle', w.profile, '--skip', 'binaries,images', '--out', out, '--cache', dir('cache'), ...w.args);
+    const r = await cli('bundle', w.profile, '--skip', 'binaries,images,packages', '--out', out, '--cache', dir('cache'), ...w.args);
     expect(r.code, r.err).toBe(0);
     const meta = JSON.parse(readFileSync(join(out, 'lab.bundle', 'bundle.json'), 'utf8'));
     const x = dir('x');

@@ -123,6 +123,7 @@ export async function bundleCommand(argv: string[], io: Io, env: CliEnv = {}): P
   }, USAGE);
   const loaded = profileOrExit(onePositional(positionals, 'profile', USAGE), io, env.table);
   if (typeof loaded === 'number') return loaded;
+  const epoch = sourceDateEpoch() ?? 0;
   const skip = skipKinds(values.skip);
   const osPlan = skip.includes('packages') ? null : packagesFor(loaded.profile);
   const cacheDir = resolve(values.cache ?? defaultCacheDir());
@@ -162,7 +163,7 @@ export async function bundleCommand(argv: string[], io: Io, env: CliEnv = {}): P
     ...(values.mirror !== undefined ? { mirror: { url: values.mirror, ...(values['mirror-ca'] ? { caFile: resolve(values['mirror-ca']) } : {}) } } : {}),
     cacheDir,
     outDir,
-    sourceDateEpoch: sourceDateEpoch() ?? 0,
+    sourceDateEpoch: epoch,
     skip,
     registries,
     ...(osPlan ? { packages: { plan: osPlan, keyringFile: resolve(values.keyring!), ...(osMirror ? { osMirror } : {}) } } : {}),

@@ -9,6 +9,7 @@
 import { promises as fs } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { ContentStore } from '../../oci/content-store.js';
+import { makeOutputDir } from '../make-dir.js';
 import { Registries, type RegistryConfig } from '../../oci/registries.js';
 import { isSiteImage, type Artifact } from '../../plan/artifacts.js';
 import { gatherBinaries } from './binaries.js';
@@ -54,6 +55,8 @@ export async function buildBundle(o: BuildBundleOptions): Promise<BundleResult> 
   const arch = arches[0] as string;
   const kubeadm = o.artifacts.find((a) => a.name === 'kubeadm');
   if (!kubeadm) throw new Error('the artifact list has no kubeadm; it does not come from neededArtifacts');
+  // Where the bundle goes is checked before anything is downloaded.
+  makeOutputDir(dirname(o.outDir));
   const skip = new Set(o.skip ?? []);
   const store = new ContentStore(o.cacheDir);
   const mtime = new Date((o.sourceDateEpoch ?? 0) * 1000);
@@ -61,9 +64,8 @@ export async function buildBundle(o: BuildBundleOptions): Promise<BundleResult> 
   const stageDir = join(dirname(o.outDir), `.${basename(o.outDir)}.images.tmp-${process.pid}`);
   const registries = new Registries(o.registries ?? {});
   try {
-    // The pod network's manifest comes with the binaries, and stays with --skip binaries: compile
-    // patches it, wherever the nodes get their binaries.
-    const gathered: Gathered[] = await gatherBinaries(o.artifacts.filter((a) => a.kind === 'manifest' || !skip.has('binaries')), o, store);
+    // The pod network's manifest is a downloaded file like the binaries, and skipped with them.
+    const gathered: Gathered[] = skip.has('binaries') ? [] : await gatherBinaries(o.artifacts, o, store);
     // --skip images leaves out the release's images; site images (extraImages) are always bundled:
     // the profile names them for this purpose.
     const wanted = o.artifacts.filter((a) => a.kind === 'image' && (!skip.has('images') || isSiteImage(a)));

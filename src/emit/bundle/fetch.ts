@@ -45,7 +45,8 @@ async function isFile(path: string): Promise<boolean> {
   try {
     return (await fs.stat(path)).isFile();
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    // ENOTDIR: a parent is a file, so nothing is there.
+    if (['ENOENT', 'ENOTDIR'].includes((e as NodeJS.ErrnoException).code ?? '')) return false;
     throw e;
   }
 }
