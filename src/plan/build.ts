@@ -3,6 +3,7 @@
  */
 import { formatIp, firstHost, parseCidr } from '../net/ipv4.js';
 import type { Profile } from '../profile/schema/v1alpha1.js';
+import { nodeNetwork } from './network.js';
 import { bringUpOrder } from './order.js';
 import { OS_FAMILIES } from './os-families.js';
 import { secretFilesFor } from './secrets.js';
@@ -157,6 +158,7 @@ export function buildPlan(profile: Profile, secrets: ClusterSecrets, opts: PlanO
     const endpointIp = isCp || lb.mode === 'none' ? firstCpIp : lb.vip;
     // Phases in run order; each module adds its phase here as it lands.
     const phases: Phase[] = ['preflight', 'os', 'artifacts', 'runtime', ...(runsLb ? ['lb' as const] : []), 'kubeadm'];
+    const net = nodeNetwork(node, i, spec.network, (path) => origin(path));
     return {
       name: node.name,
       role: node.role,
@@ -168,8 +170,11 @@ export function buildPlan(profile: Profile, secrets: ClusterSecrets, opts: PlanO
       ...(node.gateway ? { gateway: node.gateway } : {}),
       dns: node.dns ?? spec.network.dns,
       searchDomains: spec.network.searchDomains,
-      mac: node.mac,
-      interface: node.interface ?? 'eth0',
+      mac: net.mac,
+      interface: net.interface,
+      mtu: net.mtu,
+      interfaces: net.interfaces,
+      nics: net.nics,
       ...(node.productUuid ? { productUuid: node.productUuid } : {}),
       instanceId: `kubeseed-${profile.metadata.name}-${node.name}`,
       endpointIp,
@@ -188,7 +193,7 @@ export function buildPlan(profile: Profile, secrets: ClusterSecrets, opts: PlanO
         role: origin(`spec.nodes[${i}].role`),
         action: origin('spec.nodes[].role', true),
         endpointIp: origin('spec.controlPlane.loadBalancer', true),
-        interface: origin(`spec.nodes[${i}].interface`),
+        ...net.origins,
         dns: node.dns ? origin(`spec.nodes[${i}].dns`) : origin('spec.network.dns'),
       },
     };
