@@ -7,6 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { networkFiles } from '../../../src/render/ignition/network.js';
 import { nodeFiles, renderNodeOutputs } from '../../../src/render/node.js';
 import { EXAMPLE_PROFILES } from '../../builders/plan.js';
 import { shellcheckFindings, writeNodeFiles } from '../../helpers/outputs.js';
@@ -59,10 +60,9 @@ describe.each(CASES)('%s as %s', (profile, family) => {
     const asCloudInit = switchedPlan(profile, family, 'cloud-init');
     // One plan: forcing the format changes the format and its origin, nothing else.
     expect({ ...asCloudInit, os: { ...asCloudInit.os, format: 'ignition' }, origins: { ...asCloudInit.origins, 'os.format': plan.origins['os.format'] } }).toEqual(plan);
-    const ignitionOnly = family === 'flatcar'
-      ? ['/etc/hostname', '/etc/systemd/network/10-eth0.link', '/etc/systemd/network/10-eth0.network']
-      : ['/etc/NetworkManager/system-connections/eth0.nmconnection', '/etc/hostname', '/etc/systemd/network/10-eth0.link'];
     for (const node of plan.nodes) {
+      // The hostname and the network files (network.test.ts, networkd.test.ts check those).
+      const ignitionOnly = ['/etc/hostname', ...networkFiles(plan, node).map((f) => f.path)].sort();
       const ign = ignitionFiles(outputsByPath(plan, node.name).get(`nodes/${node.name}/ignition.json`)!.content);
       const ci = userDataFiles(outputsByPath(asCloudInit, node.name).get(`nodes/${node.name}/user-data`)!.content);
       expect(ci.size).toBeGreaterThan(4);
