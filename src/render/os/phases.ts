@@ -7,6 +7,7 @@ import { renderScript } from '../scripts/template.js';
 import { CHRONY, CHRONY_SOURCES } from './chrony.js';
 import { ufwPorts } from './firewall.js';
 import { MODULES_FILE } from './modules.js';
+import { networkCheck } from './network-check.js';
 import { CONFLICTING_SOCKETS, CONTAINERD_SOCKET } from './preflight.js';
 import { SYSCTL_FILE, SYSCTL_SETTINGS } from './sysctl.js';
 
@@ -24,6 +25,7 @@ export function renderPreflightPhase(plan: ClusterPlan, node: NodeShape, common:
     containerdSocket: CONTAINERD_SOCKET,
     conflictingSockets: CONFLICTING_SOCKETS.map((s) => s.path),
     conflictingRuntimes: CONFLICTING_SOCKETS.map((s) => s.runtime),
+    ...networkCheck(node),
   });
 }
 
