@@ -72,14 +72,15 @@ function nodeChecks(node: ProfileNode, i: number, network: Profile['spec']['netw
       const links = [...defined].filter(([, d]) => d.kind === 'nic' || d.kind === 'bond').map(([n]) => n);
       out.push(error('vlan-link-missing', at('vlans', j, 'link'),
         `no NIC or bond named ${v.link} on this node${link ? ` (${v.link} is a bond member; put the VLAN on its bond)` : ''} (links: ${links.join(', ') || 'none'})`));
-      return;
     }
     const name = vlanName(v.link, v.id);
     out.push(...tooLong(at('vlans', j, 'id'), name));
-    if (v.mtu !== undefined && v.mtu > link.mtu) {
-      out.push(error('vlan-mtu', at('vlans', j, 'mtu'), `${v.mtu} is larger than the MTU of its link ${v.link} (${link.mtu})`));
+    const linkMtu = link?.mtu ?? nodeMtu;
+    if (v.mtu !== undefined && v.mtu > linkMtu) {
+      out.push(error('vlan-mtu', at('vlans', j, 'mtu'), `${v.mtu} is larger than the MTU of its link ${v.link} (${linkMtu})`));
     }
-    define(at('vlans', j, 'id'), name, 'vlan', v.mtu ?? link.mtu);
+    // Defined even on a missing link, so addressOn naming it is not reported twice.
+    define(at('vlans', j, 'id'), name, 'vlan', v.mtu ?? linkMtu);
   });
 
   const carriers = [...defined].filter(([, d]) => d.kind !== 'member').map(([n]) => n);
