@@ -231,7 +231,9 @@ export function readEni(dir: string): RenderedNetwork {
       if (opt('bond-lacp-rate') !== undefined) dev.lacpRate = opt('bond-lacp-rate');
       if (opt('bond-xmit-hash-policy') !== undefined) dev.hashPolicy = opt('bond-xmit-hash-policy');
     } else if (s.name.includes('.')) {
-      // ifupdown 0.8 makes `ip link add link <link> name <link>.<id> type vlan id <id>` from the name.
+      // ifupdown 0.8 makes `ip link add link <link> name <link>.<id> type vlan id <id>` from the
+      // name, when it brings the stanza up: a VLAN that is not `auto` is never made.
+      if (!up) continue;
       dev.kind = 'vlan';
       dev.link = s.name.slice(0, s.name.lastIndexOf('.'));
       dev.vlanId = Number(s.name.slice(s.name.lastIndexOf('.') + 1));

@@ -1,8 +1,8 @@
 # mode 755
 #!/usr/bin/env bash
 # Phase preflight: is this the machine the profile describes, and can kubeadm run here?
-# Changes nothing on the node but one thing: the profile's default route, when the network
-# renderer left it out. A mismatch stops first boot before anything is touched.
+# Changes nothing on the node but what the network renderer left out of the profile's network:
+# the default route, an address-less VLAN. A mismatch stops first boot before anything is touched.
 set -euo pipefail
 # shellcheck source=/dev/null
 . '/usr/local/lib/kubeseed/lib.sh'
@@ -83,8 +83,18 @@ for i in "${!NET_BONDS[@]}"; do
   [[ ${mode%% *} == "${NET_BOND_MODES[$i]}" ]] || net_problems+=("bond $bond runs mode ${mode%% *}, not ${NET_BOND_MODES[$i]}")
 done
 # /proc/net/vlan/<dev> (8021q's own view): "<dev>  VID: <id> ..." and "Device: <link>".
+# cloud-init's eni renderer writes no `auto` line for a VLAN without an address, so ifupdown
+# leaves it uncreated: on a link that is there, make it for this boot, as the profile says.
 for i in "${!NET_VLANS[@]}"; do
   vlan=${NET_VLANS[$i]}
+  if [[ ! -r /proc/net/vlan/$vlan && $vlan != "$NET_IFACE" && -e /sys/class/net/${NET_VLAN_LINKS[$i]} ]]; then
+    ip link add link "${NET_VLAN_LINKS[$i]}" name "$vlan" type vlan id "${NET_VLAN_IDS[$i]}"
+    for j in "${!NET_MTU_IFACES[@]}"; do
+      [[ ${NET_MTU_IFACES[$j]} == "$vlan" ]] && ip link set dev "$vlan" mtu "${NET_MTUS[$j]}"
+    done
+    ip link set dev "$vlan" up
+    ks_log "VLAN $vlan (id ${NET_VLAN_IDS[$i]} on ${NET_VLAN_LINKS[$i]}) was not there (the network renderer did not create it): created it for this boot"
+  fi
   if [[ ! -r /proc/net/vlan/$vlan ]]; then
     net_problems+=("VLAN $vlan is missing")
     continue
