@@ -63,8 +63,8 @@ if (mode !== 'wrong-mac') {
     fact('renderer', 'eni');
     fact('no-command', 'route');
     fact('no-command', 'ifconfig');
-    fact('section-re', 'evidence.d/40-network', '^unit systemd-networkd: inactive$');
-    fact('section', 'evidence.d/40-network', 'unit networking: active');
+    fact('section-re', 'evidence.d/05-network', '^unit systemd-networkd: inactive$');
+    fact('section', 'evidence.d/05-network', 'unit networking: active');
   } else {
     fact('renderer', 'networkd');
   }

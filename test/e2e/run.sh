@@ -35,6 +35,9 @@ while (($#)); do
     --net)
       mode=default
       export KUBESEED_E2E_PROFILE=$E2E_DIR/profile-net.yaml KUBESEED_E2E_IMAGE_VARIANT=ifupdown
+      # ifupdown raising a bond takes a minute more than networkd under TCG; a busy 2-core
+      # machine ran out of boot.sh's default 900 s before the last probe.
+      export KUBESEED_E2E_TIMEOUT=${KUBESEED_E2E_TIMEOUT:-1500}
       ;;
     --nodes) [[ $# -ge 2 ]] || { echo "--nodes needs a directory" >&2; exit 2; }; mode=nodes nodes_dir=$2; shift ;;
     -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d'; exit 0 ;;

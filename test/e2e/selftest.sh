@@ -114,12 +114,12 @@ runcmd_evidence ", \"('write_files', OSError('x'))\"" '' >"$tmp/ev-other"
 expect_exit 1 "another cloud-init error" bash "$here/assert.sh" "$tmp/ev-other" "$tmp/runcmd"
 runcmd_evidence '' 'Traceback: KeyError: x' >"$tmp/ev-tb"
 expect_exit 1 "another traceback" bash "$here/assert.sh" "$tmp/ev-tb" "$tmp/runcmd"
-# The network probe's facts (probes/40-network) on a bonded node.
+# The network probe's facts (probes/05-network) on a bonded node.
 cat >"$tmp/ev-net" <<'EOF_NET'
 === ip-route ===
 default via 10.0.2.2 dev bond0 onlink
 10.0.2.0/24 dev bond0 proto kernel scope link src 10.0.2.12
-=== evidence.d/40-network ===
+=== evidence.d/05-network ===
 renderer: eni
 command route: absent
 command ifconfig: /usr/sbin/ifconfig
