@@ -4,6 +4,7 @@
 import { formatIp, firstHost, parseCidr } from '../net/ipv4.js';
 import type { Profile } from '../profile/schema/v1alpha1.js';
 import { netbootPlan } from './netboot.js';
+import { nodeNetwork } from './network.js';
 import { bringUpOrder } from './order.js';
 import { OS_FAMILIES } from './os-families.js';
 import { CLOUD_INIT_STAGING, IGNITION_STAGING, secretFilesFor, secretPathsFor } from './secrets.js';
@@ -183,6 +184,7 @@ export function buildPlan(profile: Profile, secrets: ClusterSecrets, opts: PlanO
     // (from the bundle, or by name), and the os phase already uses them (iptables and ebtables
     // alternatives, chrony).
     const phases: Phase[] = ['preflight', 'secrets', 'artifacts', 'os', 'runtime', ...(runsLb ? ['lb' as const] : []), 'kubeadm'];
+    const net = nodeNetwork(node, i, spec.network, (path) => origin(path));
     return {
       name: node.name,
       role: node.role,
@@ -194,8 +196,11 @@ export function buildPlan(profile: Profile, secrets: ClusterSecrets, opts: PlanO
       ...(node.gateway ? { gateway: node.gateway } : {}),
       dns: node.dns ?? spec.network.dns,
       searchDomains: spec.network.searchDomains,
-      mac: node.mac,
-      interface: node.interface ?? 'eth0',
+      mac: net.mac,
+      interface: net.interface,
+      mtu: net.mtu,
+      interfaces: net.interfaces,
+      nics: net.nics,
       ...(node.productUuid ? { productUuid: node.productUuid } : {}),
       instanceId: `kubeseed-${profile.metadata.name}-${node.name}`,
       endpointIp,
@@ -216,7 +221,7 @@ export function buildPlan(profile: Profile, secrets: ClusterSecrets, opts: PlanO
         role: origin(`spec.nodes[${i}].role`),
         action: origin('spec.nodes[].role', true),
         endpointIp: origin('spec.controlPlane.loadBalancer', true),
-        interface: origin(`spec.nodes[${i}].interface`),
+        ...net.origins,
         dns: node.dns ? origin(`spec.nodes[${i}].dns`) : origin('spec.network.dns'),
       },
     };

@@ -187,6 +187,51 @@ export interface HostEntry {
   readonly names: readonly string[];
 }
 
+export type BondMode = '802.3ad' | 'active-backup' | 'balance-xor';
+
+/**
+ * One network interface of a node, as every renderer writes it. Names and settings only: the
+ * MACs that bind NICs to machines are in NodePlan.nics (they differ from node to node, the
+ * interface set usually does not).
+ */
+export type InterfacePlan =
+  | {
+    readonly kind: 'ethernet';
+    readonly name: string;
+    /** Only when the profile sets one; otherwise the renderers leave the kernel's (1500). */
+    readonly mtu?: number;
+    /** The bond this NIC is a member of. */
+    readonly bond?: string;
+  }
+  | {
+    readonly kind: 'bond';
+    readonly name: string;
+    readonly mtu?: number;
+    /** Member NIC names, in the profile's order. */
+    readonly members: readonly string[];
+    readonly mode: BondMode;
+    /** MII link monitoring interval, milliseconds. */
+    readonly miimon: number;
+    /** 802.3ad only. */
+    readonly lacpRate?: 'slow' | 'fast';
+    /** 802.3ad and balance-xor only. */
+    readonly transmitHashPolicy?: 'layer2' | 'layer2+3' | 'layer3+4' | 'encap2+3' | 'encap3+4';
+  }
+  | {
+    readonly kind: 'vlan';
+    /** Always `<link>.<id>`: ifupdown creates a VLAN from that name alone. */
+    readonly name: string;
+    readonly mtu?: number;
+    readonly id: number;
+    readonly link: string;
+  };
+
+/** A NIC of one machine: its name on the node and the MAC that picks it. */
+export interface NicPlan {
+  readonly name: string;
+  readonly mac: string;
+}
+
 export interface NodePlan {
   readonly name: string;
   readonly role: Role;
@@ -201,8 +246,22 @@ export interface NodePlan {
   readonly gateway?: string;
   readonly dns: readonly string[];
   readonly searchDomains: readonly string[];
+  /**
+   * The MAC that identifies the machine at first boot: the NIC of the profile's `mac`, or the
+   * first member of its first bond.
+   */
   readonly mac: string;
+  /** The interface that carries `ip` and the default route. */
   readonly interface: string;
+  /** MTU of `interface`: the profile's, else 1500 (the kernel's Ethernet default). CNIs size theirs from it. */
+  readonly mtu: number;
+  /**
+   * Every interface the node's network configuration creates or names: NICs first, then bonds,
+   * then VLANs, each in the profile's order (so a link always comes before what rides on it).
+   */
+  readonly interfaces: readonly InterfacePlan[];
+  /** The node's NICs with their MACs, in `interfaces` order. */
+  readonly nics: readonly NicPlan[];
   readonly productUuid?: string;
   /** cloud-init instance-id: stable across re-compiles, so cloud-init does not run twice. */
   readonly instanceId: string;
@@ -250,7 +309,7 @@ export interface NodePlan {
  * through /etc/kubeseed/node.env.
  */
 export type NodeShape = Omit<NodePlan,
-  'name' | 'order' | 'ip' | 'prefix' | 'gateway' | 'dns' | 'searchDomains' | 'mac' | 'productUuid' | 'instanceId' | 'secretFiles' | 'origins'>;
+  'name' | 'order' | 'ip' | 'prefix' | 'gateway' | 'dns' | 'searchDomains' | 'mac' | 'nics' | 'productUuid' | 'instanceId' | 'secretFiles' | 'origins'>;
 
 /**
  * How a node boots from the network (kubeseed serve, compile --netboot): iPXE loads the kernel and

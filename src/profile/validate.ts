@@ -6,6 +6,7 @@ import { contains, overlaps, parseCidr, parseIp } from '../net/ipv4.js';
 import { DEFAULT_INTERFACE_MTU, MAX_INTERFACE_MTU, MIN_POD_MTU } from '../plan/cni.js';
 import { cniRelease, cniVersionsFor, supportedVersions, versionEntry, versionTable, type VersionTable } from '../plan/versions.js';
 import { error, warning, type Diagnostic } from './diagnostics.js';
+import { networkChecks } from './network-checks.js';
 import type { Profile } from './schema/v1alpha1.js';
 
 /** OS releases kubeseed knows how to prepare. Flatcar and FCOS roll: any version. */
@@ -23,7 +24,7 @@ const NO_LEGACY_IPTABLES: Record<string, string> = {
   fcos: 'Fedora CoreOS uses the nftables backend of iptables',
 };
 
-function duplicates(profile: Profile, field: 'name' | 'mac' | 'productUuid' | 'ip', key: (v: string) => string): Diagnostic[] {
+function duplicates(profile: Profile, field: 'name' | 'productUuid' | 'ip', key: (v: string) => string): Diagnostic[] {
   const seen = new Map<string, number>();
   const out: Diagnostic[] = [];
   profile.spec.nodes.forEach((node, i) => {
@@ -184,8 +185,8 @@ export function validateProfile(profile: Profile, table: VersionTable = versionT
   const out: Diagnostic[] = [
     ...duplicates(profile, 'name', (v) => v),
     ...duplicates(profile, 'ip', (v) => v.split('/')[0]!),
-    ...duplicates(profile, 'mac', (v) => v),
     ...duplicates(profile, 'productUuid', (v) => v),
+    ...networkChecks(profile),
     ...subnets(profile),
     ...topology(profile),
     ...operatingSystem(profile),

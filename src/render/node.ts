@@ -42,7 +42,7 @@ const shapeCache = new WeakMap<ClusterPlan, Map<string, readonly NodeFile[]>>();
 function sharedFiles(plan: ClusterPlan, node: NodePlan): readonly NodeFile[] {
   // Everything NodeShape leaves out; the rest of the node is the cache key. Leaving a field out
   // here that NodeShape keeps is a type error, so the key can never miss an input.
-  const { name, order, ip, prefix, gateway, dns, searchDomains, mac, productUuid, instanceId, secretFiles, origins, ...shape } = node;
+  const { name, order, ip, prefix, gateway, dns, searchDomains, mac, nics, productUuid, instanceId, secretFiles, origins, ...shape } = node;
   const key = JSON.stringify(shape satisfies NodeShape);
   let byShape = shapeCache.get(plan);
   if (!byShape) shapeCache.set(plan, (byShape = new Map()));

@@ -10,7 +10,7 @@ import { FAKE_SECRETS } from '../fixtures/placeholder-secrets.js';
 
 export { FAKE_SECRETS };
 
-export const EXAMPLE_PROFILES = ['profiles/lab.yaml', 'profiles/ha.yaml', 'profiles/external-etcd.yaml'] as const;
+export const EXAMPLE_PROFILES = ['profiles/lab.yaml', 'profiles/ha.yaml', 'profiles/external-etcd.yaml', 'profiles/baremetal-bond.yaml'] as const;
 
 export function profileFrom(text: string, file = 'test.yaml'): Profile {
   const r = parseProfile(text, file);

@@ -14,6 +14,14 @@
 #   link IFACE MAC                    interface IFACE exists with that MAC
 #   ipv4 IFACE CIDR                   IFACE carries the address CIDR
 #   route-default GATEWAY             the IPv4 default route goes via GATEWAY
+#   route-default-dev GATEWAY IFACE   ... via GATEWAY on IFACE
+# Facts from the network probe (probes/05-network, section evidence.d/05-network):
+#   renderer NAME                     cloud-init selected its NAME network renderer
+#   no-command CMD                    CMD (net-tools' route, ifconfig) is not on the machine
+#   gateway-reached GATEWAY           the gateway answers a ping
+#   bond NAME MODE MEMBER...          bond NAME runs MODE with exactly these members, in order
+#   bond-member NIC MAC BOND          NIC, permanent MAC MAC, is enslaved to BOND
+#   vlan NAME ID LINK                 VLAN NAME has id ID on LINK (/proc/net/vlan and ip -d link)
 #   hosts-entry IP NAME...            /etc/hosts has the line "IP NAME..." (whitespace-normalized)
 #   file PATH MODE OWNER:GROUP SHA256 a write_files path, as found on the disk
 #   marker NAME                       /var/lib/kubeseed/NAME exists
@@ -123,6 +131,19 @@ while IFS= read -r raw || [[ -n $raw ]]; do
     link:3) check ip-link re "^[0-9]+: $(re_quote "${w[1]}")(@[^:]*)?: .* link/ether $(re_quote "${w[2],,}") " ;;
     ipv4:3) check ip-addr re "^[0-9]+: +$(re_quote "${w[1]}") +inet $(re_quote "${w[2]}") " ;;
     route-default:2) check ip-route re "^default via $(re_quote "${w[1]}") " ;;
+    route-default-dev:3) check ip-route re "^default via $(re_quote "${w[1]}") dev $(re_quote "${w[2]}")( |$)" ;;
+    renderer:2) check evidence.d/05-network eq "renderer: ${w[1]}" ;;
+    no-command:2) check evidence.d/05-network eq "command ${w[1]}: absent" ;;
+    gateway-reached:2) check evidence.d/05-network re "^gateway $(re_quote "${w[1]}"): reached " ;;
+    bond:*)
+      ((${#w[@]} >= 4)) || { echo "assert: $expect_file:$lineno: bad fact: $raw" >&2; exit 2; }
+      check evidence.d/05-network re "^bond $(re_quote "${w[1]}") mode $(re_quote "${w[2]}") slaves $(re_quote "${w[*]:3}") active "
+      ;;
+    bond-member:4) check evidence.d/05-network eq "member ${w[1]} perm ${w[2],,} master ${w[3]}" ;;
+    vlan:4)
+      check evidence.d/05-network eq "vlan ${w[1]} id ${w[2]} link ${w[3]}"
+      check evidence.d/05-network re "^link: [0-9]+: $(re_quote "${w[1]}")@$(re_quote "${w[3]}"): .* vlan protocol 802\.1Q id ${w[2]} "
+      ;;
     hosts-entry:*)
       ((${#w[@]} >= 3)) || { echo "assert: $expect_file:$lineno: bad fact: $raw" >&2; exit 2; }
       want="${w[*]:1}"

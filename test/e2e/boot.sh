@@ -14,6 +14,8 @@
 #        KUBESEED_E2E_MEM      MiB (default 2048)      KUBESEED_E2E_SMP  vCPUs (default 2)
 #        KUBESEED_E2E_ACCEL    kvm | tcg (default: kvm when a probe boot of the kernel works, else tcg)
 #        KUBESEED_E2E_NETDEV   the -netdev spec (default user,id=n0,restrict=on); must use id=n0
+#        KUBESEED_E2E_MORE_MACS more NICs, with these MACs (space-separated): then every NIC is on
+#                              one qemu hub with the netdev, as two bonded ports on one switch
 #        KUBESEED_E2E_DISK_GB  virtual size of the overlay disk (default: the base image's)
 #        KUBESEED_E2E_UUID     the SMBIOS system UUID (product_uuid; default: a random one)
 #        KUBESEED_E2E_NETBOOT  1: boot from the network (-boot n), no seed ISO, no -kernel/-initrd
@@ -82,6 +84,20 @@ else
     -append "root=/dev/vda rw console=ttyS0 fsck.mode=skip panic=-1"
   )
 fi
+read -r -a more_macs <<<"${KUBESEED_E2E_MORE_MACS:-}"
+nic_args=(-netdev "$netdev")
+if ((${#more_macs[@]} == 0)); then
+  nic_args+=(-device "virtio-net-pci,netdev=n0,mac=$mac")
+else
+  # A hub repeats every frame to all its ports: the netdev's and one per NIC.
+  nic_args+=(-netdev "hubport,id=h0,hubid=0,netdev=n0")
+  i=1
+  for m in "$mac" "${more_macs[@]}"; do
+    [[ $m =~ ^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$ ]] || { log "bad MAC: $m"; exit 2; }
+    nic_args+=(-netdev "hubport,id=h$i,hubid=0" -device "virtio-net-pci,netdev=h$i,mac=$m")
+    i=$((i + 1))
+  done
+fi
 args=(
   -machine "$machine" -cpu "$cpu" -nodefaults -display none -no-reboot
   -m "${KUBESEED_E2E_MEM:-2048}" -smp "${KUBESEED_E2E_SMP:-2}"
@@ -89,7 +105,7 @@ args=(
   -drive "file=$overlay,if=virtio,format=qcow2,cache=unsafe,discard=unmap"
   ${seed:+-drive "file=$seed,media=cdrom,if=ide,readonly=on"}
   ${extra_iso:+-drive "file=$extra_iso,media=cdrom,if=ide,readonly=on"}
-  -netdev "$netdev" -device "virtio-net-pci,netdev=n0,mac=$mac"
+  "${nic_args[@]}"
   -device virtio-rng-pci
   # SMBIOS system UUID: /sys/class/dmi/id/product_uuid does not exist without it, and kubeadm
   # and kubeseed's preflight read it.
@@ -97,7 +113,7 @@ args=(
   -serial "file:$out/console.log"
   -serial "file:$out/evidence.txt"
 )
-log "boot: accel=$accel seed=${seed:-none (netboot)} mac=$mac uuid=$uuid timeout=${timeout_s}s out=$out"
+log "boot: accel=$accel seed=${seed:-none (netboot)} mac=$mac${more_macs[*]:+ ${more_macs[*]} (one hub)} uuid=$uuid timeout=${timeout_s}s out=$out"
 
 start=$(date +%s.%N)
 timeout -k 10 "$timeout_s" qemu-system-x86_64 "${args[@]}" >"$out/qemu.log" 2>&1 &

@@ -8,9 +8,15 @@
 # key1 hashes the package list, the initramfs modules, the suite, the mirror and STAGE1_VERSION
 # (bump it when changing stage 1's code); key2 hashes key1, this script and everything in image/.
 #
+# Variant ifupdown (KUBESEED_E2E_IMAGE_VARIANT=ifupdown): stage 2 adds the packages of
+# image-ifupdown/packages.txt from .debs (`apt-get download` on this host, cached in
+# debs-ifupdown/), masks systemd-networkd and has cloud-init render with eni; the image is
+# .cache/e2e/image-ifupdown-<key2>/ and the build fails if net-tools' route is in it.
+#
 # Usage: build-image.sh            prints the image directory (and nothing else) on stdout
 # Env:   KUBESEED_E2E_MIRROR       Debian mirror (default: the first URIs of the host's apt sources)
 #        KUBESEED_E2E_DISK_MB      size of the ext4 file system (default 6144; sparse)
+#        KUBESEED_E2E_IMAGE_VARIANT  '' (systemd-networkd, the default) or ifupdown
 # Exit:  0 built or cached, 1 failed, 77 cannot run here (not root, tools missing).
 set -euo pipefail
 # shellcheck source=lib.sh
@@ -38,12 +44,19 @@ key1=$({
   cat "$E2E_DIR/image/packages.txt" "$E2E_DIR/image/initramfs-modules"
   echo "$SUITE $mirror $STAGE1_VERSION"
 } | sha256sum | cut -c1-16)
+variant=${KUBESEED_E2E_IMAGE_VARIANT:-}
+case $variant in
+  '') image_prefix='image-' ;;
+  ifupdown) image_prefix='image-ifupdown-' ;;
+  *) log "KUBESEED_E2E_IMAGE_VARIANT must be empty or ifupdown, not $variant"; exit 2 ;;
+esac
 key2=$({
   echo "$key1"
   cat "$E2E_DIR/build-image.sh" "$E2E_DIR"/image/*
+  [[ -z $variant ]] || { echo "$variant"; cat "$E2E_DIR/image-$variant"/*; }
 } | sha256sum | cut -c1-16)
 rootfs_tar=$CACHE_DIR/rootfs-$key1.tar
-out=$CACHE_DIR/image-$key2
+out=$CACHE_DIR/$image_prefix$key2
 
 if [[ -f $out/done ]]; then
   log "base image cached: $out"
@@ -127,8 +140,29 @@ rm -f "$root/var/lib/dbus/machine-id" "$root/etc/hostname"
 # cloud-init's locale module runs update-locale (package locales) unless the file already says so.
 printf 'LANG=C.UTF-8\n' >"$root/etc/default/locale"
 printf 'deb %s %s main\n' "$mirror" "$SUITE" >"$root/etc/apt/sources.list"
-chroot "$root" systemctl enable systemd-networkd.service systemd-resolved.service \
-  kubeseed-e2e-report.service >"$work/enable.log" 2>&1
+if [[ $variant == ifupdown ]]; then
+  mapfile -t extra < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$E2E_DIR/image-ifupdown/packages.txt")
+  vdebs=$CACHE_DIR/debs-ifupdown
+  if [[ ! -f $vdebs/done ]]; then
+    rm -rf "$vdebs"
+    mkdir -p "$vdebs"
+    (cd "$vdebs" && apt-get download -q "${extra[@]}" >"$work/apt-download.log" 2>&1) || { cat "$work/apt-download.log"; exit 1; }
+    touch "$vdebs/done"
+  fi
+  cp "$vdebs"/*.deb "$root/tmp/"
+  chroot "$root" sh -c 'dpkg -i /tmp/*.deb' >"$work/dpkg-variant.log" 2>&1 || { cat "$work/dpkg-variant.log"; exit 1; }
+  rm -f "$root"/tmp/*.deb
+  install -m 0644 "$E2E_DIR/image-ifupdown/91-kubeseed-e2e-ifupdown.cfg" "$root/etc/cloud/cloud.cfg.d/91-kubeseed-e2e-ifupdown.cfg"
+  chroot "$root" systemctl mask systemd-networkd.service systemd-networkd.socket \
+    systemd-networkd-wait-online.service >"$work/mask.log" 2>&1
+  chroot "$root" systemctl enable networking.service systemd-resolved.service kubeseed-e2e-report.service >"$work/enable.log" 2>&1
+  for tool in route ifconfig; do
+    if chroot "$root" sh -c "command -v $tool" >/dev/null; then log "the ifupdown image must not have $tool (net-tools)"; exit 1; fi
+  done
+else
+  chroot "$root" systemctl enable systemd-networkd.service systemd-resolved.service \
+    kubeseed-e2e-report.service >"$work/enable.log" 2>&1
+fi
 chroot "$root" passwd -l root >/dev/null
 # Packages the e2e bundle delivers (image/purge.txt): removed here so that the node's artifacts
 # phase really installs them from the seed ISO's offline bundle (their libraries stay).
@@ -144,6 +178,7 @@ cp "$root"/boot/initrd.img-* "$work/image/initrd.img"
   cat "$root/.kubeseed-e2e-rootfs"
   echo "kernel=$(cd "$root/boot" && ls vmlinuz-*)"
   echo "rootfs=${rootfs_tar##*/}"
+  echo "variant=${variant:-networkd}"
 } >"$work/image/info"
 rm -f "$root/.kubeseed-e2e-rootfs"
 
@@ -157,8 +192,9 @@ touch "$work/image/done"
 rm -rf "$out"
 mv "$work/image" "$out"
 rm -rf "$work"
-for old in "$CACHE_DIR"/image-*; do
-  [[ $old == "$out" ]] || rm -rf "$old"
+# Older images of this variant only (the default's names are image-<hex>).
+for old in "$CACHE_DIR/$image_prefix"*; do
+  [[ $old == "$out" ]] || [[ -z $variant && ${old#"$CACHE_DIR"/image-} == ifupdown-* ]] || rm -rf "$old"
 done
 log "base image built in $((SECONDS - t0)) s (root file system: ${t_stage1} s): $out"
 echo "$out" >&3

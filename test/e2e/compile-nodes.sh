@@ -15,6 +15,9 @@
 # Usage: compile-nodes.sh OUT_DIR
 # Env:   KUBESEED_E2E_WRONG_MAC=1  compile cp1's seed for another MAC than the VM has, boot only
 #                                  cp1, and expect the preflight to refuse it (run.sh --wrong-mac)
+#        KUBESEED_E2E_PROFILE      another profile of cluster e2e with cp1 and w1 (run.sh --net:
+#                                  profile-net.yaml); default profile.yaml
+#        KUBESEED_E2E_IMAGE_VARIANT the image the nodes boot (expect.mjs: facts that depend on it)
 set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -35,11 +38,12 @@ log "compile: npm run build"
 (cd "$REPO_DIR" && npm run --silent build >"$work/build.log" 2>&1) || { cat "$work/build.log" >&2; exit 1; }
 ks() { node "$REPO_DIR/dist/cli/bin.js" "$@"; }
 
+source_profile=${KUBESEED_E2E_PROFILE:-$E2E_DIR/profile.yaml}
 profile=$work/profile.yaml
-cp "$E2E_DIR/profile.yaml" "$profile"
+cp "$source_profile" "$profile"
 if [[ $wrong_mac == 1 ]]; then
   # The VM keeps the profile's MAC (expect "mac"), the seed is compiled for 52:54:00:e2:e0:99.
-  good=$(awk '/- name: cp1$/ { f = 1 } f && /mac:/ { gsub(/[" ]/, "", $2); print $2; exit }' "$E2E_DIR/profile.yaml")
+  good=$(awk '/- name: cp1$/ { f = 1 } f && /mac:/ { gsub(/[" ]/, "", $2); print $2; exit }' "$source_profile")
   sed -i "s/\"$good\"/\"52:54:00:e2:e0:99\"/" "$profile"
   BOOTED=(cp1)
   log "compile: --wrong-mac: cp1's seed is compiled for MAC 52:54:00:e2:e0:99, its VM boots with $good"
@@ -78,7 +82,7 @@ for n in "${BOOTED[@]}"; do
   cp "$src/seed.iso" "$out/$n/seed.iso"
   mode=normal
   [[ $wrong_mac == 1 ]] && mode=wrong-mac
-  node "$E2E_DIR/expect.mjs" "$REPO_DIR" "$src" "$n" "$E2E_DIR/profile.yaml" "$mode" >"$out/$n/expect"
+  node "$E2E_DIR/expect.mjs" "$REPO_DIR" "$src" "$n" "$source_profile" "$mode" "${KUBESEED_E2E_IMAGE_VARIANT:-networkd}" >"$out/$n/expect"
   x=$work/extra-$n
   mkdir -p "$x/evidence.d"
   install -m 0755 "$E2E_DIR"/probes/* "$x/evidence.d/"

@@ -4,12 +4,13 @@
 // hand-copied from the profile: hostname, address, gateway, /etc/hosts lines, sysctls and kernel
 // modules are read from the node's own compiled files.
 //
-// Usage: node expect.mjs REPO_DIR NODE_DIR NODE_NAME PROFILE MODE   (MODE: normal | wrong-mac)
+// Usage: node expect.mjs REPO_DIR NODE_DIR NODE_NAME PROFILE MODE [IMAGE]
+//        MODE: normal | wrong-mac; IMAGE: the image variant the node boots, networkd (default) | ifupdown
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-const [repo, nodeDir, name, profileFile, mode = 'normal'] = process.argv.slice(2);
+const [repo, nodeDir, name, profileFile, mode = 'normal', image = 'networkd'] = process.argv.slice(2);
 const { parse } = await import(pathToFileURL(join(repo, 'node_modules/yaml/dist/index.js')).href);
 const read = (f) => readFileSync(join(nodeDir, f), 'utf8');
 const userData = parse(read('user-data'));
@@ -26,21 +27,52 @@ const re = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 const facts = [];
 const fact = (...w) => facts.push(w.join(' '));
-// The VM boots with the profile's MAC and product_uuid (in wrong-mac mode compile-nodes.sh
-// compiled the seed with another MAC, and the VM keeps the right one).
-fact('mac', node.mac);
+// The VM boots with the profile's MACs, one NIC each (the plain NIC, then bond members, as the
+// plan orders them), and its product_uuid (in wrong-mac mode compile-nodes.sh compiled the seed
+// with another MAC, and the VM keeps the right one).
+for (const mac of [...(node.mac ? [node.mac] : []), ...(node.bonds ?? []).flatMap((b) => b.members)]) fact('mac', mac);
 if (node.productUuid) fact('product-uuid', node.productUuid);
 fact('datasource', 'NoCloud');
 fact('hostname', userData.hostname);
 fact('iso-joliet');
 fact('iso-rockridge');
-const [ifname, eth] = Object.entries(net.ethernets)[0];
-const iface = eth['set-name'] ?? ifname;
+const [, eth] = Object.entries(net.ethernets)[0];
 // (With a wrong MAC the network-config matches no NIC either: no static address to check.)
 if (mode !== 'wrong-mac') {
-  fact('link', iface, node.mac);
-  for (const a of eth.addresses) fact('ipv4', iface, a);
-  for (const r of eth.routes ?? []) if (r.to === '0.0.0.0/0') fact('route-default', r.via);
+  const members = new Map(Object.entries(net.bonds ?? {}).flatMap(([b, cfg]) => cfg.interfaces.map((m) => [m, b])));
+  for (const [id, cfg] of Object.entries(net.ethernets)) {
+    const nic = cfg['set-name'] ?? id;
+    // An enslaved NIC carries its bond's MAC; its own is the permanent one.
+    if (members.has(nic)) fact('bond-member', nic, cfg.match.macaddress, members.get(nic));
+    else fact('link', nic, cfg.match.macaddress);
+  }
+  for (const [b, cfg] of Object.entries(net.bonds ?? {})) fact('bond', b, cfg.parameters.mode, ...cfg.interfaces);
+  for (const [v, cfg] of Object.entries(net.vlans ?? {})) {
+    fact('vlan', v, cfg.id, cfg.link);
+    // cloud-init's eni renderer leaves a VLAN without an address down; the preflight makes it.
+    if (image === 'ifupdown' && !cfg.addresses) fact('section-re', 'firstboot-log', `\\[preflight\\] VLAN ${v.replaceAll('.', '\\.')} \\(id ${cfg.id} on ${cfg.link}\\) was not there`);
+  }
+  const all = [...Object.entries(net.ethernets), ...Object.entries(net.bonds ?? {}), ...Object.entries(net.vlans ?? {})];
+  for (const [id, cfg] of all) {
+    const iface = cfg['set-name'] ?? id;
+    for (const a of cfg.addresses ?? []) fact('ipv4', iface, a);
+    if (cfg.gateway4) {
+      fact('route-default', cfg.gateway4);
+      fact('route-default-dev', cfg.gateway4, iface);
+      fact('gateway-reached', cfg.gateway4);
+      // The renderer set the route: the preflight found it and added none.
+      fact('section-re', 'firstboot-log', `\\[preflight\\] default route via ${cfg.gateway4.replaceAll('.', '\\.')} dev ${iface.replaceAll('.', '\\.')} present$`);
+    }
+  }
+  if (image === 'ifupdown') {
+    fact('renderer', 'eni');
+    fact('no-command', 'route');
+    fact('no-command', 'ifconfig');
+    fact('section-re', 'evidence.d/05-network', '^unit systemd-networkd: inactive$');
+    fact('section', 'evidence.d/05-network', 'unit networking: active');
+  } else {
+    fact('renderer', 'networkd');
+  }
 }
 
 if (mode === 'wrong-mac') {

@@ -10,6 +10,9 @@
 #                               with kubeseed (bundle, compile --iso) and cp1 and w1 are booted
 #        run.sh --wrong-mac     the same, but cp1's seed is compiled for another MAC: passes when the
 #                               preflight refuses the VM and no later phase ran
+#        run.sh --net           the network cluster (profile-net.yaml) on the ifupdown image variant:
+#                               cp1 with one NIC (eni, no net-tools: the default route), w1 with two
+#                               NICs on one hub in an active-backup bond and a VLAN over it
 # Env:   KUBESEED_E2E_OUT       work/output directory (default .cache/e2e/run)
 #        KUBESEED_E2E_PARALLEL  1: boot all nodes at once (default: one after another)
 #        KUBESEED_E2E_LINK      user (default): each VM alone on qemu user-mode networking
@@ -29,6 +32,13 @@ while (($#)); do
     --smoke) mode=smoke ;;
     --smoke-pair) mode=smoke-pair ;;
     --wrong-mac) mode=default; export KUBESEED_E2E_WRONG_MAC=1 ;;
+    --net)
+      mode=default
+      export KUBESEED_E2E_PROFILE=$E2E_DIR/profile-net.yaml KUBESEED_E2E_IMAGE_VARIANT=ifupdown
+      # ifupdown raising a bond takes a minute more than networkd under TCG; a busy 2-core
+      # machine ran out of boot.sh's default 900 s before the last probe.
+      export KUBESEED_E2E_TIMEOUT=${KUBESEED_E2E_TIMEOUT:-1500}
+      ;;
     --nodes) [[ $# -ge 2 ]] || { echo "--nodes needs a directory" >&2; exit 2; }; mode=nodes nodes_dir=$2; shift ;;
     -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d'; exit 0 ;;
     *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
@@ -125,12 +135,14 @@ case $link in
 esac
 
 boot_node() {
-  local node=$1 mac uuid
-  mac=$(awk '$1 == "mac" { print $2; exit }' "$nodes_dir/$node/expect")
+  local node=$1 macs uuid
+  # One NIC per "mac" fact; a node with several (a bond) gets them all on one qemu hub.
+  mapfile -t macs < <(awk '$1 == "mac" { print $2 }' "$nodes_dir/$node/expect")
   uuid=$(awk '$1 == "product-uuid" { print $2; exit }' "$nodes_dir/$node/expect")
-  [[ -n $mac ]] || { log "$node: its expect file has no 'mac' fact"; return 1; }
+  ((${#macs[@]})) || { log "$node: its expect file has no 'mac' fact"; return 1; }
   KUBESEED_E2E_EXTRA_ISO=$([[ -f $nodes_dir/$node/extra.iso ]] && echo "$nodes_dir/$node/extra.iso") \
-    KUBESEED_E2E_UUID=$uuid KUBESEED_E2E_NETDEV=${netdev_of[$node]:-${KUBESEED_E2E_NETDEV:-}} bash "$E2E_DIR/boot.sh" "$nodes_dir/$node/seed.iso" "$mac" "$out/vm/$node"
+    KUBESEED_E2E_MORE_MACS="${macs[*]:1}" \
+    KUBESEED_E2E_UUID=$uuid KUBESEED_E2E_NETDEV=${netdev_of[$node]:-${KUBESEED_E2E_NETDEV:-}} bash "$E2E_DIR/boot.sh" "$nodes_dir/$node/seed.iso" "${macs[0]}" "$out/vm/$node"
 }
 
 declare -A boot_status

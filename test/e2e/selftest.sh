@@ -114,6 +114,46 @@ runcmd_evidence ", \"('write_files', OSError('x'))\"" '' >"$tmp/ev-other"
 expect_exit 1 "another cloud-init error" bash "$here/assert.sh" "$tmp/ev-other" "$tmp/runcmd"
 runcmd_evidence '' 'Traceback: KeyError: x' >"$tmp/ev-tb"
 expect_exit 1 "another traceback" bash "$here/assert.sh" "$tmp/ev-tb" "$tmp/runcmd"
+# The network probe's facts (probes/05-network) on a bonded node.
+cat >"$tmp/ev-net" <<'EOF_NET'
+=== ip-route ===
+default via 10.0.2.2 dev bond0 onlink
+10.0.2.0/24 dev bond0 proto kernel scope link src 10.0.2.12
+=== evidence.d/05-network ===
+renderer: eni
+command route: absent
+command ifconfig: /usr/sbin/ifconfig
+gateway 10.0.2.2: reached (10.0.2.2 dev bond0 lladdr 52:55:0a:00:02:02 REACHABLE)
+link: 4: bond0.100@bond0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue state UP mode DEFAULT group default qlen 1000\    link/ether 52:54:00:e2:e1:12 brd ff:ff:ff:ff:ff:ff promiscuity 0 \    vlan protocol 802.1Q id 100 <REORDER_HDR> addrgenmode eui64
+bond bond0 mode active-backup slaves bond0p0 bond0p1 active bond0p0
+member bond0p0 perm 52:54:00:e2:e1:12 master bond0
+member bond0p1 perm 52:54:00:e2:e1:13 master bond0
+vlan bond0.100 id 100 link bond0
+=== end ===
+EOF_NET
+cat >"$tmp/good-net" <<'EOF_FACTS'
+route-default-dev 10.0.2.2 bond0
+renderer eni
+no-command route
+gateway-reached 10.0.2.2
+bond bond0 active-backup bond0p0 bond0p1
+bond-member bond0p1 52:54:00:E2:E1:13 bond0
+vlan bond0.100 100 bond0
+EOF_FACTS
+expect_exit 0 "network facts pass" bash "$here/assert.sh" "$tmp/ev-net" "$tmp/good-net"
+grep -q '^assert: 9 passed, 0 failed' "$tmp/out" || { echo "selftest: FAIL wrong count:"; cat "$tmp/out"; failures=$((failures + 1)); }
+net_fails() {
+  printf '%s\n' "$2" >"$tmp/one"
+  expect_exit 1 "$1" bash "$here/assert.sh" "$tmp/ev-net" "$tmp/one"
+}
+net_fails "default route on another interface" "route-default-dev 10.0.2.2 eth0"
+net_fails "a command that is there" "no-command ifconfig"
+net_fails "another renderer" "renderer networkd"
+net_fails "bond with a member missing" "bond bond0 active-backup bond0p0"
+net_fails "bond in another mode" "bond bond0 802.3ad bond0p0 bond0p1"
+net_fails "member with another MAC" "bond-member bond0p1 52:54:00:e2:e1:12 bond0"
+net_fails "VLAN with another id" "vlan bond0.100 200 bond0"
+
 grep -v '^=== end ===' "$tmp/evidence" | tr -d '\r' >"$tmp/cut"
 expect_exit 1 "evidence without end" bash "$here/assert.sh" "$tmp/cut" "$tmp/good"
 printf 'no-such-fact x\n' >"$tmp/bad"

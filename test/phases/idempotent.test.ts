@@ -9,7 +9,7 @@ import { planFromText } from '../builders/plan.js';
 import { FAMILY_CASES } from '../golden/families.js';
 import { nodeFiles } from '../../src/render/node.js';
 import { needRoot, needTools, type Skippable } from '../helpers/tools.js';
-import { diffSnapshots, removeThrowawayRoots, ThrowawayRoot, type FakeMachine } from './throwaway-root.js';
+import { diffSnapshots, removeThrowawayRoots, ThrowawayRoot, netOf, type FakeMachine, type FakeNet } from './throwaway-root.js';
 import { switchedPlan } from '../render/ignition/switch.js';
 
 afterAll(removeThrowawayRoots);
@@ -43,28 +43,28 @@ const ALTERNATIVES_SETUP = ['iptables', 'ip6tables', 'arptables', 'ebtables'].fl
 
 interface Case {
   readonly id: string;
-  readonly machine: (mac: string, uuid: string) => FakeMachine;
+  readonly machine: (mac: string, uuid: string, net: FakeNet) => FakeMachine;
   readonly setup: readonly string[];
 }
 
 const CASES: readonly Case[] = [
   {
     id: 'ubuntu-22.04',
-    machine: (mac, uuid) => ({
+    machine: (mac, uuid, net) => ({
       macs: { eth0: mac, lo: '00:00:00:00:00:00' }, productUuid: uuid, packageManager: 'apt',
       // socat is missing: the os phase leaves it alone (the artifacts phase, before it, installs packages).
       installed: ['conntrack', 'ebtables', 'ethtool', 'ipvsadm', 'chrony'],
-      files: { '/etc/chrony/chrony.conf': DEBIAN_CHRONY, '/etc/chrony/sources.d/.keep': '' }, selinux: '',
+      files: { '/etc/chrony/chrony.conf': DEBIAN_CHRONY, '/etc/chrony/sources.d/.keep': '' }, selinux: '', net,
     }),
     setup: ALTERNATIVES_SETUP,
   },
   {
     id: 'rocky-9',
-    machine: (mac, uuid) => ({
+    machine: (mac, uuid, net) => ({
       macs: { eth0: mac, lo: '00:00:00:00:00:00' }, productUuid: uuid, packageManager: 'dnf',
       installed: ['conntrack', 'ebtables', 'ethtool', 'ipvsadm', 'chrony'],
       files: { '/etc/chrony.conf': RHEL_CHRONY, '/etc/selinux/config': 'SELINUX=enforcing\nSELINUXTYPE=targeted\n' },
-      selinux: 'Enforcing',
+      selinux: 'Enforcing', net,
     }),
     setup: [],
   },
@@ -78,7 +78,7 @@ describe.each(CASES)('preflight and os phases of $id in a throw-away root', ({ i
   it("a worker's os phase adds the worker's own line to the kubeseed hosts block", (ctx) => {
     needRootTools(ctx);
     const w1 = plan.nodes.find((n) => n.name === 'w1')!;
-    const root = new ThrowawayRoot(nodeFiles(plan, w1), machine(w1.mac, w1.productUuid ?? '4c4c4544-0000-0000-0000-000000000001'));
+    const root = new ThrowawayRoot(nodeFiles(plan, w1), machine(w1.mac, w1.productUuid ?? '4c4c4544-0000-0000-0000-000000000001', netOf(w1)));
     const r = root.run([...setup, ...PHASES]);
     expect(r.status, r.stdout + r.stderr).toBe(0);
     const lines = root.read('/etc/hosts').split('\n');
@@ -89,7 +89,7 @@ describe.each(CASES)('preflight and os phases of $id in a throw-away root', ({ i
 
   it('the second run changes nothing', (ctx) => {
     needRootTools(ctx);
-    const root = new ThrowawayRoot(files, machine(node.mac, node.productUuid!));
+    const root = new ThrowawayRoot(files, machine(node.mac, node.productUuid!, netOf(node)));
     const first = root.run([...setup, ...PHASES]);
     expect(first.status, first.stdout + first.stderr).toBe(0);
     const afterFirst = root.snapshot();
@@ -142,7 +142,7 @@ describe.each(CASES)('preflight and os phases of $id in a throw-away root', ({ i
 
   it('stops before any change when no interface has the profile\'s MAC, naming the node', (ctx) => {
     needRootTools(ctx);
-    const root = new ThrowawayRoot(files, machine('52:54:00:99:99:99', node.productUuid!));
+    const root = new ThrowawayRoot(files, machine('52:54:00:99:99:99', node.productUuid!, netOf(node)));
     const before = root.snapshot();
     const r = root.run(PHASES);
     expect(r.status).toBe(1);
@@ -152,7 +152,7 @@ describe.each(CASES)('preflight and os phases of $id in a throw-away root', ({ i
 
   it('stops when the product_uuid differs from the inventory', (ctx) => {
     needRootTools(ctx);
-    const root = new ThrowawayRoot(files, machine(node.mac, '4c4c4544-0031-3210-8052-b4c04f999999'));
+    const root = new ThrowawayRoot(files, machine(node.mac, '4c4c4544-0031-3210-8052-b4c04f999999', netOf(node)));
     const r = root.run(PHASES);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/FATAL: product_uuid is 4c4c4544-0031-3210-8052-b4c04f999999 but the profile records 4c4c4544-0031-3210-8052-b4c04f000111 for node cp1\n$/);
@@ -160,7 +160,7 @@ describe.each(CASES)('preflight and os phases of $id in a throw-away root', ({ i
 
   it('stops when a port kubeadm needs is taken', (ctx) => {
     needRootTools(ctx, 'python3:python3');
-    const root = new ThrowawayRoot(files, machine(node.mac, node.productUuid!));
+    const root = new ThrowawayRoot(files, machine(node.mac, node.productUuid!, netOf(node)));
     // A real listener on 10250 inside the test's own network namespace.
     const listen = "/usr/bin/python3 -c 'import socket,time; s=socket.socket(); s.bind((\"0.0.0.0\", 10250)); s.listen(); time.sleep(20)' & sleep 0.5";
     const r = root.run(PHASES, listen);
@@ -170,7 +170,7 @@ describe.each(CASES)('preflight and os phases of $id in a throw-away root', ({ i
 
   it('stops when another container runtime\'s socket is present', (ctx) => {
     needRootTools(ctx, 'python3:python3');
-    const root = new ThrowawayRoot(files, machine(node.mac, node.productUuid!));
+    const root = new ThrowawayRoot(files, machine(node.mac, node.productUuid!, netOf(node)));
     const sock = `${root.root}/run/crio/crio.sock`;
     const r = root.run(PHASES, `mkdir -p ${root.root}/run/crio && /usr/bin/python3 -c 'import socket; socket.socket(socket.AF_UNIX).bind("${sock}")'`);
     expect(r.status).toBe(1);

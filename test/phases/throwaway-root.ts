@@ -4,8 +4,9 @@
  * Real: bash, coreutils, awk, sed, grep, sysctl, update-alternatives, dpkg-query, ip and ss from
  * this machine's /usr (mounted read-only underneath an overlay, so writes land in a temporary
  * upper directory), run in fresh mount, UTS, network and PID namespaces (`unshare`) and a chroot.
- * The network namespace holds only `lo` with a default route over it, so `ip route` and `ss` give
- * real answers about an empty, private network.
+ * The network namespace holds `lo` and the machine's links (real veth devices, with the machine's
+ * addresses and default route; without any, a default route over `lo`), so `ip addr`, `ip route`
+ * and `ss` give real answers about a private network.
  *
  * Faked, because the real thing would act on this machine's kernel or needs a booted systemd:
  * - /sys/class/net/<if>/address and /sys/class/dmi/id/product_uuid are plain files (identity);
@@ -22,6 +23,7 @@ import { createHash } from 'node:crypto';
 import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import type { NodePlan } from '../../src/plan/types.js';
 import type { NodeFile } from '../../src/render/files.js';
 import { shQuote } from '../../src/render/scripts/template.js';
 import { run, type RunResult } from '../helpers/tools.js';
@@ -36,6 +38,37 @@ export interface FakeMachine {
   readonly files: Readonly<Record<string, string>>;
   /** SELinux mode getenforce reports at start ('' when the family has none). */
   readonly selinux: '' | 'Enforcing' | 'Permissive';
+  /** Real links in the namespace; absent: only `lo`, with a default route over it. */
+  readonly net?: FakeNet;
+}
+
+export interface FakeNet {
+  /** veth devices (each with its peer, both up) by name, with an address (CIDR) or none. */
+  readonly links: readonly { readonly name: string; readonly address?: string }[];
+  /** The default route; absent: none. */
+  readonly defaultVia?: { readonly gateway: string; readonly dev: string };
+}
+
+/** The node's network as its renderer would have left it: the address on its NIC, the default route. */
+export function netOf(node: NodePlan): FakeNet {
+  return {
+    links: [{ name: node.interface, address: `${node.ip}/${node.prefix}` }],
+    ...(node.gateway ? { defaultVia: { gateway: node.gateway, dev: node.interface } } : {}),
+  };
+}
+
+/** The namespace's network as shell commands (run before the chroot). */
+function netSetup(net: FakeNet | undefined): string[] {
+  if (!net) return ['ip route add default dev lo'];
+  return [
+    ...net.links.flatMap((l, i) => [
+      `ip link add ${shQuote(l.name)} type veth peer name kspeer${i}`,
+      `ip link set ${shQuote(l.name)} up`,
+      `ip link set kspeer${i} up`,
+      ...(l.address ? [`ip addr add ${shQuote(l.address)} dev ${shQuote(l.name)}`] : []),
+    ]),
+    ...(net.defaultVia ? [`ip route add default via ${shQuote(net.defaultVia.gateway)} dev ${shQuote(net.defaultVia.dev)}`] : []),
+  ];
 }
 
 const STUBS: Record<string, string> = {
@@ -124,8 +157,10 @@ export class ThrowawayRoot {
   readonly root: string;
   private readonly upper: string;
   private readonly work: string;
+  private readonly net: FakeNet | undefined;
 
   constructor(files: readonly NodeFile[], machine: FakeMachine) {
+    this.net = machine.net;
     this.dir = mkdtempSync(join(tmpdir(), 'kubeseed-root-'));
     made.push(this.dir);
     this.root = join(this.dir, 'root');
@@ -186,7 +221,7 @@ export class ThrowawayRoot {
       `mount -t overlay overlay -o lowerdir=/usr,upperdir=${this.upper},workdir=${this.work} ${r}/usr`,
       `mount --bind /dev/null ${r}/dev/null`,
       'ip link set lo up',
-      'ip route add default dev lo',
+      ...netSetup(this.net),
       setup,
       ...commands.map((c) => `chroot ${r} ${env} bash -c ${shQuote(c)}`),
     ].join('\n');

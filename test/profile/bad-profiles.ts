@@ -42,6 +42,29 @@ const replace = (from: string, to: string): string => {
 };
 const node = (lines: string): string => `${BASE}${lines}`;
 
+/** w1 with a bond of two NICs and VLAN 100 on it, carrying its address: lines 24-29. */
+const W1_MAC = '      mac: "52:54:00:00:10:21"\n';
+const bonded = (members = '["52:54:00:00:20:21", "52:54:00:00:20:22"]', vlan = '{ id: 100, link: bond0 }', extra = '      addressOn: bond0.100\n'): string =>
+  replace(W1_MAC, `      bonds:\n        - name: bond0\n          members: ${members}\n      vlans:\n        - ${vlan}\n${extra}`);
+
+/** Node networking: bonds, VLANs, MTUs (network-checks.ts and the schema). */
+export const NETWORK_CASES: readonly BadCase[] = [
+  { name: 'bond member with another node\'s MAC', text: bonded('["52:54:00:00:10:11", "52:54:00:00:20:22"]'), expected: '26:21 error spec.nodes[1].bonds[0].members[0]: duplicate of spec.nodes[0].mac' },
+  { name: 'bond member MAC twice', text: bonded('["52:54:00:00:20:21", "52:54:00:00:20:21"]'), expected: '26:42 error spec.nodes[1].bonds[0].members[1]: duplicate of spec.nodes[1].bonds[0].members[0]' },
+  { name: 'VLAN on a missing link', text: bonded(undefined, '{ id: 100, link: bond1 }'), expected: '28:28 error spec.nodes[1].vlans[0].link: no NIC or bond named bond1 on this node (links: bond0)' },
+  { name: 'VLAN on a bond member', text: bonded(undefined, '{ id: 100, link: bond0p1 }'), expected: '28:28 error spec.nodes[1].vlans[0].link: no NIC or bond named bond0p1 on this node (bond0p1 is a bond member; put the VLAN on its bond) (links: bond0)' },
+  { name: 'MTU below 1280', text: bonded(undefined, undefined, '      addressOn: bond0.100\n      mtu: 1000\n'), expected: '30:12 error spec.nodes[1].mtu: must be at least 1280 (the IPv6 minimum)' },
+  { name: 'MTU above 9216', text: replace('  nodes:\n', '  network:\n    mtu: 9600\n  nodes:\n'), expected: '15:10 error spec.network.mtu: must be at most 9216 (the largest jumbo frame switches commonly carry)' },
+  { name: 'bond without members', text: bonded('[]'), expected: '26:20 error spec.nodes[1].bonds[0].members: a bond needs at least one member NIC (by MAC)' },
+  { name: 'VLAN id out of range', text: bonded(undefined, '{ id: 4095, link: bond0 }'), expected: '28:17 error spec.nodes[1].vlans[0].id: must be a VLAN id from 1 to 4094' },
+  { name: 'VLAN MTU above its link\'s', text: bonded(undefined, '{ id: 100, link: bond0, mtu: 9000 }'), expected: '28:40 error spec.nodes[1].vlans[0].mtu: 9000 is larger than the MTU of its link bond0 (1500)' },
+  { name: 'no interface named for the address', text: bonded(undefined, undefined, ''), expected: '20:7 error spec.nodes[1].addressOn: required when the node has bonds or VLANs: the interface that carries ip and the default route (one of bond0, bond0.100)' },
+  { name: 'address on a bond member', text: bonded(undefined, undefined, '      addressOn: bond0p0\n'), expected: '29:18 error spec.nodes[1].addressOn: bond0p0 is a bond member (one of bond0, bond0.100)' },
+  { name: 'LACP rate on an active-backup bond', text: bonded('["52:54:00:00:20:21"]\n          lacpRate: fast'), expected: '27:21 error spec.nodes[1].bonds[0].lacpRate: only 802.3ad bonds negotiate LACP; this bond\'s mode is active-backup' },
+  { name: 'node without mac or bonds', text: replace(W1_MAC, ''), expected: '20:7 error spec.nodes[1].mac: required (the MAC of the node\'s NIC) unless the node has bonds' },
+  { name: 'interface name too long', text: replace(W1_MAC, `${W1_MAC}      interface: enp0s31f6-uplink0\n`), expected: '25:18 error spec.nodes[1].interface: interface name enp0s31f6-uplink0 has 17 characters; the kernel allows at most 15' },
+];
+
 export const BAD_CASES: readonly BadCase[] = [
   { name: 'malformed YAML', text: replace('  os:\n', '  os: [\n'), expected: '12:13 error (document): YAML: Implicit keys need to be on a single line' },
   { name: 'alias before its anchor', text: replace('kind: ClusterProfile\n', 'kind: *k\n'), expected: '2:7 error (document): YAML: Unresolved alias (the anchor must be set before the alias): k' },
@@ -92,7 +115,9 @@ export const BAD_CASES: readonly BadCase[] = [
   { name: 'CNI version without a plugin', text: replace('  os:\n', '  cni:\n    plugin: none\n    version: v0.28.5\n  os:\n'), expected: '13:14 error spec.cni.version: plugin none applies no pod network: remove version or name a plugin' },
   { name: 'unknown CNI plugin', text: replace('  os:\n', '  cni:\n    plugin: cilium\n  os:\n'), expected: '12:13 error spec.cni.plugin: must be one of "calico", "flannel", "none", got string "cilium"' },
   { name: 'no nodes', text: BASE.slice(0, BASE.indexOf('  nodes:')) + '  nodes: []\n', expected: '14:10 error spec.nodes: at least one node is needed' },
+  ...NETWORK_CASES,
 ];
+
 
 /** Warnings that must not block a compile. */
 export const WARNING_CASES: readonly BadCase[] = [

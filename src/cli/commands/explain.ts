@@ -16,7 +16,7 @@ import {
 const USAGE = `usage: kubeseed explain PROFILE [--node NAME] [--format cloud-init|ignition] [--out DIR] [--state DIR] [--cache DIR]
 
 Prints the resolved plan without writing anything: each node's role, bring-up order, addresses,
-load-balancer view, phases, the pod network (plugin, release, pod CIDR, MTU, images and their
+interfaces, load-balancer view, phases, the pod network (plugin, release, pod CIDR, MTU, images and their
 digests, where its manifest comes from), and every file a node receives (secrets marked), with
 where the values came from (explicit in the profile, a default, or derived). It downloads
 nothing: the pod network's manifest is looked for in OUT/<cluster>.bundle/ and the cache.
@@ -67,12 +67,32 @@ export function cniLines(plan: ClusterPlan): string[] {
   ];
 }
 
+function interfaceLines(node: NodePlan): string[] {
+  const o = node.origins.mtu;
+  const macs = new Map(node.nics.map((n) => [n.name, n.mac]));
+  return [
+    `  interfaces (address and default route on ${node.interface}, MTU ${node.mtu}${o ? ` ${o.kind}: ${o.from}` : ''}):`,
+    ...node.interfaces.map((x) => {
+      const mtu = x.mtu === undefined ? '' : `, MTU ${x.mtu}`;
+      switch (x.kind) {
+        case 'ethernet':
+          return `    ${x.name}: NIC ${macs.get(x.name)}${mtu}${x.bond ? `, in ${x.bond}` : ''}`;
+        case 'bond':
+          return `    ${x.name}: bond of ${x.members.join(', ')}, ${x.mode}, miimon ${x.miimon}ms${x.lacpRate ? `, LACP rate ${x.lacpRate}` : ''}${x.transmitHashPolicy ? `, hash ${x.transmitHashPolicy}` : ''}${mtu}`;
+        case 'vlan':
+          return `    ${x.name}: VLAN ${x.id} on ${x.link}${mtu}`;
+      }
+    }),
+  ];
+}
+
 function nodeLines(plan: ClusterPlan, node: NodePlan): string[] {
   const o = node.origins;
   const lines = [
     `node ${node.name}`,
     `  role ${node.role} (${o.role?.kind}), action ${node.action}, order ${node.order}${node.waitFor.length ? `, waits for ${node.waitFor.join(', ')}` : ''}`,
     `  address ${node.ip}/${node.prefix}${node.gateway ? ` via ${node.gateway}` : ''} on ${node.interface} (MAC ${node.mac})${node.productUuid ? `, product_uuid ${node.productUuid}` : ''}`,
+    ...interfaceLines(node),
     `  dns ${node.dns.join(', ') || '(none)'} (${o.dns?.kind} ${o.dns?.from})`,
     `  endpoint ${plan.endpoint.host} → ${node.endpointIp}${node.endpointIpWhenReady ? ` at boot, → ${node.endpointIpWhenReady} once its apiserver answers` : ''}`,
     ...lbLines(plan, node),

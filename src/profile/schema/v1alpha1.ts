@@ -83,18 +83,61 @@ export const MirrorEndpointSchema = z.union([
   }),
 ]);
 
+const mac = z.string().regex(MAC, 'must be a MAC address like 52:54:00:00:10:11 (lower-case hex)');
+/**
+ * 1280 is the smallest MTU IPv6 allows (RFC 8200) and the floor CNIs assume; 9216 the largest
+ * jumbo frame common data-centre switches carry.
+ */
+const mtu = z.number().int('must be a whole number of bytes')
+  .min(1280, 'must be at least 1280 (the IPv6 minimum)')
+  .max(9216, 'must be at most 9216 (the largest jumbo frame switches commonly carry)');
+/** Kernel bonding modes kubeseed configures: LACP, failover, and static hashing. */
+export const BOND_MODES = ['802.3ad', 'active-backup', 'balance-xor'] as const;
+const bondMode = z.enum(BOND_MODES);
+/** MII link monitoring interval in milliseconds (0 turns it off). */
+const miimon = z.number().int().min(0).max(60000);
+const lacpRate = z.enum(['slow', 'fast']);
+const transmitHashPolicy = z.enum(['layer2', 'layer2+3', 'layer3+4', 'encap2+3', 'encap3+4']);
+
+export const BondSchema = z.strictObject({
+  /** The bond's interface name, e.g. bond0. */
+  name: label,
+  /** The NICs in the bond, by MAC (named `<bond>p<index>` on the node). */
+  members: z.array(mac).min(1, 'a bond needs at least one member NIC (by MAC)'),
+  /** Defaults: spec.network.bond. */
+  mode: bondMode.optional(),
+  miimon: miimon.optional(),
+  lacpRate: lacpRate.optional(),
+  transmitHashPolicy: transmitHashPolicy.optional(),
+});
+
+export const VlanSchema = z.strictObject({
+  id: z.number().int('must be a whole number').min(1, 'must be a VLAN id from 1 to 4094').max(4094, 'must be a VLAN id from 1 to 4094'),
+  /** The interface the VLAN rides on: the node's NIC (`interface`) or one of its bonds. */
+  link: label,
+  /** Default: the node's MTU. */
+  mtu: mtu.optional(),
+});
+
 export const NodeSchema = z.strictObject({
   name: label,
   role: z.enum(['control-plane', 'worker', 'etcd']),
   /** The node's address with its prefix length, e.g. 192.168.10.11/24. */
   ip: ipv4Cidr,
   gateway: ipv4.optional(),
-  mac: z.string().regex(MAC, 'must be a MAC address like 52:54:00:00:10:11 (lower-case hex)'),
+  /** The node's NIC; required unless the node has bonds. */
+  mac: mac.optional(),
   /** /sys/class/dmi/id/product_uuid from the inventory; checked at first boot when given. */
   productUuid: z.string().regex(UUID, 'must be a lower-case UUID like 4c4c4544-0042-3610-8052-b4c04f4b4d32').optional(),
   dns: z.array(ipv4).optional(),
-  /** Name the NIC gets (network-config set-name). */
+  /** Name the NIC of `mac` gets (network-config set-name). */
   interface: label.optional(),
+  bonds: z.array(BondSchema).optional(),
+  vlans: z.array(VlanSchema).optional(),
+  /** MTU of the node's NIC, bonds and VLANs; default spec.network.mtu. */
+  mtu: mtu.optional(),
+  /** The interface that carries `ip` and the default route; needed when the node has bonds or VLANs. */
+  addressOn: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'must be an interface name of this node, like bond0 or bond0.100').optional(),
 });
 
 export const ProfileSchema = z.strictObject({
@@ -179,6 +222,15 @@ export const ProfileSchema = z.strictObject({
     network: z.strictObject({
       dns: z.array(ipv4).default([]),
       searchDomains: z.array(z.string().regex(RFC1123_SUBDOMAIN, 'must be a DNS domain')).default([]),
+      /** Every node's MTU unless the node sets its own; unset: the kernel's (1500 on Ethernet). */
+      mtu: mtu.optional(),
+      /** Bond settings every bond gets unless it sets its own. */
+      bond: z.strictObject({
+        mode: bondMode.default('active-backup'),
+        miimon: miimon.default(100),
+        lacpRate: lacpRate.optional(),
+        transmitHashPolicy: transmitHashPolicy.optional(),
+      }).prefault({}),
     }).prefault({}),
     /**
      * The network boot entry (kubeseed serve, compile --netboot): the kernel, initrds and extra
@@ -201,4 +253,6 @@ export const ProfileSchema = z.strictObject({
 
 export type Profile = z.output<typeof ProfileSchema>;
 export type ProfileNode = Profile['spec']['nodes'][number];
+export type ProfileBond = NonNullable<ProfileNode['bonds']>[number];
+export type ProfileVlan = NonNullable<ProfileNode['vlans']>[number];
 export type MirrorEndpoint = z.output<typeof MirrorEndpointSchema>;

@@ -11,7 +11,8 @@ export interface UnitSection {
   readonly entries: readonly (readonly [key: string, value: string])[];
 }
 
-const KEY = /^[A-Za-z][A-Za-z0-9-]*$/;
+/** systemd keys are CamelCase; NetworkManager's bond options keep the kernel's underscores (lacp_rate). */
+const KEY = /^[A-Za-z][A-Za-z0-9_-]*$/;
 const SECTION = /^[A-Za-z0-9 .-]+$/;
 
 /** The unit text: sections separated by one blank line, a trailing newline. */

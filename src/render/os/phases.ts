@@ -8,6 +8,7 @@ import { CHRONY_SOURCES } from './chrony.js';
 import { HOSTS_FILE } from './hosts.js';
 import { ufwPorts, ufwProtocolNote } from './firewall.js';
 import { MODULES_FILE } from './modules.js';
+import { networkCheck } from './network-check.js';
 import { CONFLICTING_SOCKETS, CONTAINERD_SOCKET } from './preflight.js';
 import { SYSCTL_FILE, SYSCTL_SETTINGS } from './sysctl.js';
 
@@ -25,6 +26,7 @@ export function renderPreflightPhase(plan: ClusterPlan, node: NodeShape, common:
     containerdSocket: CONTAINERD_SOCKET,
     conflictingSockets: CONFLICTING_SOCKETS.map((s) => s.path),
     conflictingRuntimes: CONFLICTING_SOCKETS.map((s) => s.runtime),
+    ...networkCheck(node),
   });
 }
 

@@ -40,7 +40,16 @@ const PHASES: Partial<Record<Phase, PhaseRenderer>> = {
 
 /** /etc/kubeseed/node.env: the machine's name and addresses, as shell assignments. */
 export function renderNodeEnv(plan: ClusterPlan, node: NodePlan): string {
-  return renderScript('node-env', { cluster: plan.name, node: node.name, ip: node.ip, mac: node.mac, productUuid: node.productUuid ?? '' });
+  return renderScript('node-env', {
+    cluster: plan.name,
+    node: node.name,
+    ip: node.ip,
+    mac: node.mac,
+    productUuid: node.productUuid ?? '',
+    prefix: node.prefix,
+    gateway: node.gateway ?? '',
+    nics: node.nics.map((n) => `${n.name}=${n.mac}`),
+  });
 }
 
 /** The one file only this machine receives. */

@@ -7,6 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { networkFiles } from '../../../src/render/ignition/network.js';
 import { nodeFiles, renderNodeOutputs } from '../../../src/render/node.js';
 import { EXAMPLE_PROFILES } from '../../builders/plan.js';
 import { shellcheckFindings, writeNodeFiles } from '../../helpers/outputs.js';
@@ -69,10 +70,9 @@ describe.each(CASES)('%s as %s', (profile, family) => {
         p.startsWith(`${staging}/`) ? p.slice(staging.length) : p,
         { ...f, content: Buffer.from(f.content.toString('latin1').replaceAll(staging, '<staging>'), 'latin1') },
       ]));
-    const ignitionOnly = family === 'flatcar'
-      ? ['/etc/hostname', '/etc/systemd/network/10-eth0.link', '/etc/systemd/network/10-eth0.network']
-      : ['/etc/NetworkManager/system-connections/eth0.nmconnection', '/etc/hostname', '/etc/systemd/network/10-eth0.link'];
     for (const node of plan.nodes) {
+      // The hostname and the network files (network.test.ts, networkd.test.ts check those).
+      const ignitionOnly = ['/etc/hostname', ...networkFiles(plan, node).map((f) => f.path)].sort();
       const ignStaged = ignitionFiles(outputsByPath(plan, node.name).get(`nodes/${node.name}/ignition.json`)!.content);
       const ciStaged = userDataFiles(outputsByPath(asCloudInit, node.name).get(`nodes/${node.name}/user-data`)!.content);
       expect([...ignStaged.keys()].filter((p) => p.startsWith(`${plan.secretStaging}/`)).map((p) => p.slice(plan.secretStaging.length))).toEqual(node.secretPaths);

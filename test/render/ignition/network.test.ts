@@ -1,4 +1,5 @@
 /** The static-address files, exactly, for each network daemon; the keyfile read back by nmcli. */
+import { basename } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { nameUuid, networkFiles } from '../../../src/render/ignition/network.js';
 import { renderUnit } from '../../../src/render/ignition/units.js';
@@ -38,12 +39,16 @@ describe('networkFiles', () => {
     needTools(ctx, 'nmcli:network-manager');
     const plan = switchedPlan(profile, 'fcos');
     for (const node of plan.nodes) {
-      const kf = networkFiles(plan, node).find((f) => f.path.endsWith('.nmconnection'))!;
-      const r = run('nmcli', ['--offline', 'connection', 'modify', 'connection.autoconnect', 'yes'], { input: kf.content });
-      expect(r.stderr).toBe('');
-      expect(r.status).toBe(0);
-      // NetworkManager always writes an empty [proxy] section.
-      expect(r.stdout).toBe(`${text(kf.content)}\n[proxy]\n`);
+      const ports = new Set(node.interfaces.flatMap((x) => (x.kind === 'ethernet' && x.bond ? [`${x.name}.nmconnection`] : [])));
+      const keyfiles = networkFiles(plan, node).filter((f) => f.path.endsWith('.nmconnection'));
+      expect(keyfiles).toHaveLength(node.interfaces.length);
+      for (const kf of keyfiles) {
+        const r = run('nmcli', ['--offline', 'connection', 'modify', 'connection.autoconnect', 'yes'], { input: kf.content });
+        expect(r.stderr).toBe('');
+        expect(r.status).toBe(0);
+        // NetworkManager writes an empty [proxy] section on every connection but a bond's port.
+        expect(r.stdout).toBe(ports.has(basename(kf.path)) ? text(kf.content) : `${text(kf.content)}\n[proxy]\n`);
+      }
     }
   });
 });

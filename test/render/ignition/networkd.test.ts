@@ -1,6 +1,9 @@
 /**
  * Flatcar's network files applied by the real systemd-networkd and udev's net_setup_link to a
- * veth carrying the node's MAC, in private network and mount namespaces (needs root).
+ * veth carrying the node's MAC, in private network and mount namespaces (needs root). Nodes with
+ * bonds and VLANs: networkd reads every unit without a complaint and loads each .netdev; where
+ * the kernel has bonding and 8021q it makes them, which the VM test shows otherwise. (A veth has
+ * no permanent MAC, so the bond members' PermanentMACAddress= matches are for the VM test too.)
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,9 +32,16 @@ function applied(plan: ClusterPlan, node: NodePlan, mac: string): Record<string,
   return Object.fromEntries(r.stdout.trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
 }
 
-describe.each(EXAMPLE_PROFILES)('%s as flatcar', (profile) => {
+/** Nodes with one plain NIC; bonds and VLANs are below. */
+const plain = (n: NodePlan): boolean => n.interfaces.length === 1;
+
+/** Example profiles that have nodes of each kind, so no describe below is empty. */
+const WITH_PLAIN = EXAMPLE_PROFILES.filter((p) => switchedPlan(p, 'flatcar').nodes.some(plain));
+const WITH_BONDS = EXAMPLE_PROFILES.filter((p) => !switchedPlan(p, 'flatcar').nodes.every(plain));
+
+describe.each(WITH_PLAIN)('%s as flatcar', (profile) => {
   const plan = switchedPlan(profile, 'flatcar');
-  it.for(plan.nodes.map((n) => n.name))('networkd gives %s its address, gateway, DNS and name', (name, ctx) => {
+  it.for(plan.nodes.filter(plain).map((n) => n.name))('networkd gives %s its address, gateway, DNS and name', (name, ctx) => {
     needAll(ctx);
     const node = plan.nodes.find((n) => n.name === name)!;
     expect(applied(plan, node, node.mac)).toEqual({
@@ -51,4 +61,80 @@ it('a NIC with another MAC gets none of it', (ctx) => {
   const got = applied(plan, plan.nodes[0]!, '52:54:00:ff:ff:ff');
   expect(got.link_file).not.toBe('/etc/systemd/network/10-eth0.link');
   expect([got.address, got.gateway, got.dns, got.domains]).toEqual(['', '', '', '']);
+});
+
+// ---- bonds and VLANs ------------------------------------------------------------------------
+
+const NETDEV_SCRIPT = fileURLToPath(new URL('./networkd-netdev-netns.sh', import.meta.url));
+
+function needNetns(ctx: Skippable): void {
+  needTools(ctx, 'unshare:util-linux', '/lib/systemd/systemd-networkd:systemd', 'ip:iproute2');
+  needRoot(ctx, 'the networkd test');
+}
+
+/** Whether this kernel can make bonds and VLANs (bonding and 8021q built in or loadable). */
+function kernelMakes(kind: 'bond' | 'vlan'): boolean {
+  const add = kind === 'bond' ? 'ip link add kst0 type bond' : 'ip link add kst0 type veth peer name kst1 && ip link add link kst0 name kst0.7 type vlan id 7';
+  return run('unshare', ['-n', 'sh', '-c', add]).status === 0;
+}
+
+interface Loaded {
+  warnings: string[];
+  loaded: string[];
+  created: string[];
+  links: string[];
+}
+
+function loadUnits(files: readonly { path: string; content: string | Uint8Array }[], macs: readonly string[]): Loaded {
+  const dir = mkdtempSync(join(tmpdir(), 'kubeseed-networkd-'));
+  for (const f of files) writeFileSync(join(dir, basename(f.path)), f.content);
+  const r = run('timeout', ['30', 'unshare', '-n', '-m', '--propagation', 'private', 'bash', NETDEV_SCRIPT, dir, ...macs]);
+  expect(r.stderr).toBe('');
+  expect(r.status).toBe(0);
+  const out: Loaded = { warnings: [], loaded: [], created: [], links: [] };
+  for (const line of r.stdout.split('\n').filter(Boolean)) {
+    const [k, v] = [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)];
+    if (k === 'warning') out.warnings.push(v);
+    else if (k === 'loaded') out.loaded.push(v);
+    else if (k === 'created') out.created.push(v);
+    else if (k === 'link') out.links.push(v);
+  }
+  return out;
+}
+
+describe.each(WITH_BONDS)('%s as flatcar: bonds and VLANs', (profile) => {
+  const plan = switchedPlan(profile, 'flatcar');
+  const nodes = plan.nodes.filter((n) => !plain(n));
+
+  it.for(nodes.map((n) => n.name))('networkd reads every unit of %s without a complaint and loads its bonds and VLANs', (name, ctx) => {
+    needNetns(ctx);
+    const node = plan.nodes.find((n) => n.name === name)!;
+    const got = loadUnits(networkFiles(plan, node), node.nics.map((n) => n.mac));
+    expect(got.warnings).toEqual([]);
+    expect(got.loaded).toEqual(node.interfaces.filter((x) => x.kind !== 'ethernet').map((x) => `${x.name} ${x.kind}`).sort());
+  });
+
+  it.for(nodes.map((n) => n.name))('networkd makes %s\'s bonds and VLANs with their settings', (name, ctx) => {
+    needNetns(ctx);
+    if (!kernelMakes('bond') || !kernelMakes('vlan')) ctx.skip('this kernel has no bonding or 8021q (the VM test covers it)');
+    const node = plan.nodes.find((n) => n.name === name)!;
+    const got = loadUnits(networkFiles(plan, node), node.nics.map((n) => n.mac));
+    const want = node.interfaces.filter((x) => x.kind !== 'ethernet');
+    expect(got.created.sort()).toEqual(want.map((x) => x.name).sort());
+    for (const x of want) {
+      const link = got.links.find((l) => new RegExp(`^\\d+: ${x.name.replace('.', '\\.')}[@:]`).test(l));
+      if (x.kind === 'bond') expect(link).toMatch(new RegExp(` bond mode ${x.mode} .*miimon ${x.miimon} `));
+      if (x.kind === 'vlan') expect(link).toMatch(new RegExp(`^\\d+: ${x.name.replace('.', '\\.')}@${x.link}: .* vlan protocol 802\\.1Q id ${x.id} `));
+    }
+  });
+});
+
+it('networkd\'s complaints about a unit reach the test (so none above means none)', (ctx) => {
+  needNetns(ctx);
+  const plan = switchedPlan('profiles/baremetal-bond.yaml', 'flatcar');
+  const node = plan.nodes.find((n) => n.name === 'w1')!;
+  const files = networkFiles(plan, node).map((f) => (f.path.endsWith('.netdev') && String(f.content).includes('Kind=bond')
+    ? { ...f, content: String(f.content).replace('Mode=active-backup', 'Mode=bogus') }
+    : f));
+  expect(loadUnits(files, []).warnings).toEqual(['/etc/systemd/network/20-bond0.netdev:6: Failed to parse bond mode, ignoring: bogus']);
 });

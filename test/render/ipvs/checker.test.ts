@@ -93,6 +93,7 @@ describe('--print-rules', () => {
       ["KS_NODE='w1'", "KS_NODE='w2'"],
       ["KS_NODE_IP='192.168.10.21'", "KS_NODE_IP='192.168.10.22'"],
       [`KS_NODE_MAC='${w1.mac}'`, `KS_NODE_MAC='${w2.mac}'`],
+      [`KS_NODE_NICS=('eth0=${w1.mac}')`, `KS_NODE_NICS=('eth0=${w2.mac}')`],
     ]);
   });
 

@@ -97,7 +97,7 @@ describe('excludeCIDRs', () => {
 
   it('covers every example profile (all use the IPVS load balancer, lab by default) in both versions', () => {
     expect(ipvsCases.map((p) => `${p.name} ${p.kubernetes.kubeadmApi}`))
-      .toEqual(['lab v1beta3', 'lab v1beta4', 'ha v1beta3', 'ha v1beta4', 'prod v1beta3', 'prod v1beta4']);
+      .toEqual(['lab v1beta3', 'lab v1beta4', 'ha v1beta3', 'ha v1beta4', 'prod v1beta3', 'prod v1beta4', 'metal v1beta3', 'metal v1beta4']);
   });
 
   it('every IPVS-mode example profile tells kube-proxy to leave the apiserver VIP alone', () => {
