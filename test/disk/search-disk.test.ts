@@ -25,7 +25,7 @@ beforeAll(() => {
   state = join(root, 'state');
   writeState(state, createClusterState({
     keyAlgorithm: 'ecdsa', now: new Date(), tokenTtlSeconds: 0, clusterName: 'c',
-    kubernetesVersion: 'v1.31.13', endpoint: { host: 'api.c', port: 6443 },
+    kubernetesVersion: 'v1.31.12', endpoint: { host: 'api.c', port: 6443 },
   }));
   token = JSON.parse(key('state.json')).bootstrapToken.token;
 });

@@ -88,7 +88,7 @@ describe('kubeseed compile --out', () => {
 
 describe('the other writers use the same function', () => {
   it('the state: under /proc', () => {
-    const state = createClusterState({ keyAlgorithm: 'ecdsa', now: new Date('2026-01-01T00:00:00Z'), tokenTtlSeconds: 0, clusterName: 'c', kubernetesVersion: 'v1.31.13', endpoint: { host: 'a', port: 6443 } });
+    const state = createClusterState({ keyAlgorithm: 'ecdsa', now: new Date('2026-01-01T00:00:00Z'), tokenTtlSeconds: 0, clusterName: 'c', kubernetesVersion: 'v1.31.12', endpoint: { host: 'a', port: 6443 } });
     expect(() => writeState('/proc/x/c.state', state)).toThrow('cannot create /proc/x: /proc takes no new directories');
   }, LIMIT);
 

@@ -68,14 +68,14 @@ describe('README', () => {
     expect(quoted(readFileSync(README, 'utf8'))).toBe(want);
   });
 
-  it('says that every worker fits EC2 with --platform ec2 --gzip and no control-plane node does, and so it is', () => {
+  it('says that no example node fits EC2 with --platform ec2 --gzip and workers come within 2 KiB, and so it is', () => {
     const limit = PLATFORM_FACTS.ec2.limit!;
     for (const r of rows) {
-      if (r.role === 'control-plane') expect(r.ec2Gzip, `${r.profile} ${r.node}`).toBeGreaterThan(limit);
-      else expect(r.ec2Gzip, `${r.profile} ${r.node}`).toBeLessThanOrEqual(limit);
+      expect(r.ec2Gzip, `${r.profile} ${r.node}`).toBeGreaterThan(limit);
+      if (r.role !== 'control-plane') expect(r.ec2Gzip, `${r.profile} ${r.node}`).toBeLessThanOrEqual(limit + 2048);
     }
     const readme = readFileSync(README, 'utf8').replace(/\s+/g, ' ');
-    expect(readme).toContain('with `--gzip`, every worker of the example profiles fits EC2. Control-plane nodes do not');
+    expect(readme).toContain('with `--gzip` no node of the example profiles fits EC2: workers come within 2 KiB of it');
     // And no example node's ignition.json fits.
     for (const r of rows) expect(r.ignition, `${r.profile} ${r.node}`).toBeGreaterThan(limit);
     expect(readme).toContain(`larger than EC2's ${limit / 1024} KiB for every example node`);

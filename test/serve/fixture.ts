@@ -28,7 +28,7 @@ export function profileText(cluster: string, os: string, netboot = '  netboot:\n
     'kind: ClusterProfile',
     `metadata: { name: ${cluster} }`,
     'spec:',
-    '  kubernetes: { version: v1.31.13 }',
+    '  kubernetes: { version: v1.31.12 }',
     `  os: ${os}`,
     netboot.trimEnd(),
     '  nodes:',
