@@ -3,7 +3,7 @@
  * "cidata"). The layout is fixed up front from names and sizes (layout.ts); then the header and
  * each file's bytes are streamed to disk in order, so memory stays flat whatever the sizes.
  */
-import { open, rm } from 'node:fs/promises';
+import { closeSync, fchmodSync, openSync, readSync, rmSync } from 'node:fs';
 import { BLOCK } from './encode.js';
 import { planIso } from './layout.js';
 import { BlockSink } from './sink.js';
@@ -22,39 +22,59 @@ function asBytes(chunk: Uint8Array | string): Uint8Array {
   return typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
 }
 
+/** Copies a file on disk into the image, checking that it still has its declared size. */
+function copyLocal(sink: BlockSink, isoPath: string, localPath: string, size: number): void {
+  const fd = openSync(localPath, 'r');
+  try {
+    const got = sink.readFrom(fd, size);
+    if (got !== size) throw new Error(`iso: ${isoPath} (${localPath}) has ${got} bytes, declared ${size}`);
+    if (readSync(fd, Buffer.alloc(1), 0, 1, size) !== 0) {
+      throw new Error(`iso: ${isoPath} (${localPath}) has more than its declared ${size} bytes`);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+async function copyStream(sink: BlockSink, file: IsoFile, size: number): Promise<void> {
+  let got = 0;
+  for await (const raw of file.open() as AsyncIterable<Uint8Array | string>) {
+    const chunk = asBytes(raw);
+    got += chunk.length;
+    if (got > size) throw new Error(`iso: ${file.path} yielded more than its declared ${size} bytes`);
+    sink.write(chunk);
+  }
+  if (got !== size) throw new Error(`iso: ${file.path} yielded ${got} bytes, declared ${size}`);
+}
+
 /**
- * Writes the image to `out` (created or truncated). A file whose stream yields more or fewer
- * bytes than its declared size fails the write, and the partial image is removed.
+ * Writes the image to `out` (created or truncated). A file with more or fewer bytes than its
+ * declared size fails the write, and the partial image is removed. Files on disk are copied with
+ * synchronous reads and writes (sink.ts says why): the event loop waits meanwhile.
  */
 export async function writeIso(files: readonly IsoFile[], opts: WriteIsoTestOptions, out: string): Promise<void> {
   const layout = planIso(files, opts);
   const mode = opts.mode ?? 0o644;
-  const fh = await open(out, 'w', mode);
+  const fd = openSync(out, 'w', mode);
   let ok = false;
   try {
     // The umask may have taken bits away (never added any): the image gets exactly `mode`.
-    await fh.chmod(mode);
-    const sink = new BlockSink(fh, layout.totalBytes, opts.onProgress);
-    await sink.write(layout.header);
+    fchmodSync(fd, mode);
+    const sink = new BlockSink(fd, layout.totalBytes, opts.onProgress);
+    sink.write(layout.header);
     for (const { file, offset, size } of layout.files) {
       if (sink.offset !== offset) throw new Error(`unreachable: ${file.path} at ${sink.offset}, planned ${offset}`);
-      let got = 0;
-      for await (const raw of file.open() as AsyncIterable<Uint8Array | string>) {
-        const chunk = asBytes(raw);
-        got += chunk.length;
-        if (got > size) throw new Error(`iso: ${file.path} yielded more than its declared ${size} bytes`);
-        await sink.write(chunk);
-      }
-      if (got !== size) throw new Error(`iso: ${file.path} yielded ${got} bytes, declared ${size}`);
-      await sink.zeros((BLOCK - (size % BLOCK)) % BLOCK);
+      if (file.localPath !== undefined) copyLocal(sink, file.path, file.localPath, size);
+      else await copyStream(sink, file, size);
+      sink.zeros((BLOCK - (size % BLOCK)) % BLOCK);
     }
-    await sink.finish();
+    sink.finish();
     if (sink.offset !== layout.totalBytes) {
       throw new Error(`unreachable: wrote ${sink.offset} bytes, planned ${layout.totalBytes}`);
     }
     ok = true;
   } finally {
-    await fh.close();
-    if (!ok) await rm(out, { force: true });
+    closeSync(fd);
+    if (!ok) rmSync(out, { force: true });
   }
 }

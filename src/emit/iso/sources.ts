@@ -23,7 +23,10 @@ async function* readChunks(localPath: string): AsyncGenerator<Uint8Array> {
   }
 }
 
-/** A file on disk, read when the writer reaches it. Mode defaults to the file's own bits. */
+/**
+ * A file on disk, read when the writer reaches it (by the writer itself, through `localPath`;
+ * `open` serves other readers). Mode defaults to the file's own bits.
+ */
 export async function isoFileFromPath(localPath: string, isoPath: string, mode?: number): Promise<IsoFile> {
   const st = await stat(localPath);
   if (!st.isFile()) throw new Error(`iso: ${localPath} is not a regular file`);
@@ -31,6 +34,7 @@ export async function isoFileFromPath(localPath: string, isoPath: string, mode?:
     path: isoPath,
     size: st.size,
     mode: mode ?? st.mode & 0o7777,
+    localPath,
     open: () => readChunks(localPath),
   };
 }

@@ -4,6 +4,11 @@ export interface IsoFile {
   readonly path: string;
   /** Exact byte length; the layout is fixed from it before any byte is read. */
   readonly size: number;
+  /**
+   * A file on disk holding exactly these bytes: the writer reads it itself, straight into the
+   * buffer it writes from, instead of copying the chunks `open` yields.
+   */
+  readonly localPath?: string;
   /** Permission bits (e.g. 0o644), recorded in the Rock Ridge PX entry. */
   readonly mode: number;
   /**

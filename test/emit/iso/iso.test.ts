@@ -217,6 +217,34 @@ describe('determinism and streaming contract', () => {
     expect(sha256(p)).toBe(sha256(iso));
   });
 
+  it('writes a file read from disk as it writes the same bytes from memory, across its buffers', async () => {
+    // Larger than the writer's 1 MiB buffer, between files, not a block multiple.
+    const bytes = pattern(2 * 1024 * 1024 + 300_007, 6);
+    const src = join(dir, 'big.bin');
+    writeFileSync(src, bytes);
+    const others = inputs().filter((x) => x.path !== 'kubeseed/bundle.tar');
+    const fromDisk = join(dir, 'big-disk.iso');
+    const fromMemory = join(dir, 'big-memory.iso');
+    await writeIso([...others, await isoFileFromPath(src, 'kubeseed/bundle.tar', 0o640)], OPTS, fromDisk);
+    await writeIso([...others, isoFileFromBuffer('kubeseed/bundle.tar', bytes, 0o640)], OPTS, fromMemory);
+    expect(sha256(fromDisk)).toBe(sha256(fromMemory));
+    expect(statSync(fromDisk).size % 2048).toBe(0);
+  });
+
+  it('rejects a file on disk that changed size after it was planned and removes the partial image', async () => {
+    const src = join(dir, 'changing.bin');
+    const p = join(dir, 'changed.iso');
+    writeFileSync(src, Buffer.alloc(5000, 1));
+    const shrunk = await isoFileFromPath(src, 'kubeseed/x.bin');
+    writeFileSync(src, Buffer.alloc(4000, 1));
+    await expect(writeIso([shrunk], OPTS, p)).rejects.toThrow(`iso: kubeseed/x.bin (${src}) has 4000 bytes, declared 5000`);
+    expect(existsSync(p)).toBe(false);
+    const grown = await isoFileFromPath(src, 'kubeseed/x.bin');
+    writeFileSync(src, Buffer.alloc(4001, 1));
+    await expect(writeIso([grown], OPTS, p)).rejects.toThrow(`iso: kubeseed/x.bin (${src}) has more than its declared 4000 bytes`);
+    expect(existsSync(p)).toBe(false);
+  });
+
   it('rejects a stream shorter or longer than its declared size and removes the partial image', async () => {
     const p = join(dir, 'bad.iso');
     const lying = (size: number, actual: number): IsoFile => ({
