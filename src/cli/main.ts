@@ -27,7 +27,7 @@ Exit codes: 0 ok, 1 failure, 2 bad input.`;
 type Command = (argv: string[], io: Io, env: CliEnv) => number | Promise<number>;
 
 // Each command's module is imported only when that command runs: start-up time is mostly module
-// loading, and `compile` has no use for the bundle builder's archiver (nor `--help` for any of it).
+// loading, and `compile` has no use for the bundle builder's registry client (nor `--help` for any of it).
 const COMMANDS: Record<string, () => Promise<Command>> = {
   validate: async () => (await import('./commands/validate.js')).validateCommand,
   compile: async () => (await import('./commands/compile.js')).compileCommand,

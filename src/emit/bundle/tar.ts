@@ -1,14 +1,22 @@
 /**
- * A deterministic tar written as a stream with archiver: entries in the caller's (sorted) order,
- * one fixed mtime, uid/gid 0, no user or group names, fixed modes. The same inputs give the same
- * bytes. File contents stream through a hash, so every byte written is checked against the digest
- * the bundle promises, and no file is ever held in memory.
+ * A deterministic tar written as a stream: entries in the caller's (sorted) order, one fixed
+ * mtime, uid/gid 0, no user or group names, fixed modes. The same inputs give the same bytes.
+ * File contents are read straight into the buffer that is written from and hashed on the way, so
+ * every byte written is checked against the digest the bundle promises, and no file is ever held
+ * in memory.
+ *
+ * The format is POSIX ustar, byte for byte as tar-stream 3 (through archiver, which wrote
+ * kubeseed's bundles before) lays it out: a name over 100 bytes split at a '/' into prefix and
+ * name, a PAX header with the path when it cannot be split or is not ASCII, a size over 8 GiB in
+ * base-256, two zero blocks at the end and no padding to a record size. Writing it here took the
+ * stream layers of archiver and tar-stream out of every byte's way: bundling 1 GiB cost 6.6 s
+ * through them against 2 s for `tar -cf` (`npm run bench -- bundle`). Reads and writes are
+ * synchronous, in 1 MiB reads and 256 KiB writes, as the ISO writer's (src/emit/iso/sink.ts says
+ * why).
  */
-import archiver from 'archiver';
-import { createHash } from 'node:crypto';
-import { once } from 'node:events';
-import { createReadStream, createWriteStream, type Stats } from 'node:fs';
-import { DigestMismatchError, HashingStream } from './digest.js';
+import { createHash, type Hash } from 'node:crypto';
+import { closeSync, openSync, readSync, writeSync } from 'node:fs';
+import { DigestMismatchError } from './digest.js';
 
 export type TarEntry =
   | { type: 'directory'; path: string; mode: number }
@@ -39,84 +47,187 @@ export interface TarResult {
   sha256: string | null;
 }
 
+const BLOCK = 512;
+const BUFFER = 1 << 20;
+const WRITE_MAX = 256 * 1024;
+
+/** `val` in octal, zero-padded to `width` digits and a space; all sevens when it does not fit. */
+function octal(val: number, width: number): string {
+  const s = val.toString(8);
+  return s.length > width ? `${'7'.repeat(width)} ` : `${s.padStart(width, '0')} `;
+}
+
+interface Header {
+  name: string;
+  mode: number;
+  size: number;
+  mtime: Date;
+  /** ustar typeflag: '0' file, '5' directory, 'x' PAX extended header. */
+  flag: '0' | '5' | 'x';
+}
+
+/** A ustar header block, or null when the name does not fit one (then a PAX header carries it). */
+function ustar(h: Header): Buffer | null {
+  let name = h.name;
+  let prefix = '';
+  if (Buffer.byteLength(name) !== name.length) return null;
+  while (name.length > 100) {
+    const i = name.indexOf('/');
+    if (i === -1) return null;
+    prefix += prefix ? `/${name.slice(0, i)}` : name.slice(0, i);
+    name = name.slice(i + 1);
+  }
+  if (name.length > 100 || prefix.length > 155) return null;
+  const b = Buffer.alloc(BLOCK);
+  b.write(name, 0, 'latin1');
+  b.write(octal(h.mode & 0o7777, 6), 100, 'latin1');
+  b.write(octal(0, 6), 108, 'latin1');
+  b.write(octal(0, 6), 116, 'latin1');
+  if (h.size.toString(8).length > 11) {
+    // base-256: a marker byte, then the size big-endian in the remaining 11 bytes.
+    b[124] = 0x80;
+    let n = h.size;
+    for (let i = 11; i > 0; i--) {
+      b[124 + i] = n & 0xff;
+      n = Math.floor(n / 0x100);
+    }
+  } else {
+    b.write(octal(h.size, 11), 124, 'latin1');
+  }
+  b.write(octal(Math.trunc(h.mtime.getTime() / 1000), 11), 136, 'latin1');
+  b.write(h.flag, 156, 'latin1');
+  b.write('ustar\0' + '00', 257, 'latin1');
+  b.write(octal(0, 6), 329, 'latin1');
+  b.write(octal(0, 6), 337, 'latin1');
+  if (prefix) b.write(prefix, 345, 'latin1');
+  // The checksum counts its own field as eight spaces.
+  let sum = 8 * 0x20;
+  for (let i = 0; i < BLOCK; i++) if (i < 148 || i >= 156) sum += b[i] as number;
+  b.write(octal(sum, 6), 148, 'latin1');
+  return b;
+}
+
+/** A PAX record: its own decimal length (counting itself), a space, key=value, a newline. */
+function paxRecord(keyValue: string): string {
+  const body = ` ${keyValue}\n`;
+  const len = Buffer.byteLength(body);
+  let digits = Math.floor(Math.log10(len)) + 1;
+  if (len + digits >= 10 ** digits) digits++;
+  return `${len + digits}${body}`;
+}
+
+/** Sequential output through one buffer; the whole archive hashed on the way when asked. */
+class TarOut {
+  private position = 0;
+  private fill = 0;
+  private readonly buf = Buffer.allocUnsafe(BUFFER);
+
+  constructor(
+    private readonly fd: number,
+    private readonly whole: Hash | null,
+    private readonly onBytes?: (written: number) => void,
+  ) {}
+
+  get bytes(): number {
+    return this.position + this.fill;
+  }
+
+  put(bytes: Uint8Array): void {
+    let off = 0;
+    while (off < bytes.length) {
+      const n = Math.min(bytes.length - off, BUFFER - this.fill);
+      this.buf.set(bytes.subarray(off, off + n), this.fill);
+      this.fill += n;
+      off += n;
+      if (this.fill === BUFFER) this.flush();
+    }
+  }
+
+  /** Zeros up to the next 512-byte boundary. */
+  pad(): void {
+    const n = (BLOCK - (this.bytes % BLOCK)) % BLOCK;
+    if (n > 0) this.put(Buffer.alloc(n));
+  }
+
+  /** Reads `size` bytes of `fd` from its start straight into the buffer, hashing them; returns the count read. */
+  readFrom(fd: number, size: number, hash: Hash): number {
+    let pos = 0;
+    while (pos < size) {
+      const got = readSync(fd, this.buf, this.fill, Math.min(size - pos, BUFFER - this.fill), pos);
+      if (got === 0) break;
+      hash.update(this.buf.subarray(this.fill, this.fill + got));
+      this.fill += got;
+      pos += got;
+      if (this.fill === BUFFER) this.flush();
+    }
+    return pos;
+  }
+
+  flush(): void {
+    if (this.fill === 0) return;
+    this.whole?.update(this.buf.subarray(0, this.fill));
+    let off = 0;
+    while (off < this.fill) off += writeSync(this.fd, this.buf, off, Math.min(WRITE_MAX, this.fill - off), this.position + off);
+    this.position += this.fill;
+    this.fill = 0;
+    this.onBytes?.(this.position);
+  }
+}
+
+function putHeader(out: TarOut, h: Header): void {
+  const block = ustar(h);
+  if (block) {
+    out.put(block);
+    return;
+  }
+  // As tar-stream: a PAX header named PaxHeader with the path, then the entry's own header,
+  // also named PaxHeader (readers take the name from the PAX record).
+  const pax = Buffer.from(paxRecord(`path=${h.name}`));
+  out.put(ustar({ ...h, name: 'PaxHeader', size: pax.length, flag: 'x' }) as Buffer);
+  out.put(pax);
+  out.pad();
+  out.put(ustar({ ...h, name: h.flag === '5' ? 'PaxHeader/' : 'PaxHeader' }) as Buffer);
+}
+
+function putFile(out: TarOut, e: Extract<TarEntry, { type: 'file' }>, mtime: Date): void {
+  const fd = openSync(e.source, 'r');
+  try {
+    putHeader(out, { name: e.path, mode: e.mode, size: e.size, mtime, flag: '0' });
+    const hash = createHash('sha256');
+    const got = out.readFrom(fd, e.size, hash);
+    if (got !== e.size) throw new Error(`${e.label} changed size while being bundled: expected ${e.size} bytes, read ${got}`);
+    if (readSync(fd, Buffer.alloc(1), 0, 1, e.size) !== 0) {
+      throw new Error(`${e.label} changed size while being bundled: expected ${e.size} bytes, read more`);
+    }
+    const digest = hash.digest('hex');
+    if (digest !== e.sha256) throw new DigestMismatchError(e.label, e.sha256, digest);
+    out.pad();
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Writes `entries` to `dest` as a tar; rejects (leaving `dest` for the caller to remove) on any error. */
 export async function writeTar(dest: string, entries: readonly TarEntry[], opts: TarOptions): Promise<TarResult> {
-  const archive = archiver('tar');
-  const out = createWriteStream(dest);
-  let failure: Error | null = null;
-  const fail = (e: Error) => {
-    failure ??= e;
-  };
-  archive.on('error', fail);
-  archive.on('warning', fail);
-  out.on('error', fail);
-  let written = 0;
-  const whole = opts.sha256 ? createHash('sha256') : null;
-  archive.on('data', (chunk: Buffer) => {
-    written += chunk.length;
-    whole?.update(chunk);
-    opts.onBytes?.(written);
-  });
-  archive.pipe(out);
-
-  const entryDone = () =>
-    new Promise<void>((resolve, reject) => {
-      const onEntry = () => {
-        cleanup();
-        resolve();
-      };
-      const onError = (e: Error) => {
-        cleanup();
-        reject(e);
-      };
-      const cleanup = () => {
-        archive.off('entry', onEntry);
-        archive.off('error', onError);
-      };
-      archive.on('entry', onEntry);
-      archive.on('error', onError);
-    });
-
+  const fd = openSync(dest, 'w');
   try {
+    const whole = opts.sha256 ? createHash('sha256') : null;
+    const out = new TarOut(fd, whole, opts.onBytes);
     for (const e of entries) {
-      const base = { name: e.path, date: opts.mtime, mode: e.mode };
       if (e.type === 'directory') {
-        const done = entryDone();
-        // A name ending in '/' makes archiver write a directory entry.
-        archive.append(Buffer.alloc(0), { ...base, name: `${e.path.replace(/\/$/, '')}/` });
-        await done;
+        putHeader(out, { name: `${e.path.replace(/\/$/, '')}/`, mode: e.mode, size: 0, mtime: opts.mtime, flag: '5' });
       } else if (e.type === 'buffer') {
-        const done = entryDone();
-        archive.append(e.content, base);
-        await done;
+        putHeader(out, { name: e.path, mode: e.mode, size: e.content.length, mtime: opts.mtime, flag: '0' });
+        out.put(e.content);
+        out.pad();
       } else {
-        const hasher = new HashingStream();
-        const input = createReadStream(e.source, { highWaterMark: 1 << 20 });
-        const readFailed = new Promise<never>((_, reject) => {
-          input.on('error', reject);
-          hasher.on('error', reject);
-        });
-        input.pipe(hasher);
-        const done = entryDone();
-        // `stats.size` lets archiver stream the entry instead of buffering it to learn its size.
-        archive.append(hasher, { ...base, stats: { size: e.size } as Stats });
-        await Promise.race([done, readFailed]);
-        if (hasher.bytes !== e.size) {
-          throw new Error(`${e.label} changed size while being bundled: expected ${e.size} bytes, read ${hasher.bytes}`);
-        }
-        if (hasher.digest !== e.sha256) throw new DigestMismatchError(e.label, e.sha256, hasher.digest);
+        putFile(out, e, opts.mtime);
       }
-      if (failure) throw failure;
     }
-    const closed = once(out, 'close');
-    await archive.finalize();
-    await closed;
-    if (failure) throw failure;
-    return { bytes: written, sha256: whole ? whole.digest('hex') : null };
-  } catch (err) {
-    archive.abort();
-    out.destroy();
-    if (!out.closed) await once(out, 'close').catch(() => undefined);
-    throw err;
+    out.put(Buffer.alloc(2 * BLOCK));
+    out.flush();
+    return { bytes: out.bytes, sha256: whole ? whole.digest('hex') : null };
+  } finally {
+    closeSync(fd);
   }
 }
