@@ -17,7 +17,7 @@ import { stringify } from 'yaml';
 import { generatedProfile } from './generated-profile.mjs';
 
 /** The filesystem type holding path, from the longest matching mount point. */
-function fsType(path) {
+export function fsType(path) {
   const real = realpathSync(path);
   let best = { at: '', type: 'unknown' };
   for (const line of readFileSync('/proc/self/mounts', 'utf8').split('\n')) {
@@ -37,11 +37,12 @@ export function outputBases() {
   return bases;
 }
 
-function runCompile(profile, out) {
+/** One compile by the built CLI in a child (bench-child.mjs): wall time and the child's own figures. */
+export function runCompile(profile, out, extra = []) {
   const child = join(import.meta.dirname, 'bench-child.mjs');
   const started = process.hrtime.bigint();
   // --offline: a benchmark downloads nothing (the pod network's manifest is looked for locally only).
-  const r = spawnSync(process.execPath, [child, 'compile', profile, '--out', out, '--offline'], { encoding: 'utf8', env: { ...process.env, CI: 'true' } });
+  const r = spawnSync(process.execPath, [child, 'compile', profile, '--out', out, '--offline', ...extra], { encoding: 'utf8', env: { ...process.env, CI: 'true' } });
   const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
   if (r.status !== 0) throw new Error(`compile failed (${r.status}): ${r.stderr}`);
   const stats = JSON.parse(r.stdout.trim().split('\n').pop());
@@ -56,13 +57,16 @@ const ms = (x) => `${x.toFixed(0)} ms`;
 const mb = (kb) => `${(kb / 1024).toFixed(0)} MB`;
 
 /** Compiles one generated cluster into each output base; returns printable lines and the dirs to remove. */
-export function benchCompile(workers, runs, bases = outputBases()) {
+export function benchCompile(workers, runs, bases = outputBases(), smoke = false) {
   const dirs = [];
   const lines = [];
   const profileDir = mkdtempSync(join(tmpdir(), 'kubeseed-bench-profile-'));
   dirs.push(profileDir);
   const profile = join(profileDir, 'profile.yaml');
-  writeFileSync(profile, stringify(generatedProfile(workers)));
+  const p = generatedProfile(workers);
+  // The smoke test's state is made quicker; the state is made before anything timed but the first compile.
+  if (smoke) p.spec.pki = { keyAlgorithm: 'ecdsa' };
+  writeFileSync(profile, stringify(p));
   for (const { base, label } of bases) {
     const dir = mkdtempSync(join(base, 'kubeseed-bench-'));
     dirs.push(dir);
@@ -98,12 +102,15 @@ const PHASE_LABELS = {
   remove: 'remove a leftover tree',
 };
 
-/** Runs every size (runs each: [workers, runs]), printing as it goes; removes temporaries at the end. */
-export function benchCompileAll(sizes, print = console.log) {
+/**
+ * Runs every size (runs each: [workers, runs]), printing as it goes; removes temporaries at the
+ * end. `smoke`: the disk only, ECDSA keys (the test suite's quick run).
+ */
+export function benchCompileAll(sizes, print = console.log, smoke = false) {
   const dirs = [];
   try {
     for (const [workers, runs] of sizes) {
-      const r = benchCompile(workers, runs);
+      const r = benchCompile(workers, runs, smoke ? outputBases().slice(-1) : outputBases(), smoke);
       dirs.push(...r.dirs);
       print(`${r.name}\n  ${r.lines.join('\n  ')}`);
     }

@@ -1,21 +1,31 @@
 #!/usr/bin/env node
-// Benchmarks the ISO writer against xorriso on the same 1 GiB tree, in the same run.
-// Prints throughput (MB/s = 10^6 bytes/s of input file data) of each, their ratio (target
-// >= 0.9) and our writer's peak RSS (target < 150 MB). Run `npm run build` first: this imports
-// dist/emit/iso/index.js. Usage: node scripts/bench-iso.mjs [rounds=5] [dir]
-// `dir` (default: the OS temp dir) holds the tree and both images; a tmpfs such as /dev/shm takes
-// the disk out of the comparison, which a shared or busy disk otherwise dominates.
-// Each timed run starts after `sync`, so neither tool pays for the other's dirty pages; one
-// untimed warm-up of each comes first, so both read the tree from the page cache.
+// ISO writing, whole processes side by side in one run: kubeseed's writer (a node process that
+// loads dist/emit/iso and writes one image: start-up included, as a user pays it), genisoimage
+// and `xorriso -as mkisofs`, each with Joliet and Rock Ridge, on the same incompressible files,
+// on tmpfs (/dev/shm) and on the disk (os.tmpdir()), at 256 MiB, 1 GiB and one sparse file over
+// 4 GiB (every tool reads its holes as zeros and writes them out in full; genisoimage needs
+// -allow-limited-size for it). Each round runs the three in turn, the order rotating, after
+// `sync` so that none pays for another's dirty pages; one untimed run of each comes first so that
+// all read the files from the page cache. Prints, per place and size, each tool's median wall
+// time (min-max), throughput (MB/s = 10^6 bytes of input per second) and CPU time (user+system,
+// from /proc/self/stat, 10 ms ticks), kubeseed's peak RSS, and the ratios of kubeseed's
+// throughput to the others' (median and min-max of the rounds' ratios; targets: >= 1.0 against
+// genisoimage, >= 1.3 against xorriso). Node's own start-up (an empty script, timed in the same
+// rounds) is printed too: a fixed cost that the small sizes show.
+//
+//   npm run build && node scripts/bench-iso.mjs [--rounds 3] [--sizes 256,1024,4160] [--dirs /dev/shm,/tmp] [--smoke]
+//
+// --smoke: 2 MiB, one round, os.tmpdir() only (what the test suite runs to keep this script working).
 import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, writeSync, closeSync } from 'node:fs';
+import { randomFillSync } from 'node:crypto';
+import { closeSync, existsSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const modPath = join(here, '..', 'dist', 'emit', 'iso', 'index.js');
+const MiB = 1024 * 1024;
 
 function walk(root, dir = root) {
   const out = [];
@@ -27,111 +37,144 @@ function walk(root, dir = root) {
   return out;
 }
 
-// Child mode: write one image with our writer, report time and peak RSS as JSON.
+// Child mode: write one image with kubeseed's writer; print its own peak RSS as JSON.
 if (process.argv[2] === '--child') {
   const [, , , tree, out] = process.argv;
   const { writeIso, isoFileFromPath } = await import(pathToFileURL(modPath).href);
-  const t0 = process.hrtime.bigint();
   const files = await Promise.all(walk(tree).map((f) => isoFileFromPath(f.local, f.iso)));
   await writeIso(files, { volumeId: 'cidata', epochSeconds: 1_700_000_000 }, out);
-  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  const ru = process.resourceUsage();
-  console.log(JSON.stringify({ seconds, cpu: (ru.userCPUTime + ru.systemCPUTime) / 1e6, maxRssKiB: ru.maxRSS }));
+  console.log(JSON.stringify({ maxRssKiB: process.resourceUsage().maxRSS }));
   process.exit(0);
 }
+
+// Loaded here, not at the top: the child above loads nothing but the writer.
+const { fsType } = await import('./bench-compile.mjs');
+const args = process.argv.slice(2);
+const opt = (name, dflt) => (args.includes(name) ? args[args.indexOf(name) + 1] : dflt);
+const smoke = args.includes('--smoke');
+const rounds = smoke ? 1 : Number(opt('--rounds', '3'));
+const sizes = (smoke ? '2' : opt('--sizes', '256,1024,4160')).split(',').map(Number);
+const dirs = (smoke ? tmpdir() : opt('--dirs', [existsSync('/dev/shm') ? '/dev/shm' : null, tmpdir()].filter(Boolean).join(','))).split(',');
 
 if (!existsSync(modPath)) {
   console.error(`bench-iso: ${modPath} is missing; run \`npm run build\` first`);
   process.exit(2);
 }
-if (spawnSync('sh', ['-c', 'command -v xorriso'], { stdio: 'ignore' }).status !== 0) {
-  console.error('bench-iso: needs xorriso (apt-get install -y xorriso)');
-  process.exit(2);
-}
-
-const rounds = Number(process.argv[2] ?? 5);
-const MiB = 1024 * 1024;
-const work = mkdtempSync(join(process.argv[3] ?? tmpdir(), 'kubeseed-bench-iso-'));
-const tree = join(work, 'tree');
-const layout = {
-  'user-data': 4096,
-  'meta-data': 64,
-  'network-config': 512,
-  'kubeseed/images.tar': 640 * MiB,
-  'kubeseed/bin/kubelet': 128 * MiB,
-  'kubeseed/bin/kubeadm': 96 * MiB,
-  'kubeseed/bin/kubectl': 80 * MiB,
-  'kubeseed/cni-plugins.tgz': 80 * MiB - 4672,
-};
-let inputBytes = 0;
-for (const [p, size] of Object.entries(layout)) {
-  const full = join(tree, p);
-  mkdirSync(dirname(full), { recursive: true });
-  const fd = openSync(full, 'w');
-  // Incompressible bytes, so neither tool gains from anything but its I/O path.
-  for (let left = size; left > 0; left -= 8 * MiB) writeSync(fd, randomBytes(Math.min(left, 8 * MiB)));
-  closeSync(fd);
-  inputBytes += size;
-}
-const mb = (bytes, s) => bytes / 1e6 / s;
-
-/** Flushes dirty pages left by the previous run, so each timing starts from the same state. */
-function settle() {
-  spawnSync('sync', [], { stdio: 'ignore' });
-}
-
-function timeOurs() {
-  settle();
-  const out = join(work, 'ours.iso');
-  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', tree, out], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`our writer failed: ${r.stderr}`);
-  const res = JSON.parse(r.stdout.trim());
-  const size = statSync(out).size;
-  rmSync(out);
-  return { ...res, size };
-}
-
-function timeXorriso() {
-  settle();
-  const out = join(work, 'xorriso.iso');
-  const t0 = process.hrtime.bigint();
-  // bash's `time` reports the child's user and system CPU seconds on the last stderr line.
-  const r = spawnSync('bash', ['-c', 'TIMEFORMAT="%3U %3S"; time xorriso -as mkisofs -J -R -V cidata -o "$1" "$2" 2>/dev/null', 'bash', out, tree], { encoding: 'utf8' });
-  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  if (r.status !== 0) throw new Error(`xorriso failed: ${r.stderr}`);
-  const [user, sys] = r.stderr.trim().split('\n').at(-1).split(' ').map(Number);
-  const size = statSync(out).size;
-  rmSync(out);
-  return { seconds, cpu: user + sys, size };
-}
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-try {
-  console.log(`bench-iso: ${Object.keys(layout).length} files, ${(inputBytes / MiB).toFixed(0)} MiB input, ${rounds} rounds (alternating), in ${work}`);
-  timeOurs();
-  timeXorriso();
-  const ours = [];
-  const theirs = [];
-  for (let i = 0; i < rounds; i++) {
-    const o = timeOurs();
-    const x = timeXorriso();
-    ours.push(o);
-    theirs.push(x);
-    console.log(
-      `  round ${i + 1}: kubeseed ${o.seconds.toFixed(3)} s, ${o.cpu.toFixed(2)} s CPU (${mb(inputBytes, o.seconds).toFixed(0)} MB/s, image ${o.size} B, peak RSS ${(o.maxRssKiB / 1024).toFixed(1)} MiB)` +
-        ` | xorriso ${x.seconds.toFixed(3)} s, ${x.cpu.toFixed(2)} s CPU (${mb(inputBytes, x.seconds).toFixed(0)} MB/s, image ${x.size} B)`,
-    );
+for (const [tool, pkg] of [['genisoimage', 'genisoimage'], ['xorriso', 'xorriso']]) {
+  if (spawnSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' }).status !== 0) {
+    console.error(`bench-iso: needs ${tool} (apt-get install -y ${pkg})`);
+    process.exit(2);
   }
-  const oursMbs = mb(inputBytes, median(ours.map((o) => o.seconds)));
-  const theirsMbs = mb(inputBytes, median(theirs.map((x) => x.seconds)));
-  const peak = Math.max(...ours.map((o) => o.maxRssKiB)) / 1024;
-  console.log(`kubeseed writeIso: ${oursMbs.toFixed(0)} MB/s (median)`);
-  console.log(`xorriso -as mkisofs: ${theirsMbs.toFixed(0)} MB/s (median)`);
-  console.log(`ratio kubeseed/xorriso: ${(oursMbs / theirsMbs).toFixed(2)} (target >= 0.9)`);
-  const oursCpu = median(ours.map((o) => o.cpu));
-  const theirsCpu = median(theirs.map((x) => x.cpu));
-  console.log(`CPU seconds (median; less sensitive to a busy machine): kubeseed ${oursCpu.toFixed(2)} s, xorriso ${theirsCpu.toFixed(2)} s`);
-  console.log(`kubeseed peak RSS: ${peak.toFixed(1)} MiB (target < 150 MB)`);
-} finally {
-  rmSync(work, { recursive: true, force: true });
+}
+
+/**
+ * The input tree of `mib` MiB: below 4 GiB, a seed's shape (user-data, meta-data, network-config
+ * and a bundle's worth of binaries and images, random bytes, one size not a block multiple);
+ * above, one sparse file with a few bytes written around the 4 GiB extent limit.
+ */
+function makeTree(tree, mib) {
+  const total = mib * MiB;
+  const files = total > 4 * 1024 * MiB
+    ? { 'user-data': 4096, 'meta-data': 64, 'kubeseed/kubeseed-bundle.tar': total - 4160 }
+    : {
+        'user-data': 4096,
+        'meta-data': 64,
+        'network-config': 512,
+        'kubeseed/images.tar': (total / 1024) * 640,
+        'kubeseed/bin/kubelet': (total / 1024) * 128,
+        'kubeseed/bin/kubeadm': (total / 1024) * 96,
+        'kubeseed/bin/kubectl': (total / 1024) * 80,
+        'kubeseed/cni-plugins.tgz': (total / 1024) * 80 - 4672,
+      };
+  const chunk = Buffer.allocUnsafe(8 * MiB);
+  for (const [p, size] of Object.entries(files)) {
+    const full = join(tree, p);
+    mkdirSync(dirname(full), { recursive: true });
+    const fd = openSync(full, 'w');
+    if (size > 4 * 1024 * MiB) {
+      ftruncateSync(fd, size);
+      for (const at of [0, 0xffff_f800 - 1, 0xffff_f800, size - 8]) writeSync(fd, Buffer.from('kubeseed'), 0, 8, at);
+    } else {
+      for (let left = size; left > 0; left -= chunk.length) writeSync(fd, randomFillSync(chunk), 0, Math.min(left, chunk.length));
+    }
+    closeSync(fd);
+  }
+  return { count: Object.keys(files).length, bytes: Object.values(files).reduce((a, b) => a + b, 0), sparse: total > 4 * 1024 * MiB };
+}
+
+/** Children's CPU time so far, in seconds (fields 16 and 17 of /proc/self/stat, USER_HZ ticks). */
+function childCpu() {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[13]) + Number(f[14])) / 100;
+}
+
+function commandOf(tool, tree, out, sparse) {
+  switch (tool) {
+    case 'kubeseed': return [process.execPath, fileURLToPath(import.meta.url), '--child', tree, out];
+    case 'genisoimage': return ['genisoimage', '-quiet', '-iso-level', '3', ...(sparse ? ['-allow-limited-size'] : []), '-J', '-R', '-V', 'cidata', '-o', out, tree];
+    case 'node start-up': return [process.execPath, '-e', ''];
+    case 'xorriso': return ['xorriso', '-as', 'mkisofs', '-quiet', '-iso-level', '3', '-J', '-R', '-V', 'cidata', '-o', out, tree];
+  }
+}
+
+function timeOne(tool, tree, out, sparse) {
+  rmSync(out, { force: true });
+  spawnSync('sync');
+  const [cmd, ...argv] = commandOf(tool, tree, out, sparse);
+  const cpu0 = childCpu();
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(cmd, argv, { encoding: 'utf8', maxBuffer: 1 << 20 });
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const cpu = childCpu() - cpu0;
+  if (r.status !== 0) throw new Error(`${tool} failed (${r.status}): ${r.stderr}`);
+  if (tool === 'node start-up') return { seconds, cpu };
+  const size = statSync(out).size;
+  rmSync(out);
+  const rss = tool === 'kubeseed' ? JSON.parse(r.stdout.trim().split('\n').at(-1)).maxRssKiB / 1024 : null;
+  return { seconds, cpu, size, rss };
+}
+
+const TOOLS = ['kubeseed', 'genisoimage', 'xorriso', 'node start-up'];
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const spread = (xs, digits) => `${median(xs).toFixed(digits)} (${Math.min(...xs).toFixed(digits)}-${Math.max(...xs).toFixed(digits)})`;
+
+console.log(`bench-iso: kubeseed's writer, genisoimage and xorriso as whole processes, ${rounds} round(s), order rotating; 2 cores shared with other work, so the spread is wide`);
+for (const base of dirs) {
+  for (const mib of sizes) {
+    const work = mkdtempSync(join(base, 'kubeseed-bench-iso-'));
+    try {
+      const tree = join(work, 'tree');
+      const input = makeTree(tree, mib);
+      const out = join(work, 'out.iso');
+      if (!smoke) for (const tool of TOOLS) timeOne(tool, tree, out, input.sparse);
+      const runs = Object.fromEntries(TOOLS.map((t) => [t, []]));
+      for (let r = 0; r < rounds; r++) {
+        for (let i = 0; i < TOOLS.length; i++) {
+          const tool = TOOLS[(i + r) % TOOLS.length];
+          runs[tool].push(timeOne(tool, tree, out, input.sparse));
+        }
+      }
+      const what = input.sparse ? `one sparse file of ${(input.bytes / MiB).toFixed(0)} MiB` : `${input.count} files, ${(input.bytes / MiB).toFixed(0)} MiB`;
+      console.log(`${base} (${fsType(base)}), ${what}:`);
+      for (const tool of TOOLS.slice(0, 3)) {
+        const rs = runs[tool];
+        const mbs = input.bytes / 1e6 / median(rs.map((x) => x.seconds));
+        const rss = tool === 'kubeseed' ? `, peak RSS ${Math.max(...rs.map((x) => x.rss)).toFixed(1)} MiB` : '';
+        console.log(`  ${tool.padEnd(11)} wall ${spread(rs.map((x) => x.seconds), 3)} s, ${mbs.toFixed(0)} MB/s, CPU ${spread(rs.map((x) => x.cpu), 2)} s, image ${rs[0].size} B${rss}`);
+      }
+      const startup = runs['node start-up'];
+      console.log(`  node start-up alone (node -e ''): wall ${spread(startup.map((x) => x.seconds), 3)} s, CPU ${spread(startup.map((x) => x.cpu), 2)} s`);
+      for (const [other, target] of [['genisoimage', 1.0], ['xorriso', 1.3]]) {
+        const ratios = runs.kubeseed.map((k, i) => runs[other][i].seconds / k.seconds);
+        const m = median(ratios);
+        console.log(`  kubeseed/${other} throughput ratio: ${spread(ratios, 2)} (target >= ${target.toFixed(1)}: ${m >= target ? 'met' : 'NOT met'})`);
+      }
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  }
 }
