@@ -7,7 +7,8 @@
 // times, throughput and the ratio (target: kubeseed at least as fast, ratio >= 1.0), and
 // kubeseed's peak RSS. Also times kubeseed writing the bundle archives from the warm store.
 //
-//   npm run build && node scripts/bench-images.mjs [--images 3] [--filler-mib 64] [--runs 5]
+//   npm run build && node scripts/bench-images.mjs [--images 3] [--filler-mib 64] [--runs 5] [--smoke]
+// --smoke: one image of 1 MiB filler, one run (what the test suite runs to keep this script working).
 //
 // kubeseed runs in a child process so its peak RSS (getrusage maxrss) is its own.
 import { spawn, spawnSync } from 'node:child_process';
@@ -57,9 +58,10 @@ if (process.argv[2] === '--child') {
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : dflt);
-const count = opt('--images', 3);
-const fillerMiB = opt('--filler-mib', 64);
-const runs = opt('--runs', 5);
+const smoke = args.includes('--smoke');
+const count = smoke ? 1 : opt('--images', 3);
+const fillerMiB = smoke ? 1 : opt('--filler-mib', 64);
+const runs = smoke ? 1 : opt('--runs', 5);
 
 for (const tool of ['docker-registry', 'skopeo', 'htpasswd', 'openssl']) {
   if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) {

@@ -15,7 +15,9 @@
 // wrk reconnects for each of their requests (that is how those servers are used).
 // Prints requests per second (median of 3 runs, the servers taking turns, so that the load of a
 // shared machine falls on all of them), transfer rate and non-2xx answers per server and endpoint.
-// Usage: node scripts/bench-serve.mjs [seconds=3] [connections=16]
+// Usage: node scripts/bench-serve.mjs [seconds=3] [connections=16] [--smoke]
+// --smoke: 3 control-plane nodes and 2 workers, one run of 1 s, no warm-up (what the test suite
+// runs to keep this script working).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -24,9 +26,11 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { generatedProfile } from './generated-profile.mjs';
 
-const seconds = Number(process.argv[2] ?? 3);
-const connections = Number(process.argv[3] ?? 16);
-const ROUNDS = 3;
+const smoke = process.argv.includes('--smoke');
+const [secondsArg, connectionsArg] = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const seconds = smoke ? 1 : Number(secondsArg ?? 3);
+const connections = Number(connectionsArg ?? (smoke ? 2 : 16));
+const ROUNDS = smoke ? 1 : 3;
 const bin = join(import.meta.dirname, '..', 'dist', 'cli', 'bin.js');
 const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 
@@ -45,7 +49,9 @@ const cleanup = () => {
 // On an error too; at the end the servers are stopped explicitly (they would keep this process alive).
 process.on('exit', cleanup);
 
-const profile = generatedProfile(1000);
+const profile = generatedProfile(smoke ? 2 : 1000);
+// Keys made faster; nothing timed depends on them.
+if (smoke) profile.spec.pki = { keyAlgorithm: 'ecdsa' };
 profile.spec.netboot = { args: ['console=ttyS0'] };
 writeFileSync(join(dir, 'profile.yaml'), stringify(profile));
 const c = spawnSync(process.execPath, [bin, 'compile', join(dir, 'profile.yaml'), '--out', dir], { encoding: 'utf8' });
@@ -129,7 +135,7 @@ function wrk(port, paths, secs) {
 }
 
 // A short untimed run first: the first requests pay for JIT compilation and cold caches.
-for (const sv of servers) wrk(sv.port, machines.map((m) => sv.ipxe(m)), 1);
+if (!smoke) for (const sv of servers) wrk(sv.port, machines.map((m) => sv.ipxe(m)), 1);
 console.log(`  ${machines.length} machines; wrk, 1 thread, ${connections} connections; median of ${ROUNDS} runs of ${seconds} s (min-max), the servers taking turns; 127.0.0.1`);
 for (const [endpoint, path] of endpoints) {
   console.log(`  ${endpoint}:`);

@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 PACKAGES=(cloud-init shellcheck containerd ignition genisoimage xorriso openssl ipvsadm
   iproute2 qemu-system-x86 qemu-utils debootstrap e2fsprogs tar coreutils golang-go libarchive-tools
   network-manager systemd udev util-linux kmod cpio iptables curl python3 diffutils strace binutils
-  python3-yaml docker-registry skopeo apache2-utils busybox-static dnsmasq-base ipxe-qemu
+  python3-yaml docker-registry skopeo apache2-utils busybox-static dnsmasq-base ipxe-qemu wrk
   apt-utils gpg gpgconf dpkg-dev createrepo-c rpm dnf)
 
 missing=()
