@@ -16,8 +16,8 @@
 //
 // A fleet that would not fit the disk budget (--budget-gib; default the smaller of 16 GiB and half
 // the free space; both compiles' trees stay on disk) is measured on as many nodes as fit, after a
-// 3-node probe that gives the bytes per node, and extrapolated linearly to the fleet, as said in
-// the output.
+// 3-node probe that gives the bytes per node, and extrapolated in proportion to the fleet, as said
+// in the output.
 //
 //   npm run build && node scripts/bench-fleet.mjs [--nodes 200] [--bundle-mib 1024] [--dir DIR] [--budget-gib N] [--smoke]
 //
@@ -156,11 +156,10 @@ try {
     console.log(`  ${measured} nodes, ${r.label}: wall ${(r.wallMs / 1000).toFixed(1)} s, wrote ${size(r.wrote)}, peak RSS ${(r.maxRssKb / 1024).toFixed(0)} MiB; `
       + `${r.seeds.length} seed ISOs, ${size(seedBytes)} in all, largest ${size(largest)}; other ISOs: ${others}`);
     if (measured < nodes) {
-      const p = probe[runs.indexOf(r)];
-      const per = (x, y) => (measured > 3 ? (x - y) / (measured - 3) : x / 3);
-      const wall = r.wallMs + (nodes - measured) * per(r.wallMs, p.wallMs);
-      const wrote = r.wrote + (nodes - measured) * per(r.wrote, p.wrote);
-      console.log(`  ${nodes} nodes, ${r.label}, extrapolated from 3 and ${measured} nodes (two compiles of ${nodes} would need more than the ${gib(budget)} budget): wall ${(wall / 1000).toFixed(0)} s, writes ${size(wrote)}`);
+      // In proportion: per node, every seed ISO costs the same (its bytes, its hash).
+      const scale = nodes / measured;
+      console.log(`  ${nodes} nodes, ${r.label}, extrapolated in proportion from ${measured} (two compiles of ${nodes} would need more than the ${gib(budget)} budget): `
+        + `wall ${((r.wallMs * scale) / 1000).toFixed(0)} s, writes ${size(r.wrote * scale)}`);
     }
   }
 } finally {
