@@ -75,6 +75,20 @@ describe('writeTar', () => {
     expect(sha(readFileSync(again))).toBe(sha(readFileSync(tar)));
   });
 
+  it('lets the event loop run while a large file is copied (images are pulled meanwhile)', async () => {
+    const large = source('large', 40 * 1024 * 1024);
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 0);
+    try {
+      await writeTar(join(dir, 'large.tar'), [
+        { type: 'file', path: 'images/large.tar', mode: 0o644, source: large.path, size: large.bytes.length, sha256: sha(large.bytes), label: 'large' },
+      ], { mtime: MTIME });
+    } finally {
+      clearInterval(timer);
+    }
+    expect(ticks).toBeGreaterThan(0);
+  });
+
   it('fails on a file whose sha256 or size is not the one promised', async () => {
     const bad = join(dir, 'bad.tar');
     const file = entries[2] as Extract<TarEntry, { type: 'file' }>;

@@ -23,10 +23,10 @@ function asBytes(chunk: Uint8Array | string): Uint8Array {
 }
 
 /** Copies a file on disk into the image, checking that it still has its declared size. */
-function copyLocal(sink: BlockSink, isoPath: string, localPath: string, size: number): void {
+async function copyLocal(sink: BlockSink, isoPath: string, localPath: string, size: number): Promise<void> {
   const fd = openSync(localPath, 'r');
   try {
-    const got = sink.readFrom(fd, size);
+    const got = await sink.readFrom(fd, size);
     if (got !== size) throw new Error(`iso: ${isoPath} (${localPath}) has ${got} bytes, declared ${size}`);
     if (readSync(fd, Buffer.alloc(1), 0, 1, size) !== 0) {
       throw new Error(`iso: ${isoPath} (${localPath}) has more than its declared ${size} bytes`);
@@ -50,7 +50,7 @@ async function copyStream(sink: BlockSink, file: IsoFile, size: number): Promise
 /**
  * Writes the image to `out` (created or truncated). A file with more or fewer bytes than its
  * declared size fails the write, and the partial image is removed. Files on disk are copied with
- * synchronous reads and writes (sink.ts says why): the event loop waits meanwhile.
+ * synchronous reads and writes (sink.ts says why), the event loop getting a turn every 16 MiB.
  */
 export async function writeIso(files: readonly IsoFile[], opts: WriteIsoTestOptions, out: string): Promise<void> {
   const layout = planIso(files, opts);
@@ -64,7 +64,7 @@ export async function writeIso(files: readonly IsoFile[], opts: WriteIsoTestOpti
     sink.write(layout.header);
     for (const { file, offset, size } of layout.files) {
       if (sink.offset !== offset) throw new Error(`unreachable: ${file.path} at ${sink.offset}, planned ${offset}`);
-      if (file.localPath !== undefined) copyLocal(sink, file.path, file.localPath, size);
+      if (file.localPath !== undefined) await copyLocal(sink, file.path, file.localPath, size);
       else await copyStream(sink, file, size);
       sink.zeros((BLOCK - (size % BLOCK)) % BLOCK);
     }

@@ -7,12 +7,14 @@
  * threads twice and was copied into the page cache on another core than the one that had just
  * filled it. On the 2-core benchmark machine that cost 0.2-0.3 s of CPU per GiB more than reading
  * and writing in one thread (`npm run bench -- iso`), as much as separated kubeseed from
- * genisoimage. The writer has nothing else to do meanwhile; the event loop waits for each chunk.
+ * genisoimage. The event loop waits for each chunk, but gets a turn every 16 MiB.
  *
  * Why 1 MiB reads but 256 KiB writes: on ext4 (Linux 6.x, large folios) a write allocates
- * page-cache folios as large as the write, and on the benchmark VM writes of 512 KiB and more
- * were often several times slower in the kernel (1 GiB: 0.7-3 s of system time against 0.4-0.5 s
- * in 256 KiB writes); on tmpfs the size made no difference, and fewer reads cost a little less.
+ * page-cache folios as large as the write, and on the benchmark VM 1 GiB written in pieces of
+ * 512 KiB and more often took several times the system time (0.7-3 s against 0.4-0.5 s in 256 KiB
+ * writes); on tmpfs the size made no difference. Over 4 GiB on ext4 the kernel's time (zeroing and
+ * copying into fresh page-cache pages) varied threefold from run to run whatever the sizes tried,
+ * 16 KiB to 1 MiB, so that case does not decide them.
  */
 import { readSync, writeSync } from 'node:fs';
 
@@ -48,16 +50,21 @@ export class BlockSink {
 
   /**
    * Reads `length` bytes of the open file `fd`, from its start, straight into the image. Returns
-   * the bytes read: fewer when the file ends early.
+   * the bytes read: fewer when the file ends early. The event loop gets a turn every 16 MiB, so
+   * that whatever else the process does (a progress bar, a signal) is not held for a whole file.
    */
-  readFrom(fd: number, length: number): number {
+  async readFrom(fd: number, length: number): Promise<number> {
     let pos = 0;
+    let flushes = 0;
     while (pos < length) {
       const got = readSync(fd, this.stage, this.fill, Math.min(length - pos, STAGE - this.fill), pos);
       if (got === 0) break;
       this.fill += got;
       pos += got;
-      if (this.fill === STAGE) this.flush();
+      if (this.fill === STAGE) {
+        this.flush();
+        if (++flushes % 16 === 0) await new Promise((resolve) => setImmediate(resolve));
+      }
     }
     return pos;
   }
