@@ -126,7 +126,7 @@ describe.each(EXAMPLE_PROFILES.flatMap((profile) => PLUGINS.map((p) => ({ profil
     expect(list.code, list.err).toBe(0);
     for (const ref of want) {
       const [name, digest] = ref.split('@') as [string, string];
-      expect(list.out.split('\n').filter((l) => l.startsWith(`image   ${name} `) && l.includes(` digest ${digest}`)), list.out).toHaveLength(1);
+      expect(list.out.split('\n').filter((l) => l.startsWith(`image   ${name} `) && l.includes(` ${digest}`)), list.out).toHaveLength(1);
     }
     expect(list.out).toContain(`manifest ${plugin} ${version} sha256:${table.cni[plugin][version]!.manifest.sha256} ${table.cni[plugin][version]!.manifest.url}\n`);
 
@@ -194,7 +194,7 @@ describe('where compile finds the manifest', () => {
     const dir = tmp();
     const file = writeProfile(dir, readFileSync('profiles/ha.yaml', 'utf8').replace('    source: online\n', '    source: bundle\n'));
     // --from holds only the manifest: the bundle fails for the binaries, after caching it.
-    const b = await cli(table, 'bundle', file, '--out', join(dir, 'out'), '--from', FIXTURE_DIR, '--cache', join(dir, 'cache'));
+    const b = await cli(table, 'bundle', file, '--out', join(dir, 'out'), '--from', FIXTURE_DIR, '--cache', join(dir, 'cache'), '--skip', 'packages');
     expect(b.code).toBe(1);
     const sha = table.cni.flannel[FLANNEL_VERSION]!.manifest.sha256;
     expect(readFileSync(join(dir, 'cache', 'sha256', sha))).toEqual(readFileSync(join(FIXTURE_DIR, 'kube-flannel.yml')));
@@ -277,7 +277,7 @@ describe('images without a digest in the table (trust on first use)', () => {
     expect(e.out).toContain('    image docker.io/calico/node:v3.30.7\n      NOT PINNED: digest pinned at bundle time: none: the version table has no digest for it and no bundle.json recorded one; '
       + 'kubeseed bundle records the digest it pulls (trust on first use)\n');
     const l = await cli(table, 'bundle', file, '--list', '--out', join(dir, 'out'));
-    expect(l.out).toContain('image   docker.io/calico/node:v3.30.7 amd64 sha256:unknown --from images/calico_node_v3.30.7_amd64.tar pull docker.io/calico/node:v3.30.7 '
+    expect(l.out).toContain('image   docker.io/calico/node:v3.30.7 amd64 '
       + 'digest unknown: pinned at bundle time (the version table has none; kubeseed bundle records the one it pulls: trust on first use)\n');
   });
 
@@ -287,12 +287,13 @@ describe('images without a digest in the table (trust on first use)', () => {
     const recorded = (ref: string) => `sha256:${createHash('sha256').update(`pulled ${ref}`).digest('hex')}`;
     mkdirSync(join(dir, 'out', 'ha.bundle'), { recursive: true });
     writeFileSync(join(dir, 'out', 'ha.bundle', 'bundle.json'), JSON.stringify({
-      kind: 'KubeseedBundle', version: 1, kubernetesVersion: 'v1.30.13', arch: 'amd64',
+      kind: 'KubeseedBundle', version: 2, kubernetesVersion: 'v1.30.13', arch: 'amd64',
+      // Pulled by tag (no digest in the table): `source` names the tag, `digest` what it resolved to.
       artifacts: CALICO_IMAGES.map(([r, p, t]) => ({
-        name: `image/${p}`, kind: 'image', version: t, path: `images/${p.replace('/', '_')}_${t}_amd64.tar`, sha256: 'a'.repeat(64), size: 1, verified: false,
-        ref: `${r}/${p}:${t}`, upstream: `${r}/${p}:${t}`, digest: recorded(`${r}/${p}:${t}`), digestSource: `resolved from ${r} by kubeseed bundle on 2026-01-01 (trust on first use)`,
+        name: `image/${p}`, kind: 'image', version: t, path: `images/${p.replace('/', '_')}_${t}_amd64.tar`, sha256: 'a'.repeat(64), size: 1,
+        ref: `${r}/${p}:${t}`, source: `${r}/${p}:${t}`, digest: recorded(`${r}/${p}:${t}`),
       })),
-      requiredImages: [], packages: [],
+      packages: [],
     }));
     const r = await cli(table, 'compile', file, '--out', join(dir, 'out'), '--from', FIXTURE_DIR);
     expect(r.code, r.err).toBe(0);
@@ -300,8 +301,8 @@ describe('images without a digest in the table (trust on first use)', () => {
     const manifest = manifestOf(readFileSync(join(dir, 'out', 'ha', 'nodes', 'cp1', 'user-data'), 'utf8'), '/etc/kubeseed/cni/calico-v3.30.7.yaml');
     expect(new Set(containerImages(docsOf(manifest)))).toEqual(new Set(CALICO_IMAGES.map(([rg, p, t]) => `${rg}/${p}:${t}@${recorded(`${rg}/${p}:${t}`)}`)));
     const e = await cli(table, 'explain', file, '--out', join(dir, 'out'));
-    expect(e.out).toContain(`    image docker.io/calico/node:v3.30.7@${recorded('docker.io/calico/node:v3.30.7')}\n      digest from resolved from docker.io by kubeseed bundle on 2026-01-01 (trust on first use)\n`);
+    expect(e.out).toContain(`    image docker.io/calico/node:v3.30.7@${recorded('docker.io/calico/node:v3.30.7')}\n      digest from recorded by kubeseed bundle in ${join(dir, 'out', 'ha.bundle', 'bundle.json')} (trust on first use)\n`);
     const l = await cli(table, 'bundle', file, '--list', '--out', join(dir, 'out'));
-    expect(l.out).toContain(`pull docker.io/calico/node:v3.30.7 digest ${recorded('docker.io/calico/node:v3.30.7')}\n`);
+    expect(l.out).toContain(`image   docker.io/calico/node:v3.30.7 amd64 ${recorded('docker.io/calico/node:v3.30.7')}\n`);
   });
 });

@@ -7,10 +7,18 @@
 # for the booted nodes: cp1 (control plane) and w1 (worker). cp2 and cp3 are only played by
 # stand-ins inside w1 (see profile.yaml).
 #
-# The bundle: Debian's own containerd, runc, ipvsadm, conntrack and socat .debs (apt-get download,
-# cached in $CACHE_DIR/bundle-debs), packed by make-bundle.mjs with kubeseed's bundle writer.
-# There is no kubeadm in it (upstream Kubernetes binaries cannot be downloaded here), so every
-# node's kubeadm phase must stop with "kubeadm binary missing from bundle".
+# The bundle, made by `kubeseed bundle` itself with nothing but loopback servers:
+#   - OS packages: a real signed apt repository of Debian 12 .debs (test/ospkg/apt-repo.sh:
+#     apt-get download on this machine, cached in $KUBESEED_TEST_CACHE/debian-12-debs, indexed with
+#     apt-ftparchive and signed with a throw-away key), served on 127.0.0.1 and given to
+#     `kubeseed bundle --os-mirror URL --keyring KEY`: the profile's packages and their closure.
+#     The image lacks conntrack, socat, ipvsadm, ebtables and ethtool (image/purge.txt).
+#   - a site image (artifacts.extraImages): a busybox index built on this machine and served by
+#     Debian's docker-registry on 127.0.0.1 with a test CA (test/oci/serve-images.mjs), pulled
+#     through `--registry-mirror`.
+#   - `--skip binaries,images`: no kubeadm, kubelet, kubectl or release images (upstream cannot be
+#     reached here), so every node's kubeadm phase must stop with "kubeadm binary missing from
+#     bundle"; the image's own containerd runs the runtime phase.
 #
 # Usage: compile-nodes.sh OUT_DIR
 # Env:   KUBESEED_E2E_WRONG_MAC=1  compile cp1's seed for another MAC than the VM has, boot only
@@ -27,10 +35,11 @@ out=$1
 work=$(dirname "$(realpath -m "$out")")/compile
 rm -rf "$out" "$work"
 mkdir -p "$out" "$work"
-need_cmds node:nodejs npm:npm apt-get:apt dpkg-deb:dpkg openssl:openssl genisoimage:genisoimage
+need_cmds node:nodejs npm:npm apt-get:apt dpkg-deb:dpkg openssl:openssl genisoimage:genisoimage \
+  apt-ftparchive:apt-utils gpg:gpg gpgconf:gpgconf flock:util-linux docker-registry:docker-registry \
+  skopeo:skopeo busybox:busybox-static
 
 BOOTED=(cp1 w1)
-BUNDLE_PACKAGES=(containerd runc ipvsadm conntrack socat)
 wrong_mac=${KUBESEED_E2E_WRONG_MAC:-0}
 
 t0=$SECONDS
@@ -49,17 +58,41 @@ if [[ $wrong_mac == 1 ]]; then
   log "compile: --wrong-mac: cp1's seed is compiled for MAC 52:54:00:e2:e0:99, its VM boots with $good"
 fi
 
-# Debian's packages, once per cache (same suite as the image: bookworm).
-debs=$CACHE_DIR/bundle-debs
-if [[ ! -f $debs/done ]]; then
-  log "compile: apt-get download ${BUNDLE_PACKAGES[*]}"
-  rm -rf "$debs"
-  mkdir -p "$debs"
-  (cd "$debs" && apt-get download -q "${BUNDLE_PACKAGES[@]}" >"$work/apt.log" 2>&1) || { cat "$work/apt.log" >&2; exit 1; }
-  touch "$debs/done"
-fi
-k8s=$(awk '$1 == "version:" && /v[0-9]/ { print $2; exit }' "$profile")
-node "$E2E_DIR/make-bundle.mjs" "$REPO_DIR" "$work/out/e2e.bundle" "$k8s" "$debs"/*.deb >&2
+# The loopback servers the bundle is made from; both stop when this script ends.
+servers=()
+stop_servers() { ((${#servers[@]})) && kill "${servers[@]}" 2>/dev/null; wait 2>/dev/null || true; }
+trap stop_servers EXIT
+
+# The site image from a registry that only the mirror reaches (registry.kubeseed.test).
+node "$REPO_DIR/test/oci/serve-images.mjs" "$work/registry" >"$work/registry.log" 2>&1 &
+servers+=($!)
+# The signed apt repository of Debian 12 packages (the downloads are cached between runs).
+debs=${KUBESEED_TEST_CACHE:-/var/cache/kubeseed-test}/debian-12-debs
+log "compile: apt repository of the profile's OS packages (cache $debs)"
+bash "$REPO_DIR/test/ospkg/apt-repo.sh" download "$debs" conntrack socat ipvsadm ebtables ethtool iptables curl kmod iproute2 ca-certificates >"$work/apt.log" 2>&1 ||
+  { cat "$work/apt.log" >&2; exit 1; }
+bash "$REPO_DIR/test/ospkg/apt-repo.sh" build "$debs" "$work/apt" >>"$work/apt.log" 2>&1 || { cat "$work/apt.log" >&2; exit 1; }
+bash "$REPO_DIR/test/ospkg/apt-repo.sh" serve "$work/apt" 1800 >"$work/apt.url" 2>>"$work/apt.log" &
+servers+=($!)
+for _ in $(seq 600); do
+  [[ -s $work/apt.url && -f $work/registry/registry.json ]] && break
+  sleep 0.2
+done
+[[ -s $work/apt.url ]] || { log "compile: the apt repository did not start"; cat "$work/apt.log" >&2; exit 1; }
+[[ -f $work/registry/registry.json ]] || { log "compile: the test registry did not start"; cat "$work/registry.log" >&2; exit 1; }
+extra=$(node -p "require('$work/registry/registry.json').extraImage")
+mapfile -t registry_args < <(node -p "require('$work/registry/registry.json').bundleArgs.join('\n')")
+# The profile names the site image, pinned by its index digest.
+awk -v extra="$extra" '{ print } $0 == "  artifacts:" { printf "    extraImages: [ \"%s\" ]\n", extra }' "$profile" >"$profile.new"
+mv "$profile.new" "$profile"
+grep -q "extraImages" "$profile" || { log "compile: $profile has no artifacts section to name the site image in"; exit 1; }
+
+log "compile: kubeseed bundle --skip binaries,images --os-mirror $(cat "$work/apt.url") (+ $extra)"
+ks bundle "$profile" --out "$work/out" --skip binaries,images --os-mirror "$(cat "$work/apt.url")" --keyring "$work/apt/keyring.gpg" \
+  "${registry_args[@]}" --cache "$work/cache" >"$work/bundle.log" 2>&1 || { cat "$work/bundle.log" >&2; exit 1; }
+stop_servers
+servers=()
+log "compile: $(tail -n1 "$work/bundle.log")"
 
 log "compile: kubeseed compile --iso"
 ks compile "$profile" --out "$work/out" --iso >"$work/compile.log" 2>&1 || { cat "$work/compile.log" >&2; exit 1; }
@@ -82,7 +115,7 @@ for n in "${BOOTED[@]}"; do
   cp "$src/seed.iso" "$out/$n/seed.iso"
   mode=normal
   [[ $wrong_mac == 1 ]] && mode=wrong-mac
-  node "$E2E_DIR/expect.mjs" "$REPO_DIR" "$src" "$n" "$source_profile" "$mode" "${KUBESEED_E2E_IMAGE_VARIANT:-networkd}" >"$out/$n/expect"
+  KUBESEED_E2E_BUNDLE_JSON=$work/out/e2e.bundle/bundle.json node "$E2E_DIR/expect.mjs" "$REPO_DIR" "$src" "$n" "$source_profile" "$mode" "${KUBESEED_E2E_IMAGE_VARIANT:-networkd}" >"$out/$n/expect"
   x=$work/extra-$n
   mkdir -p "$x/evidence.d"
   install -m 0755 "$E2E_DIR"/probes/* "$x/evidence.d/"

@@ -6,7 +6,9 @@
 //
 // Usage: node expect.mjs REPO_DIR NODE_DIR NODE_NAME PROFILE MODE [IMAGE]
 //        MODE: normal | wrong-mac; IMAGE: the image variant the node boots, networkd (default) | ifupdown
-import { readFileSync } from 'node:fs';
+// Env:   KUBESEED_E2E_BUNDLE_JSON  the bundle.json of the bundle the node installs from: each OS
+//                                  package it carries and each image, with their versions and digests
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -149,11 +151,26 @@ fact('section-re', 'containerd-config', '^ *config_path = "/etc/containerd/certs
 for (const [host] of Object.entries(profile.spec.containerd?.mirrors ?? {})) {
   fact('section-re', 'evidence.d/30-runtime', `^/etc/containerd/certs.d/${host.replaceAll('.', '\\.')}/hosts.toml: \\[host\\."`);
 }
-// The offline bundle: verified, then installed with dpkg from the seed ISO.
+// The offline bundle: verified, then its OS packages installed with dpkg and its images imported
+// into containerd, from the seed ISO with no network.
 if (profile.spec.artifacts?.source === 'bundle') {
   fact('section-re', 'firstboot-log', '\\[artifacts\\] verified the sha256 of [0-9]+ artifacts$');
   fact('section-re', 'firstboot-log', '\\[artifacts\\] OS packages installed from the bundle: ');
-  fact('section-re', 'evidence.d/30-runtime', '^dpkg containerd: Status: install ok installed$');
+  fact('section-re', 'evidence.d/30-runtime', '^dpkg containerd \\S+ install ok installed$');
+  const bundleJson = process.env.KUBESEED_E2E_BUNDLE_JSON;
+  if (bundleJson && existsSync(bundleJson)) {
+    const bundle = JSON.parse(readFileSync(bundleJson, 'utf8'));
+    // The tools the image lacks (image/purge.txt): installed, at the version the bundle carries.
+    for (const tool of ['conntrack', 'socat', 'ipvsadm', 'ebtables', 'ethtool']) {
+      const pkg = bundle.artifacts.find((a) => a.kind === 'package' && a.name === `package/${tool}`);
+      if (!pkg) throw new Error(`${bundleJson} carries no package ${tool}`);
+      fact('section', 'evidence.d/30-runtime', `dpkg ${tool} ${pkg.version} install ok installed`);
+    }
+    for (const img of bundle.artifacts.filter((a) => a.kind === 'image')) {
+      fact('section-re', 'firstboot-log', `\\[artifacts\\] image ${re(img.ref)} is ${re(img.digest)}$`);
+      fact('section-re', 'evidence.d/30-runtime', `^ctr image: ${re(img.ref)} +\\S+ +${re(img.digest)} `);
+    }
+  }
 }
 fact('section-re', 'evidence.d/10-rerun', '^re-run exit status 0$');
 fact('section-re', 'evidence.d/10-rerun', '^second run: [0-9]+ digests unchanged');

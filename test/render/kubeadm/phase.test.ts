@@ -291,7 +291,7 @@ describe('running the kubeadm phase', () => {
       const k = `${sb.dir}/etc/kubernetes`;
       const apply = `kubectl --kubeconfig ${k}/admin.conf apply --server-side --field-manager=kubeseed -f ${manifest}`;
       const order = r.calls.filter((c) => c.startsWith('kubeadm ') || c.includes(' apply '));
-      expect(order).toEqual([`kubeadm init --config ${k}/kubeadm/kubeadm.yaml`, `kubectl --kubeconfig ${k}/admin.conf apply -f ${k}/kubeadm/join-wait-rbac.yaml`, apply]);
+      expect(order).toEqual([`kubeadm init --config ${k}/kubeadm/kubeadm.yaml --skip-token-print --skip-certificate-key-print`, `kubectl --kubeconfig ${k}/admin.conf apply -f ${k}/kubeadm/join-wait-rbac.yaml`, apply]);
       expect(r.calls.at(-1)).toBe(apply);
       const sha = createHash('sha256').update(patchedManifest(net)!.text).digest('hex');
       expect(readFileSync(join(sb.dir, 'state/pod-network.applied'), 'utf8')).toBe(`flannel v0.28.5 sha256:${sha}\n`);
