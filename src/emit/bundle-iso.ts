@@ -11,8 +11,9 @@
  * A compile rewrites it only when what it is made from changed. bundle.iso.json records, for each
  * input file and for the image itself, its sha256 and a stat fingerprint (device, inode, size,
  * modification and change times in nanoseconds), plus the volume id, the timestamp and the
- * kubeseed version. When every fingerprint still matches, the image is kept and nothing is read:
- * anything that writes to a file or replaces it changes its change time, which no user can set.
+ * kubeseed version. When every fingerprint still matches, the image is kept and no byte of the
+ * tar or the image is read: anything that writes to a file or replaces it changes its change
+ * time, which, unlike the modification time (touch, cp -p, rsync), cannot be set back.
  * The image is written into a temporary directory beside it and renamed into place.
  */
 import { createHash, type Hash } from 'node:crypto';

@@ -15,8 +15,8 @@ export type BundleMediumKind = 'shared' | 'seed';
 
 /**
  * The bundle medium's volume id. Upper-case letters only: ISO 9660 d-characters, so the primary
- * volume descriptor needs no relaxed rules and the Joliet one holds the same name (libblkid
- * prefers the Joliet label when they differ). Eight characters: within the 11 of a FAT label, so
+ * volume descriptor needs no relaxed rules and the Joliet one holds the same name (libblkid may
+ * report either). Eight characters: within the 11 of a FAT label, so
  * the same label works for a USB stick made by hand (`mkfs.vfat -n KSBUNDLE`), and within ext4's
  * 16. Nothing but [A-Z] means udev's /dev/disk/by-label/ link needs no \x escaping. It cannot be
  * taken for a seed: cloud-init's NoCloud looks for cidata/CIDATA, its ConfigDrive for config-2.
