@@ -12,7 +12,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { generatedProfile } from './bench-compile.mjs';
+import { generatedProfile } from './generated-profile.mjs';
 
 const ROOT = join(import.meta.dirname, '..');
 const EXE = `kubeseed-linux-${process.arch === 'x64' ? 'amd64' : process.arch}`;

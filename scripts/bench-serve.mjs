@@ -22,7 +22,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { generatedProfile } from './bench-compile.mjs';
+import { generatedProfile } from './generated-profile.mjs';
 
 const seconds = Number(process.argv[2] ?? 3);
 const connections = Number(process.argv[3] ?? 16);

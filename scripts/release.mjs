@@ -52,6 +52,12 @@ const cli = (format) => build({
   format,
   // The bundled CommonJS packages call require() for Node's own modules; an ES module has none.
   ...(format === 'esm' ? { banner: { js: "import { createRequire as kubeseedCreateRequire } from 'node:module'; const require = kubeseedCreateRequire(import.meta.url);" } } : {}),
+  // A bundled ES module package (openpgp) asks import.meta.url for createRequire(): in the
+  // CommonJS build it is the file's own URL, as it would be in the ES module build.
+  ...(format === 'cjs' ? {
+    define: { ...common.define, 'import.meta.url': 'kubeseedImportMetaUrl' },
+    banner: { js: "var kubeseedImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+  } : {}),
   plugins: [seams({ worker: text(worker) })],
 });
 const [esm, cjs] = await Promise.all([cli('esm'), cli('cjs')]);

@@ -45,14 +45,18 @@ npx vitest run --reporter=default --reporter=json --outputFile=test-results.json
 # a seed compiled for the wrong MAC that the preflight must stop) exit 77 when they cannot run
 # here: counted as skipped, and a failure under CI=true.
 e2e_passed=0 e2e_failed=0 e2e_skipped=()
-for mode in "" --wrong-mac; do
-  name="test/e2e/run.sh${mode:+ $mode}"
+# The VM runs (test/e2e/README.md): kubeseed's cluster (cp1 and w1 from seed ISOs), a seed for
+# the wrong MAC, a node that boots from the network through kubeseed serve, and the bonded and
+# ifupdown network profile.
+E2E_RUNS=("test/e2e/run.sh" "test/e2e/run.sh --wrong-mac" "test/e2e/netboot.sh cp1" "test/e2e/run.sh --net")
+for name in "${E2E_RUNS[@]}"; do
   if [[ ${KUBESEED_SKIP_E2E:-} == 1 ]]; then
     e2e_skipped+=("$name=KUBESEED_SKIP_E2E=1")
     continue
   fi
   e2e_status=0
-  bash test/e2e/run.sh ${mode:+"$mode"} || e2e_status=$?
+  read -r -a cmd <<<"$name"
+  bash "${cmd[@]}" || e2e_status=$?
   case $e2e_status in
     0) e2e_passed=$((e2e_passed + 1)) ;;
     77) if [[ ${CI:-} == true ]]; then e2e_failed=$((e2e_failed + 1)); status=1

@@ -12,7 +12,7 @@
 #
 # The bundle, made by `kubeseed bundle` itself with nothing but loopback servers:
 #   - OS packages: a real signed apt repository of Debian 12 .debs (test/ospkg/apt-repo.sh:
-#     apt-get download on this machine, cached in $KUBESEED_TEST_CACHE/debian-12-debs, indexed with
+#     apt-get download of bookworm's versions, cached in $CACHE_DIR/bookworm-debs, indexed with
 #     apt-ftparchive and signed with a throw-away key), served on 127.0.0.1 and given to
 #     `kubeseed bundle --os-mirror URL --keyring KEY`: the profile's packages and their closure.
 #     The image lacks conntrack, socat, ipvsadm, ebtables and ethtool (image/purge.txt).
@@ -74,9 +74,11 @@ trap stop_servers EXIT
 node "$REPO_DIR/test/oci/serve-images.mjs" "$work/registry" >"$work/registry.log" 2>&1 &
 servers+=($!)
 # The signed apt repository of Debian 12 packages (the downloads are cached between runs).
-debs=${KUBESEED_TEST_CACHE:-/var/cache/kubeseed-test}/debian-12-debs
+# The versions of bookworm itself, as debootstrap gave the image (this machine's apt may add
+# bookworm-security, whose newer openssl and ca-certificates the node would upgrade to, slowly).
+debs=$CACHE_DIR/bookworm-debs
 log "compile: apt repository of the profile's OS packages (cache $debs)"
-bash "$REPO_DIR/test/ospkg/apt-repo.sh" download "$debs" conntrack socat ipvsadm ebtables ethtool iptables curl kmod iproute2 ca-certificates >"$work/apt.log" 2>&1 ||
+APT_REPO_SUITES=bookworm bash "$REPO_DIR/test/ospkg/apt-repo.sh" download "$debs" conntrack socat ipvsadm ebtables ethtool iptables curl kmod iproute2 ca-certificates >"$work/apt.log" 2>&1 ||
   { cat "$work/apt.log" >&2; exit 1; }
 bash "$REPO_DIR/test/ospkg/apt-repo.sh" build "$debs" "$work/apt" >>"$work/apt.log" 2>&1 || { cat "$work/apt.log" >&2; exit 1; }
 bash "$REPO_DIR/test/ospkg/apt-repo.sh" serve "$work/apt" 1800 >"$work/apt.url" 2>>"$work/apt.log" &

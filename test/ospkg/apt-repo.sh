@@ -4,7 +4,8 @@
 #   apt-repo.sh download DEBS_DIR NAME...     the .deb files of NAME... and of everything a minimal
 #                                             Debian 12 has (Priority required and important and
 #                                             their closure), at the versions this machine's apt
-#                                             would install; kept in DEBS_DIR between runs
+#                                             would install (APT_REPO_SUITES="bookworm": at those
+#                                             of deb.debian.org's suites named); kept in DEBS_DIR
 #   apt-repo.sh build DEBS_DIR REPO_DIR [--exclude NAME]...
 #                                             REPO_DIR/pool + dists/bookworm (InRelease, Release,
 #                                             Release.gpg) over the debs, and an empty signed
@@ -56,6 +57,32 @@ status_of() {
       if (pkg in want && want[pkg] == ver) { sub(/\n/, "\nStatus: install ok installed\n"); print } }'
 }
 
+# private_index TMP SUITE...: points apt (APT_CONFIG) at an index of deb.debian.org's SUITE... only,
+# fetched into TMP, instead of this machine's sources (which may add bookworm-security), and with
+# no installed package of this machine's standing in for an available one.
+private_index() {
+  local tmp=$1
+  shift
+  mkdir -p "$tmp/lists/partial" "$tmp/cache/archives/partial" "$tmp/none"
+  : >"$tmp/status"
+  printf 'deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian %s main\n' "$@" >"$tmp/sources.list"
+  cat >"$tmp/apt.conf" <<CONF
+Dir::Etc::SourceList "$tmp/sources.list";
+Dir::Etc::SourceParts "$tmp/none";
+Dir::Etc::Preferences "$tmp/none/preferences";
+Dir::Etc::PreferencesParts "$tmp/none";
+Dir::State::Lists "$tmp/lists";
+Dir::State::status "$tmp/status";
+Dir::Cache "$tmp/cache";
+APT::Architecture "amd64";
+APT::Architectures { "amd64"; };
+Acquire::Languages "none";
+Debug::NoLocking "1";
+CONF
+  export APT_CONFIG="$tmp/apt.conf"
+  apt-get update -q >"$tmp/update.log" 2>&1 || { cat "$tmp/update.log" >&2; exit 1; }
+}
+
 download() {
   local debs=$1
   shift
@@ -66,6 +93,12 @@ download() {
   local tmp
   tmp="$(mktemp -d)"
   trap 'rm -rf "$tmp"' RETURN
+  # APT_REPO_SUITES="bookworm": the versions of those suites alone (the e2e image is
+  # debootstrapped from bookworm), not this machine's sources.
+  if [[ -n ${APT_REPO_SUITES:-} ]]; then
+    # shellcheck disable=SC2086
+    private_index "$tmp/apt" $APT_REPO_SUITES
+  fi
   : >"$tmp/empty"
   # shellcheck disable=SC2046
   simulate "$tmp/empty" $(seeds) >"$tmp/base"

@@ -39,13 +39,10 @@ import { nodeArtifacts } from '../../src/render/artifacts/list.js';
 
 
 const BUNDLE_AT = '/opt/kubeseed/kubeseed-bundle.tar';
-/**
- * The lab profile from a bundle at a template path, with one site image (extraImages) and no pod
- * network (its manifest and images are not what this phase test is about: test/cni/ has them).
- */
+/** The lab profile from a bundle at a template path, with one site image (extraImages). */
 const profileWith = (image: string) => readFileSync('profiles/lab.yaml', 'utf8').replace(
   '\n  nodes:\n',
-  `\n  artifacts:\n    source: bundle\n    bundlePath: ${BUNDLE_AT}\n    extraImages: [ "${image}" ]\n  cni: { plugin: none }\n  nodes:\n`,
+  `\n  artifacts:\n    source: bundle\n    bundlePath: ${BUNDLE_AT}\n    extraImages: [ "${image}" ]\n  nodes:\n`,
 );
 const SITE_IMAGE = 'registry.kubeseed.test/site/busybox:1.0';
 /**
@@ -126,8 +123,9 @@ async function makeWorld(): Promise<World> {
   const table = parseVersionTable(raw);
   const out = join(dir, 'bundle');
   const artifacts = neededArtifacts(artifactFacts(profileFrom(profile)), table);
-  // The release's images are skipped and the site image is added below from this machine (no registry).
-  await buildBundle({ artifacts: artifacts.filter((a) => !isSiteImage(a)), fromDir: from, cacheDir: join(dir, 'cache'), outDir: out, sourceDateEpoch: 0, skip: ['images'] });
+  // The release's images are skipped and the site image is added below from this machine (no registry);
+  // the pod network's manifest is compile's input, never the node's.
+  await buildBundle({ artifacts: artifacts.filter((a) => !isSiteImage(a) && a.kind !== 'manifest'), fromDir: from, cacheDir: join(dir, 'cache'), outDir: out, sourceDateEpoch: 0, skip: ['images'] });
   // An OS package file, as the end-to-end bundle carries Debian's own .deb files.
   mkdirSync(join(dir, 'packages'));
   const deb = buildDeb(join(dir, 'packages'), 'kubeseed-test-tool', '1.0', 'opt/kubeseed-test/tool', 'a tool\n');

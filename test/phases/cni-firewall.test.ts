@@ -12,7 +12,7 @@ import { FAMILY_CASES } from '../golden/families.js';
 import { withPlugin } from '../cni/fixture-table.js';
 import { nodeFiles } from '../../src/render/node.js';
 import { needRoot, needTools } from '../helpers/tools.js';
-import { removeThrowawayRoots, ThrowawayRoot, type FakeMachine } from './throwaway-root.js';
+import { removeThrowawayRoots, ThrowawayRoot, netOf, type FakeMachine } from './throwaway-root.js';
 
 afterAll(removeThrowawayRoots);
 
@@ -71,7 +71,7 @@ describe.each(CASES)('$tool opens $plugin\'s ports on $node ($id)', ({ id, tool,
     needRoot(ctx, 'the throw-away root test');
     const plan = planFromText(withPlugin(FAMILY_CASES.find((c) => c.id === id)!.text, plugin));
     const node = plan.nodes.find((n) => n.name === name)!;
-    const root = new ThrowawayRoot(nodeFiles(plan, node), machine(node.mac, node.productUuid ?? '4c4c4544-0000-0000-0000-000000000001'));
+    const root = new ThrowawayRoot(nodeFiles(plan, node), { ...machine(node.mac, node.productUuid ?? '4c4c4544-0000-0000-0000-000000000001'), net: netOf(node) });
     const first = root.run([...setup, ...PHASES]);
     expect(first.status, first.stdout + first.stderr).toBe(0);
     const ports = [...ROLE_PORTS[name], ...PLUGINS[plugin].ports];

@@ -14,7 +14,7 @@ import { FAMILY_CASES } from '../golden/families.js';
 import { nodeFiles } from '../../src/render/node.js';
 import { publicFiles, seedSecretFiles, stagedFiles } from '../../src/render/secrets/delivery.js';
 import { hasTool, needRoot, needTools, type Skippable } from '../helpers/tools.js';
-import { diffSnapshots, removeThrowawayRoots, ThrowawayRoot, type FakeMachine } from './throwaway-root.js';
+import { diffSnapshots, removeThrowawayRoots, ThrowawayRoot, netOf, type FakeMachine, type FakeNet } from './throwaway-root.js';
 
 afterAll(removeThrowawayRoots);
 
@@ -29,8 +29,9 @@ function canRun(ctx: Skippable): void {
 
 const plan = planFromText(FAMILY_CASES.find((c) => c.id === 'ubuntu-22.04')!.text);
 
-function machine(mac: string, uuid: string, files: Record<string, string> = {}): FakeMachine {
-  return { macs: { eth0: mac, lo: '00:00:00:00:00:00' }, productUuid: uuid, packageManager: 'apt', installed: [], files, selinux: '' };
+/** The machine: NIC eth0 with `mac`, and with `net` the node's address and default route (the preflight checks them). */
+function machine(mac: string, uuid: string, files: Record<string, string> = {}, net?: FakeNet): FakeMachine {
+  return { macs: { eth0: mac, lo: '00:00:00:00:00:00' }, productUuid: uuid, packageManager: 'apt', installed: [], files, selinux: '', ...(net ? { net } : {}) };
 }
 
 const modeOf = (root: ThrowawayRoot, path: string): string => (lstatSync(join(root.root, path)).mode & 0o7777).toString(8);
@@ -52,7 +53,7 @@ describe.each(['cp1', 'w1'])('secrets phase of %s (ubuntu-22.04)', (name) => {
 
   it('from a template\'s user-data: staged under /run, in place 0600 after the preflight, the staged copy gone; the second run changes nothing', (ctx) => {
     canRun(ctx);
-    const root = new ThrowawayRoot(stagedFiles(plan, files), machine(node.mac, uuid));
+    const root = new ThrowawayRoot(stagedFiles(plan, files), machine(node.mac, uuid, {}, netOf(node)));
     for (const f of secrets) expect(() => lstatSync(join(root.root, f.path))).toThrow();
     const r = root.run([PREFLIGHT, SECRETS]);
     expect(r.status, r.stdout + r.stderr).toBe(0);
@@ -82,7 +83,7 @@ describe.each(['cp1', 'w1'])('secrets phase of %s (ubuntu-22.04)', (name) => {
     canRun(ctx);
     // The seed as the phase finds it mounted on /run/kubeseed/seed.
     const seed = Object.fromEntries(seedSecretFiles(files).map((f) => [`/run/kubeseed/seed/${f.path}`, String(f.content)]));
-    const root = new ThrowawayRoot(publicFiles(files), machine(node.mac, uuid, seed));
+    const root = new ThrowawayRoot(publicFiles(files), machine(node.mac, uuid, seed, netOf(node)));
     const r = root.run([PREFLIGHT, SECRETS]);
     expect(r.status, r.stdout + r.stderr).toBe(0);
     for (const f of secrets) {
@@ -114,7 +115,7 @@ describe.each(['cp1', 'w1'])('secrets phase of %s (ubuntu-22.04)', (name) => {
   it('on the right machine that is not ready (a port taken) the staged secrets stay for the next run', (ctx) => {
     canRun(ctx);
     needTools(ctx, 'python3:python3');
-    const root = new ThrowawayRoot(stagedFiles(plan, files), machine(node.mac, uuid));
+    const root = new ThrowawayRoot(stagedFiles(plan, files), machine(node.mac, uuid, {}, netOf(node)));
     const listen = "/usr/bin/python3 -c 'import socket,time; s=socket.socket(); s.bind((\"0.0.0.0\", 10250)); s.listen(); time.sleep(20)' & sleep 0.5";
     const r = root.run([PREFLIGHT], listen);
     expect(r.status).toBe(1);
@@ -124,7 +125,7 @@ describe.each(['cp1', 'w1'])('secrets phase of %s (ubuntu-22.04)', (name) => {
 
   it('with no seed, nothing staged and nothing in place, the phase stops and names what is missing', (ctx) => {
     canRun(ctx);
-    const root = new ThrowawayRoot(publicFiles(files), machine(node.mac, uuid));
+    const root = new ThrowawayRoot(publicFiles(files), machine(node.mac, uuid, {}, netOf(node)));
     const r = root.run([SECRETS]);
     expect(r.status).toBe(1);
     // Where cloud-init is installed (the root runs this machine's /usr), it says how to stage them again.
@@ -139,7 +140,7 @@ describe('the first-boot log', () => {
     const node = plan.nodes.find((n) => n.name === 'w1')!;
     const root = new ThrowawayRoot(stagedFiles(plan, nodeFiles(plan, node)), machine(node.mac, node.productUuid ?? '4c4c4544-0000-0000-0000-000000000001', {
       '/var/log/kubeseed/firstboot.log': 'an older run\n',
-    }));
+    }, netOf(node)));
     expect(modeOf(root, '/var/log/kubeseed/firstboot.log')).toBe('644');
     expect(modeOf(root, '/var/log/kubeseed')).toBe('755');
     const r = root.run([PREFLIGHT]);

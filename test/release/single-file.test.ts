@@ -16,8 +16,7 @@ import { parse, stringify } from 'yaml';
 import { WORKER_MIN_NODES } from '../../src/cli/node-renderer.js';
 import { snapshot } from '../helpers/cli.js';
 import { needRoot, needTools, run } from '../helpers/tools.js';
-// @ts-expect-error: the benchmark's profile generator is plain JavaScript.
-import { generatedProfile } from '../../scripts/bench-compile.mjs';
+import { generatedProfile } from '../../scripts/generated-profile.mjs';
 import { isolated, SANDBOX_TOOLS } from './sandbox.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
