@@ -136,6 +136,21 @@ describe('compile --iso with an offline bundle', () => {
     expect(existsSync(join(out, 'ha.bundle'))).toBe(false);
   });
 
+  it('explain says where the bundle goes and where nodes look for it, in order', async () => {
+    const dir = tmp();
+    const line = async (extra: string) => {
+      const r = await cli('explain', profile(dir, extra), '--out', join(dir, 'out'));
+      expect(r.code, r.err).toBe(0);
+      return r.out.split('\n').find((l) => l.startsWith('  artifacts '));
+    };
+    expect(await line('')).toBe('  artifacts bundle (amd64); bundle medium shared: compile --iso writes it once as ha.bundle/bundle.iso (volume id KSBUNDLE) for every node '
+      + '(default: spec.artifacts.bundleMedium); nodes look for it at the bundle medium (label KSBUNDLE), then the seed ISO (label cidata), then kubeseed.bundle= (netboot)');
+    expect(await line('    bundleMedium: seed\n')).toBe('  artifacts bundle (amd64); bundle medium seed: compile --iso puts the bundle into every seed ISO '
+      + '(explicit: spec.artifacts.bundleMedium); nodes look for it at the seed ISO (label cidata), then the bundle medium (label KSBUNDLE), then kubeseed.bundle= (netboot)');
+    expect(await line('    bundlePath: /opt/kubeseed/kubeseed-bundle.tar\n')).toBe('  artifacts bundle (amd64); bundle at /opt/kubeseed/kubeseed-bundle.tar; '
+      + 'nodes look for it at /opt/kubeseed/kubeseed-bundle.tar, then the bundle medium (label KSBUNDLE), then the seed ISO (label cidata), then kubeseed.bundle= (netboot)');
+  });
+
   it('without --iso writes no medium', async () => {
     const dir = tmp();
     const out = join(dir, 'out');
