@@ -102,6 +102,9 @@ describe('search-disk.sh', () => {
       'var/log/kubeseed/firstboot.log': { content: `kubeadm join --token ${token}\n`, mode: 0o600 },
       'var/log/cloud-init-output.log.1.gz': { content: gzipSync(`a line\n${key('sa.key')}`), mode: 0o640 },
       'root/notes.pem': { content: foreignKey(), mode: 0o600 },
+      // An OS package's example key (cloud-init ships some) is no leak; under /usr/local it would be.
+      'usr/lib/python3/dist-packages/example.py': { content: `EXAMPLE = '''${foreignKey()}'''\n`, mode: 0o644 },
+      'usr/local/lib/kubeseed/leak.sh': { content: `# ${foreignKey()}`, mode: 0o755 },
       // The token straddles the first 16 MiB read of the scan.
       'var/lib/big.bin': { content: Buffer.concat([Buffer.alloc((16 << 20) - 10), Buffer.from(token)]), mode: 0o644 },
       'tmp/leak': { content: `${token}\n`.repeat(10), mode: 0o600 },
@@ -117,6 +120,8 @@ describe('search-disk.sh', () => {
       `os-key   a private key in /etc/ssh/ssh_host_ed25519_key (the OS made it for itself), mode 0600`,
       'FOUND    a PEM private key in /root/notes.pem, mode 0600',
       'FOUND    key admin.conf client key (base64) in /tmp/admin.conf, mode 0600',
+      'os-file  a PEM private key block in /usr/lib/python3/dist-packages/example.py: a file the OS packages ship (an example or test key), mode 0644',
+      'FOUND    a PEM private key in /usr/local/lib/kubeseed/leak.sh, mode 0755',
       `FOUND    token ${id} in /var/lib/big.bin, mode 0644`,
       "allowed  key etcd/ca.key in /var/lib/cloud/instances/i-1/user-data.txt, mode 0600: cloud-init's private cache",
       `allowed  token ${id} in /var/lib/cloud/instances/i-1/user-data.txt, mode 0600: cloud-init's private cache`,
@@ -125,7 +130,7 @@ describe('search-disk.sh', () => {
       'FOUND    key sa.key in /var/log/cloud-init-output.log.1.gz (gunzipped), mode 0640',
       `FOUND    token ${id} in /var/log/kubeseed/firstboot.log, mode 0600`,
       `FOUND    token ${id} in the raw image: free space (data of a deleted or rewritten file) (10 places)`,
-      'search-disk: 7 findings outside the allowed places',
+      'search-disk: 8 findings outside the allowed places',
     ]);
   });
 

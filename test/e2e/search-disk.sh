@@ -20,7 +20,7 @@
 #   --nothing-allowed  no place is allowed (a machine that refused its seed)
 #   --work DIR         where the raw image and the copied trees go (default: a temporary directory,
 #                      removed at the end; needs about the disk's used size twice)
-# Prints one line per finding ("FOUND ..." fails, "allowed ..." and "os-key ..." do not) and a
+# Prints one line per finding ("FOUND ..." fails, "allowed ...", "os-key ..." and "os-file ..." do not) and a
 # summary; exit 0 when nothing was found outside the allowed places, 1 when something was, 2 on
 # bad usage, 77 when a tool is missing. Secrets are named (token id, key file name), never printed.
 set -euo pipefail
@@ -149,6 +149,10 @@ for line in open(needles_file, encoding='utf-8'):
 PEM_KEY = re.compile(rb'-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----(?:\\n|\s)+[A-Za-z0-9+/]{40}')
 # Private keys the OS makes for itself (sshd's host keys, the snakeoil TLS key): not the cluster's.
 OS_KEYS = re.compile(r'^/etc/ssh/ssh_host_[a-z0-9]+_key$|^/etc/ssl/private/')
+# Files under /usr (not /usr/local, where kubeseed installs) come from the OS's packages: some
+# carry example or test keys (cloud-init's cc_ssh.py and docs, libgnutls). kubeseed writes none
+# there; the cluster's own keys and token are still searched for in them by their bodies.
+OS_FILES = re.compile(r'^/usr/(?!local/)')
 failures = 0
 
 def allowed(path, mode):
@@ -205,6 +209,8 @@ def judge(labels, pem, where, mode, how=''):
     if pem and not labels:
         if OS_KEYS.search(where):
             print(f'os-key   a private key in {where} (the OS made it for itself), mode {mode:04o}')
+        elif OS_FILES.search(where):
+            print(f'os-file  a PEM private key block in {where}: a file the OS packages ship (an example or test key), mode {mode:04o}')
         else:
             report('a PEM private key', where, mode, how)
 
