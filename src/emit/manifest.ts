@@ -14,7 +14,19 @@ export function manifestEntryOf(path: string, sha256: string, size: number, mode
   return { path, sha256, size, mode: `0${mode.toString(8)}` };
 }
 
-export function renderManifest(cluster: string, entries: readonly ManifestEntry[]): string {
+/**
+ * The shared bundle medium the tree's seed ISOs go with. It is not a file of the tree (it lives in
+ * OUT/<cluster>.bundle/, outside the tree's atomic rename), so it is listed apart, its path
+ * relative to the tree: `../<cluster>.bundle/bundle.iso`.
+ */
+export interface ManifestMedium {
+  readonly path: string;
+  readonly volumeId: string;
+  readonly sha256: string;
+  readonly size: number;
+}
+
+export function renderManifest(cluster: string, entries: readonly ManifestEntry[], bundleMedium?: ManifestMedium): string {
   const files = [...entries].sort((a, b) => (a.path < b.path ? -1 : 1));
-  return toJson({ kind: 'KubeseedManifest', kubeseedVersion: KUBESEED_VERSION, cluster, files });
+  return toJson({ kind: 'KubeseedManifest', kubeseedVersion: KUBESEED_VERSION, cluster, ...(bundleMedium ? { bundleMedium } : {}), files });
 }

@@ -16,7 +16,7 @@ import { readdir, rmdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { OutputFile } from '../render/node.js';
 import { makeOutputDir } from './make-dir.js';
-import { renderManifest, type ManifestEntry } from './manifest.js';
+import { renderManifest, type ManifestEntry, type ManifestMedium } from './manifest.js';
 import { StageWriter, sweepStaging, TREE_DIR_MODE, type StagingPlace } from './stage-writer.js';
 
 export interface StagedTree {
@@ -26,6 +26,8 @@ export interface StagedTree {
   readonly entries: ManifestEntry[];
   /** Set once a reclaimed directory has been swept: what is added after that is not a writer's. */
   finished: boolean;
+  /** The shared bundle medium the seeds go with (compile --iso), listed apart in manifest.json. */
+  bundleMedium?: ManifestMedium;
 }
 
 /**
@@ -106,7 +108,7 @@ export function recordStaged(tree: StagedTree, ...entries: readonly ManifestEntr
  */
 export async function commitTree(tree: StagedTree, outDir: string, cluster: string, committed?: (target: string) => void): Promise<string> {
   finishStaged(tree);
-  writeFileSync(join(tree.dir, 'manifest.json'), renderManifest(cluster, tree.entries), { mode: 0o644, flag: 'wx' });
+  writeFileSync(join(tree.dir, 'manifest.json'), renderManifest(cluster, tree.entries, tree.bundleMedium), { mode: 0o644, flag: 'wx' });
   const target = join(outDir, cluster);
   if (!isDirectory(target)) {
     renameSync(tree.dir, target);

@@ -16,6 +16,7 @@ import { versionEntry, versionTable, type VersionEntry, type VersionTable } from
 import { osPackageNames } from './os-packages.js';
 import { PLATFORM_FACTS, type Platform } from './platforms.js';
 import type { BundleManifest } from './bundle-manifest.js';
+import { bundleMediaOrder } from './bundle-medium.js';
 import { DEFAULT_INTERFACE_MTU, planCni, type RecordedDigest } from './cni.js';
 
 export interface PlanOptions {
@@ -149,6 +150,9 @@ export function buildPlan(profile: Profile, secrets: ClusterSecrets, opts: PlanO
   const entry = versionEntry(spec.kubernetes.version, table);
   if (!entry) throw new Error(`unreachable: validation rejects Kubernetes ${spec.kubernetes.version}`);
   const lb = lbPlan(profile);
+  // Shared by default: one bundle medium for the whole cluster instead of a copy in every seed.
+  const medium = spec.artifacts.bundleMedium ?? 'shared';
+  const onMedium = spec.artifacts.source === 'bundle' && spec.artifacts.bundlePath === undefined;
   const os = osPlan(profile, opts.format);
   const endpoint = spec.controlPlane.endpoint;
   const topology = spec.controlPlane.etcd.topology;
@@ -269,6 +273,8 @@ export function buildPlan(profile: Profile, secrets: ClusterSecrets, opts: PlanO
       arch: spec.artifacts.arch,
       ...(spec.artifacts.mirror ? { mirror: spec.artifacts.mirror } : {}),
       ...(spec.artifacts.bundlePath ? { bundlePath: spec.artifacts.bundlePath } : {}),
+      ...(onMedium ? { bundleMedium: medium } : {}),
+      media: spec.artifacts.source === 'bundle' ? bundleMediaOrder(medium) : [],
       ...(spec.artifacts.source === 'bundle' && opts.bundle ? { bundle: opts.bundle } : {}),
     },
     cni,
@@ -296,6 +302,7 @@ export function buildPlan(profile: Profile, secrets: ClusterSecrets, opts: PlanO
         'netboot.kernel': origin('spec.netboot.kernel'),
         'netboot.config': { kind: 'derived', from: opts.format ? '--format' : 'spec.os.family' } satisfies Origin,
       } : {}),
+      ...(onMedium ? { 'artifacts.bundleMedium': origin('spec.artifacts.bundleMedium') } : {}),
       'cni.plugin': origin('spec.cni.plugin'),
       'cni.version': spec.cni.version ? origin('spec.cni.version') : { kind: 'default', from: `spec.cni.version (the newest ${spec.cni.plugin} release the version table lists for Kubernetes ${entry.minor})` },
       'cni.mtu': spec.cni.mtu ? origin('spec.cni.mtu') : { kind: 'derived', from: `spec.cni.mtu (a ${DEFAULT_INTERFACE_MTU}-byte interface less the encapsulation header)` },

@@ -5,6 +5,7 @@
 import type { NodeFile } from '../render/files.js';
 import type { Artifact } from './artifacts.js';
 import type { BundleManifest } from './bundle-manifest.js';
+import type { BundleMediumKind, BundleMediumPlace } from './bundle-medium.js';
 import type { Platform } from './platforms.js';
 import type { ChronyLayout, FamilyFacts } from './os-families.js';
 
@@ -126,8 +127,15 @@ export interface ArtifactsPlan {
   readonly source: 'bundle' | 'mirror' | 'online';
   readonly arch: 'amd64' | 'arm64';
   readonly mirror?: { readonly url: string; readonly caFile?: string };
-  /** Template path of the bundle; absent: the node finds it on the seed ISO by label. */
+  /** Template path of the bundle; absent: the node finds it on removable media by label. */
   readonly bundlePath?: string;
+  /**
+   * Source bundle without bundlePath: where compile --iso puts the bundle (shared: once, as
+   * OUT/<cluster>.bundle/bundle.iso; seed: into every seed ISO). Absent otherwise.
+   */
+  readonly bundleMedium?: BundleMediumKind;
+  /** Source bundle: the media the artifacts phase looks for the bundle on, in order; else empty. */
+  readonly media: readonly BundleMediumPlace[];
   /** The built bundle's bundle.json (source bundle, when built before compiling): what the node expects. */
   readonly bundle?: BundleManifest;
   /** Every artifact the site needs (neededArtifacts), in install order. */

@@ -204,6 +204,11 @@ export function validateProfile(profile: Profile, table: VersionTable = versionT
   if (spec.artifacts.source === 'mirror' && spec.artifacts.mirror === undefined) {
     out.push(error('mirror-missing', ['spec', 'artifacts'], 'source: mirror needs mirror.url'));
   }
+  const a = spec.artifacts;
+  if (a.bundleMedium !== undefined && (a.source !== 'bundle' || a.bundlePath !== undefined)) {
+    const why = a.source !== 'bundle' ? `source is ${a.source}, not bundle` : 'bundlePath is set: the node reads the bundle there';
+    out.push(warning('bundle-medium-unused', ['spec', 'artifacts', 'bundleMedium'], `has no effect: ${why}; compile --iso writes no bundle medium`));
+  }
   if (spec.controlPlane.endpoint.host === spec.kubernetes.dnsDomain) {
     out.push(error('endpoint-is-domain', ['spec', 'controlPlane', 'endpoint', 'host'], 'must differ from spec.kubernetes.dnsDomain'));
   }

@@ -21,6 +21,8 @@
 #        KUBESEED_E2E_NETBOOT  1: boot from the network (-boot n), no seed ISO, no -kernel/-initrd
 #        KUBESEED_E2E_EXTRA_ISO a second CD-ROM (volume id KSE2E) with test material: the guest's
 #                              report runs its evidence.d/* (see image/report)
+#        KUBESEED_E2E_BUNDLE_ISO a third CD-ROM: the shared bundle medium (bundle.iso, volume id
+#                              KSBUNDLE) that compile --iso writes once for every node
 #        KUBESEED_E2E_KEEP_DISK 1: keep the guest's disk after power-off as OUT_DIR/overlay.qcow2
 #                              (over the base image) for search-disk.sh; removed otherwise
 # Out:   OUT_DIR/console.log evidence.txt qemu.log timings (key=value) ; exit 0 when the
@@ -69,6 +71,8 @@ drop_overlay() { [[ ${KUBESEED_E2E_KEEP_DISK:-} == 1 ]] || rm -f "$overlay"; }
 trap drop_overlay EXIT
 
 extra_iso=${KUBESEED_E2E_EXTRA_ISO:+$(realpath "$KUBESEED_E2E_EXTRA_ISO")}
+bundle_iso=${KUBESEED_E2E_BUNDLE_ISO:+$(realpath "$KUBESEED_E2E_BUNDLE_ISO")}
+[[ -z $bundle_iso || -f $bundle_iso ]] || { log "no bundle medium: $bundle_iso"; exit 1; }
 netdev=${KUBESEED_E2E_NETDEV:-user,id=n0,restrict=on}
 uuid=${KUBESEED_E2E_UUID:-$(cat /proc/sys/kernel/random/uuid)}
 if [[ $netboot == 1 ]]; then
@@ -105,6 +109,7 @@ args=(
   -drive "file=$overlay,if=virtio,format=qcow2,cache=unsafe,discard=unmap"
   ${seed:+-drive "file=$seed,media=cdrom,if=ide,readonly=on"}
   ${extra_iso:+-drive "file=$extra_iso,media=cdrom,if=ide,readonly=on"}
+  ${bundle_iso:+-drive "file=$bundle_iso,media=cdrom,if=ide,readonly=on"}
   "${nic_args[@]}"
   -device virtio-rng-pci
   # SMBIOS system UUID: /sys/class/dmi/id/product_uuid does not exist without it, and kubeadm
@@ -113,7 +118,7 @@ args=(
   -serial "file:$out/console.log"
   -serial "file:$out/evidence.txt"
 )
-log "boot: accel=$accel seed=${seed:-none (netboot)} mac=$mac${more_macs[*]:+ ${more_macs[*]} (one hub)} uuid=$uuid timeout=${timeout_s}s out=$out"
+log "boot: accel=$accel seed=${seed:-none (netboot)}${bundle_iso:+ bundle medium=$bundle_iso} mac=$mac${more_macs[*]:+ ${more_macs[*]} (one hub)} uuid=$uuid timeout=${timeout_s}s out=$out"
 
 start=$(date +%s.%N)
 timeout -k 10 "$timeout_s" qemu-system-x86_64 "${args[@]}" >"$out/qemu.log" 2>&1 &

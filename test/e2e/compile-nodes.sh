@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Compiles the e2e cluster (test/e2e/profile.yaml) with kubeseed and lays out what run.sh boots:
-#   OUT_DIR/<node>/seed.iso   kubeseed compile --iso (kubeseed's own ISO writer), with the bundle
+#   OUT_DIR/<node>/seed.iso   kubeseed compile --iso (kubeseed's own ISO writer)
+#   OUT_DIR/<node>/bundle.iso the shared bundle medium compile --iso writes once (volume id
+#                             KSBUNDLE), for the nodes that get two media; the nodes in
+#                             KUBESEED_E2E_SEED_MEDIUM get the bundle inside their seed instead
 #   OUT_DIR/<node>/expect     facts from the node's compiled files (expect.mjs)
 #   OUT_DIR/<node>/extra.iso  the test's probes (probes/*) and, for the load-balancer probe, a
 #                             stand-in apiserver certificate signed by the cluster CA (volume KSE2E)
@@ -26,6 +29,10 @@
 #        KUBESEED_E2E_PROFILE      another profile of cluster e2e with cp1 and w1 (run.sh --net:
 #                                  profile-net.yaml); default profile.yaml
 #        KUBESEED_E2E_IMAGE_VARIANT the image the nodes boot (expect.mjs: facts that depend on it)
+#        KUBESEED_E2E_SEED_MEDIUM  nodes compiled with artifacts.bundleMedium seed (one medium: the
+#                                  bundle inside the seed ISO), from the same profile, state and
+#                                  bundle; default cp1. Every other node boots a small seed with
+#                                  bundle.iso beside it (the default, bundleMedium shared).
 set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -99,6 +106,21 @@ log "compile: $(tail -n1 "$work/bundle.log")"
 log "compile: kubeseed compile --iso"
 ks compile "$profile" --out "$work/out" --iso >"$work/compile.log" 2>&1 || { cat "$work/compile.log" >&2; exit 1; }
 state=$work/out/e2e.state
+bundle_iso=$work/out/e2e.bundle/bundle.iso
+[[ -f $bundle_iso ]] || { log "compile: no bundle medium $bundle_iso"; cat "$work/compile.log" >&2; exit 1; }
+
+# The single-medium layout (artifacts.bundleMedium seed) for the nodes in KUBESEED_E2E_SEED_MEDIUM:
+# the same profile with that one field, compiled with the same state (CA, token) and the same
+# bundle files, into out-seed/.
+read -r -a seed_medium <<<"${KUBESEED_E2E_SEED_MEDIUM-cp1}"
+if ((${#seed_medium[@]})); then
+  awk '{ print } $0 == "  artifacts:" { print "    bundleMedium: seed" }' "$profile" >"$work/profile-seed.yaml"
+  mkdir -p "$work/out-seed/e2e.bundle"
+  for f in kubeseed-bundle.tar bundle.json SHA256SUMS; do ln "$work/out/e2e.bundle/$f" "$work/out-seed/e2e.bundle/$f"; done
+  log "compile: kubeseed compile --iso with bundleMedium seed for ${seed_medium[*]}"
+  ks compile "$work/profile-seed.yaml" --out "$work/out-seed" --state "$state" --iso >"$work/compile-seed.log" 2>&1 ||
+    { cat "$work/compile-seed.log" >&2; exit 1; }
+fi
 
 # The stand-in apiservers' certificate, signed by the cluster CA this compile made: the IPs of
 # every control-plane backend, the VIP and the endpoint name, as a real apiserver's would.
@@ -113,8 +135,15 @@ log "compile: stand-in certificate for $sans"
 
 for n in "${BOOTED[@]}"; do
   src=$work/out/e2e/nodes/$n
+  for s in "${seed_medium[@]}"; do [[ $s == "$n" ]] && src=$work/out-seed/e2e/nodes/$n; done
   mkdir -p "$out/$n"
   cp "$src/seed.iso" "$out/$n/seed.iso"
+  if [[ $src == "$work/out/e2e/nodes/$n" ]]; then
+    ln -f "$bundle_iso" "$out/$n/bundle.iso" 2>/dev/null || cp "$bundle_iso" "$out/$n/bundle.iso"
+    log "compile: $n boots two media: seed.iso ($(du -h "$out/$n/seed.iso" | cut -f1)) and bundle.iso ($(du -h "$bundle_iso" | cut -f1))"
+  else
+    log "compile: $n boots one medium: seed.iso with the bundle inside ($(du -h "$out/$n/seed.iso" | cut -f1))"
+  fi
   mode=normal
   [[ $wrong_mac == 1 ]] && mode=wrong-mac
   KUBESEED_E2E_BUNDLE_JSON=$work/out/e2e.bundle/bundle.json node "$E2E_DIR/expect.mjs" "$REPO_DIR" "$src" "$n" "$source_profile" "$mode" "${KUBESEED_E2E_IMAGE_VARIANT:-networkd}" >"$out/$n/expect"

@@ -157,6 +157,26 @@ if (profile.spec.artifacts?.source === 'bundle') {
   fact('section-re', 'firstboot-log', '\\[artifacts\\] verified the sha256 of [0-9]+ artifacts$');
   fact('section-re', 'firstboot-log', '\\[artifacts\\] OS packages installed from the bundle: ');
   fact('section-re', 'evidence.d/30-runtime', '^dpkg containerd \\S+ install ok installed$');
+  // Where the bundle comes from: the medium this node's artifacts phase looks on first (the first
+  // of MEDIA_LABELS in its compiled script), which compile-nodes.sh attaches: the shared bundle
+  // medium (label KSBUNDLE, bundle.iso beside a small seed) or the seed ISO itself (label cidata,
+  // bundleMedium seed). The probe prints the phase's log line and each medium's device and size.
+  const media = (name) => (file('/usr/local/lib/kubeseed/phases/artifacts.sh') ?? '').match(new RegExp(`^${name}=\\((.*)\\)$`, 'm'))?.[1].match(/'([^']+)'/g)?.map((x) => x.slice(1, -1)) ?? [];
+  const [label] = media('MEDIA_LABELS');
+  const [mount] = media('MEDIA_MOUNTS');
+  const [what] = media('MEDIA_NAMES');
+  if (!label) throw new Error(`${name}: its artifacts.sh names no bundle media (MEDIA_LABELS)`);
+  const from = `bundle on the ${re(what)} /dev/sr[0-9]+ \\(label ${re(label)}\\)`;
+  fact('section-re', 'firstboot-log', `\\[artifacts\\] ${from}, mounted read-only on ${re(mount)}$`);
+  fact('section-re', 'evidence.d/30-runtime', `^bundle from: ${from}`);
+  if (label === 'KSBUNDLE') {
+    fact('section-re', 'evidence.d/30-runtime', '^medium KSBUNDLE /dev/sr[0-9]+ [0-9]+ bytes$');
+    // The seed without the bundle: under a megabyte.
+    fact('section-re', 'evidence.d/30-runtime', '^medium cidata /dev/sr[0-9]+ [0-9]{1,6} bytes$');
+  } else {
+    fact('section', 'evidence.d/30-runtime', 'medium KSBUNDLE none');
+    fact('section-re', 'evidence.d/30-runtime', '^medium cidata /dev/sr[0-9]+ [0-9]{7,} bytes$');
+  }
   const bundleJson = process.env.KUBESEED_E2E_BUNDLE_JSON;
   if (bundleJson && existsSync(bundleJson)) {
     const bundle = JSON.parse(readFileSync(bundleJson, 'utf8'));

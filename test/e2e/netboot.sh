@@ -63,12 +63,20 @@ log "netboot: kubeseed serve on 127.0.0.1:$port (the guest's $guest)"
 
 mac=$(awk '$1 == "mac" { print $2; exit }' "$out/nodes/$node/expect")
 uuid=$(awk '$1 == "product-uuid" { print $2; exit }' "$out/nodes/$node/expect")
-# The seed ISO's facts go (its file systems, the NoCloud datasource); the network boot's come
-# instead (NoCloud-net, probes/40-boot, the firstboot log).
+# The seed ISO's facts go (its file systems, the NoCloud datasource, the secrets it carries apart
+# from user-data); the network boot's come instead (NoCloud-net, probes/40-boot, the firstboot
+# log, the secrets user-data staged under /run for the secrets phase).
 expect=$out/nodes/$node/expect.netboot
-grep -vx -e iso-joliet -e iso-rockridge -e 'datasource NoCloud' "$out/nodes/$node/expect" >"$expect"
+# So do the removable media's (which medium the bundle came from, each medium's device).
+grep -vx -e iso-joliet -e iso-rockridge -e 'datasource NoCloud' -e 'section-absent-re write-files /run/kubeseed/secrets/' "$out/nodes/$node/expect" |
+  grep -vF "from the seed ISO's kubeseed/secrets/" |
+  grep -v -F -e '\[artifacts\] bundle on the ' -e 'evidence.d/30-runtime ^bundle from: ' -e 'evidence.d/30-runtime ^medium ' -e 'evidence.d/30-runtime medium ' >"$expect"
 cat >>"$expect" <<EOF
+section-re firstboot-log \\[secrets\\] installed [0-9]+ of [0-9]+ secret files from staged in /run/kubeseed/secrets \\(0600, root\\): /etc/kubernetes/kubeadm/kubeadm\\.yaml
 section evidence.d/40-boot cidata device: none
+section evidence.d/30-runtime medium cidata none
+section evidence.d/30-runtime medium KSBUNDLE none
+section-re evidence.d/30-runtime ^bundle from: no seed ISO: downloading the bundle named on the kernel command line: http://$guest_re/assets/kubeseed-bundle\\.tar\$
 section-re evidence.d/40-boot ^cmdline: ds=nocloud-net;s=http://$guest_re/nodes/$node/;i=kubeseed-e2e-$node\$
 section-re evidence.d/40-boot ^cmdline: kubeseed\\.bundle=http://$guest_re/assets/kubeseed-bundle\\.tar\$
 section-re evidence.d/40-boot ^cmdline: network-config= \\([0-9]+ characters\\)\$

@@ -3,7 +3,9 @@
 # cloud-init and asserts the evidence the guest reports against the node's expected facts.
 #
 # Usage: run.sh --nodes DIR     DIR/<node>/seed.iso + DIR/<node>/expect (facts: see assert.sh;
-#                               "mac MAC" is the MAC the VM boots with). Also KUBESEED_E2E_NODES=DIR.
+#                               "mac MAC" is the MAC the VM boots with), and DIR/<node>/bundle.iso
+#                               when the node gets the shared bundle medium as a third CD-ROM.
+#                               Also KUBESEED_E2E_NODES=DIR.
 #        run.sh --smoke         the hand-written fixture in fixtures/smoke (proves the harness)
 #        run.sh --smoke-pair    two VMs (fixtures/pair) on one private segment, pinging each other
 #        run.sh                 the e2e cluster: test/e2e/compile-nodes.sh compiles test/e2e/profile.yaml
@@ -141,6 +143,7 @@ boot_node() {
   uuid=$(awk '$1 == "product-uuid" { print $2; exit }' "$nodes_dir/$node/expect")
   ((${#macs[@]})) || { log "$node: its expect file has no 'mac' fact"; return 1; }
   KUBESEED_E2E_EXTRA_ISO=$([[ -f $nodes_dir/$node/extra.iso ]] && echo "$nodes_dir/$node/extra.iso") \
+    KUBESEED_E2E_BUNDLE_ISO=$([[ -f $nodes_dir/$node/bundle.iso ]] && echo "$nodes_dir/$node/bundle.iso") \
     KUBESEED_E2E_MORE_MACS="${macs[*]:1}" \
     KUBESEED_E2E_UUID=$uuid KUBESEED_E2E_NETDEV=${netdev_of[$node]:-${KUBESEED_E2E_NETDEV:-}} bash "$E2E_DIR/boot.sh" "$nodes_dir/$node/seed.iso" "${macs[0]}" "$out/vm/$node"
 }

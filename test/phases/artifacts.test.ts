@@ -10,11 +10,12 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildBundle } from '../../src/emit/bundle/index.js';
-import { isoFileFromPath, writeIso } from '../../src/emit/iso/index.js';
+import { isoFileFromBuffer, isoFileFromPath, writeIso, type IsoFile } from '../../src/emit/iso/index.js';
+import { writeBundleIso } from '../../src/emit/bundle-iso.js';
 import { artifactFacts, isSiteImage, neededArtifacts } from '../../src/plan/artifacts.js';
 import { writeImageArchive } from '../../src/emit/bundle/images.js';
 import { ContentStore } from '../../src/oci/content-store.js';
@@ -189,6 +190,17 @@ function alteredTar(w: World, name: string, change: (tree: string) => void): str
   return out;
 }
 
+/** An ISO image written by kubeseed's own writer, as bytes. */
+async function isoBytes(files: IsoFile[], volumeId: string): Promise<Buffer> {
+  const dir = mkdtempSync(join(tmpdir(), 'kubeseed-artifacts-iso-'));
+  try {
+    await writeIso(files, { volumeId, epochSeconds: 0 }, join(dir, 'image.iso'));
+    return readFileSync(join(dir, 'image.iso'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 const notLogs = (p: string) => p.startsWith('/var/log');
 const calls = (root: Root) => readFileSync(root.host('/var/log/fake-calls.log'), 'utf8').trimEnd().split('\n');
 
@@ -288,29 +300,94 @@ describe('artifacts phase in a throw-away root', () => {
     expect(() => statSync(root.host('/usr/local/bin/kubeadm'))).toThrow();
   });
 
-  it('finds the bundle on the seed ISO by its cidata label when the profile names no bundlePath', async (ctx) => {
+  /**
+   * Removable media, as compile --iso writes them (kubeseed's ISO writer): a seed ISO (cidata)
+   * with or without the bundle under kubeseed/, and the shared bundle medium (KSBUNDLE).
+   */
+  const MEDIA_CASES: readonly {
+    name: string;
+    medium: 'shared' | 'seed';
+    /** What the stand-in block devices hold: sr0 a seed ISO, sr1 the shared medium. */
+    sr0?: 'seed' | 'seed with the bundle';
+    sr1?: 'bundle medium';
+    calls: readonly string[];
+    /** The line naming where the bundle came from, or the FATAL line. */
+    line: string;
+  }[] = [
+    {
+      name: 'shared: the bundle medium by its label KSBUNDLE, beside a seed ISO without the bundle',
+      medium: 'shared', sr0: 'seed', sr1: 'bundle medium',
+      calls: ['blkid -L KSBUNDLE', 'mount -o ro /dev/sr1 /run/kubeseed/bundle', 'umount /run/kubeseed/bundle'],
+      line: 'bundle on the bundle medium /dev/sr1 (label KSBUNDLE), mounted read-only on /run/kubeseed/bundle',
+    },
+    {
+      name: 'shared: no KSBUNDLE device, the seed ISO (cidata) carries the bundle',
+      medium: 'shared', sr0: 'seed with the bundle',
+      calls: ['blkid -L KSBUNDLE', 'blkid -L cidata', 'mount -o ro /dev/sr0 /run/kubeseed/seed', 'umount /run/kubeseed/seed'],
+      line: 'bundle on the seed ISO /dev/sr0 (label cidata), mounted read-only on /run/kubeseed/seed',
+    },
+    {
+      name: 'seed: the seed ISO first; it has no bundle, so the bundle medium',
+      medium: 'seed', sr0: 'seed', sr1: 'bundle medium',
+      calls: ['blkid -L cidata', 'mount -o ro /dev/sr0 /run/kubeseed/seed', 'blkid -L KSBUNDLE', 'mount -o ro /dev/sr1 /run/kubeseed/bundle', 'umount /run/kubeseed/seed', 'umount /run/kubeseed/bundle'],
+      line: 'bundle on the bundle medium /dev/sr1 (label KSBUNDLE), mounted read-only on /run/kubeseed/bundle',
+    },
+    {
+      name: 'seed: the seed ISO carries the bundle',
+      medium: 'seed', sr0: 'seed with the bundle', sr1: 'bundle medium',
+      calls: ['blkid -L cidata', 'mount -o ro /dev/sr0 /run/kubeseed/seed', 'umount /run/kubeseed/seed'],
+      line: 'bundle on the seed ISO /dev/sr0 (label cidata), mounted read-only on /run/kubeseed/seed',
+    },
+    {
+      name: 'shared: no medium holds the bundle',
+      medium: 'shared', sr0: 'seed',
+      calls: ['blkid -L KSBUNDLE', 'blkid -L cidata', 'mount -o ro /dev/sr0 /run/kubeseed/seed', 'umount /run/kubeseed/seed'],
+      line: 'FATAL: no offline bundle found (artifacts.source bundle): no device labelled KSBUNDLE (bundle medium); the seed ISO /dev/sr0 (label cidata) has no kubeseed/kubeseed-bundle.tar; no kubeseed.bundle= on the kernel command line',
+    },
+  ];
+
+  it.for(MEDIA_CASES)('finds the bundle on removable media by volume label and logs the device: $name', async (c, ctx) => {
     needAll(ctx, 'xorriso:xorriso');
-    const text = w.profile.replace(`    bundlePath: ${BUNDLE_AT}\n`, '');
+    const text = w.profile.replace(`    bundlePath: ${BUNDLE_AT}\n`, c.medium === 'seed' ? '    bundleMedium: seed\n' : '');
     const plan = buildPlan(profileFrom(text), FAKE_SECRETS, { epoch: 1_700_000_000, given: givenPaths(parse(text)), bundle: w.manifest, table: w.table });
+    expect(plan.artifacts.bundleMedium).toBe(c.medium);
     const root = rootFor({ ...w, plan });
-    // The seed ISO as compile --iso writes it (kubeseed's ISO writer, volume id cidata).
-    const iso = join(w.dir, 'seed.iso');
-    await writeIso([await isoFileFromPath(w.tar, 'kubeseed/kubeseed-bundle.tar', 0o644)], { volumeId: 'cidata', epochSeconds: 0 }, iso);
-    putFile(root, '/opt/seed/seed.iso', readFileSync(iso));
-    // This kernel has no iso9660 driver: blkid and mount are stand-ins (blkid names the ISO for
-    // label cidata only; mount reads it with xorriso into the mount point, read-only afterwards).
-    putFile(root, '/opt/fake/bin/blkid', '#!/bin/sh\necho "blkid $*" >>/var/log/fake-calls.log\n[ "$1 $2" = "-L cidata" ] && echo /opt/seed/seed.iso\n', 0o755);
+    const userData = isoFileFromBuffer('user-data', '#cloud-config\n');
+    const images: Record<string, () => Promise<Buffer>> = {
+      seed: async () => isoBytes([userData], 'cidata'),
+      'seed with the bundle': async () => isoBytes([userData, await isoFileFromPath(w.tar, 'kubeseed/kubeseed-bundle.tar', 0o644)], 'cidata'),
+      // The shared medium exactly as compile --iso writes it, from the bundle directory.
+      'bundle medium': async () => readFileSync((await writeBundleIso(dirname(w.tar), { epochSeconds: 0 })).path),
+    };
+    const devices = { sr0: { label: 'cidata', holds: c.sr0 }, sr1: { label: 'KSBUNDLE', holds: c.sr1 } };
+    for (const [dev, d] of Object.entries(devices)) if (d.holds) putFile(root, `/opt/media/${dev}.iso`, await images[d.holds]!());
+    // This kernel has no iso9660 driver: blkid and mount are stand-ins. blkid names a device for
+    // the label of each attached medium only; mount reads that device's image with xorriso into the
+    // mount point, read-only afterwards.
+    putFile(root, '/opt/fake/bin/blkid', [
+      '#!/bin/sh', 'echo "blkid $*" >>/var/log/fake-calls.log', 'case "$1 $2" in',
+      ...Object.entries(devices).filter(([, d]) => d.holds).map(([dev, d]) => `  "-L ${d.label}") echo /dev/${dev} ;;`),
+      '  *) exit 2 ;;', 'esac', '',
+    ].join('\n'), 0o755);
     putFile(root, '/opt/fake/bin/mount', [
       '#!/bin/sh', 'echo "mount $*" >>/var/log/fake-calls.log', '[ "$1 $2" = "-o ro" ] || exit 32',
-      'xorriso -osirrox on -indev "$3" -extract / "$4" >/dev/null 2>&1 && chmod -R a-w "$4"', '',
+      'xorriso -osirrox on -indev "/opt/media/${3#/dev/}.iso" -extract / "$4" >/dev/null 2>&1 && chmod -R a-w "$4"', '',
     ].join('\n'), 0o755);
     putFile(root, '/opt/fake/bin/umount', '#!/bin/sh\necho "umount $*" >>/var/log/fake-calls.log\n', 0o755);
+    const before = snapshot(root, notLogs);
     const r = runInRoot(root, `${plan.os.libDir}/phases/artifacts.sh`);
+    expect(calls(root).filter((x) => /^(blkid|mount|umount) /.test(x))).toEqual(c.calls);
+    if (c.line.startsWith('FATAL')) {
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(new RegExp(`\\[artifacts\\] ${c.line.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\n$`));
+      expect(snapshot(root, (p) => notLogs(p) || p.startsWith('/var/lib/kubeseed/'))).toEqual(new Map([...before].filter(([p]) => !p.startsWith('/var/lib/kubeseed/'))));
+      return;
+    }
     expect(r.status, r.stderr).toBe(0);
-    expect(calls(root).filter((c) => /^(blkid|mount|umount) /.test(c))).toEqual([
-      'blkid -L cidata', 'mount -o ro /opt/seed/seed.iso /run/kubeseed/seed', 'umount /run/kubeseed/seed',
-    ]);
-    expect(r.stderr).toMatch(/\[artifacts\] bundle \/run\/kubeseed\/seed\/kubeseed\/kubeseed-bundle\.tar: 9 of 9 needed files extracted\n/);
+    const tar = c.line.includes('KSBUNDLE') ? '/run/kubeseed/bundle/kubeseed-bundle.tar' : '/run/kubeseed/seed/kubeseed/kubeseed-bundle.tar';
+    expect(r.stderr).toContain(`[artifacts] ${c.line}\n`);
+    expect(r.stderr).toContain(`[artifacts] bundle ${tar}: 9 of 9 needed files extracted\n`);
+    expect(r.stderr).toMatch(/\[artifacts\] verified the sha256 of 9 artifacts\n/);
     expect(readFileSync(root.host('/usr/local/bin/kubeadm'), 'utf8')).toBe(w.expected['/usr/local/bin/kubeadm']);
   });
 

@@ -113,6 +113,7 @@ export const BAD_CASES: readonly BadCase[] = [
   { name: 'pod MTU above a jumbo frame less the header', text: replace('  os:\n', '  cni:\n    plugin: calico\n    mtu: 8990\n  os:\n'), expected: '13:10 error spec.cni.mtu: 8990 is out of range: the pods\' MTU must be 1280 (IPv6\'s minimum) to 8980 (a 9000-byte jumbo frame less calico\'s 20-byte IP-in-IP header); the default is 1480' },
   { name: 'pod MTU below IPv6\'s minimum', text: replace('  os:\n', '  cni:\n    mtu: 1200\n  os:\n'), expected: '12:10 error spec.cni.mtu: 1200 is out of range: the pods\' MTU must be 1280 (IPv6\'s minimum) to 8950 (a 9000-byte jumbo frame less flannel\'s 50-byte VXLAN header); the default is 1450' },
   { name: 'CNI version without a plugin', text: replace('  os:\n', '  cni:\n    plugin: none\n    version: v0.28.5\n  os:\n'), expected: '13:14 error spec.cni.version: plugin none applies no pod network: remove version or name a plugin' },
+  { name: 'unknown bundle medium', text: replace('  os:\n', '  artifacts:\n    source: bundle\n    bundleMedium: cdrom\n  os:\n'), expected: '13:19 error spec.artifacts.bundleMedium: must be one of "shared", "seed", got string "cdrom"' },
   { name: 'unknown CNI plugin', text: replace('  os:\n', '  cni:\n    plugin: cilium\n  os:\n'), expected: '12:13 error spec.cni.plugin: must be one of "calico", "flannel", "none", got string "cilium"' },
   { name: 'no nodes', text: BASE.slice(0, BASE.indexOf('  nodes:')) + '  nodes: []\n', expected: '14:10 error spec.nodes: at least one node is needed' },
   ...NETWORK_CASES,
@@ -126,5 +127,7 @@ export const WARNING_CASES: readonly BadCase[] = [
     text: node('    - name: cp2\n      role: control-plane\n      ip: 192.168.10.12/24\n      mac: "52:54:00:00:10:12"\n'),
     expected: '15:5 warning spec.nodes: 2 stacked etcd members: an even count tolerates no more failures than 1; use an odd number of control-plane nodes',
   },
+  { name: 'bundle medium with a bundle path', text: replace('  os:\n', '  artifacts:\n    source: bundle\n    bundlePath: /opt/kubeseed/kubeseed-bundle.tar\n    bundleMedium: seed\n  os:\n'), expected: '14:19 warning spec.artifacts.bundleMedium: has no effect: bundlePath is set: the node reads the bundle there; compile --iso writes no bundle medium' },
+  { name: 'bundle medium without a bundle', text: replace('  os:\n', '  artifacts:\n    bundleMedium: shared\n  os:\n'), expected: '12:19 warning spec.artifacts.bundleMedium: has no effect: source is online, not bundle; compile --iso writes no bundle medium' },
   { name: 'calico where ufw cannot open IP-in-IP', text: replace('  os:\n', '  cni: { plugin: calico }\n  os:\n'), expected: '11:18 warning spec.cni.plugin: calico\'s IP-in-IP traffic is IP protocol 4, which ufw cannot allow: where ufw is active, add it to /etc/ufw/before.rules yourself (the os phase logs this), or use flannel (one UDP port)' },
 ];

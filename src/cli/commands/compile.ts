@@ -1,11 +1,13 @@
 import { statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { durationSeconds, goDuration } from '../../plan/duration.js';
 import { PLATFORMS, type Platform } from '../../plan/platforms.js';
 import type { ClusterPlan } from '../../plan/types.js';
 import { patchedManifest } from '../../render/cni/files.js';
 import { abandonTree, commitTree, finishStaged, recordStaged, stageTree, writeStaged } from '../../emit/tree.js';
+import { writeBundleIso, type BundleIso } from '../../emit/bundle-iso.js';
 import { writeSeedIso } from '../../emit/seed-iso.js';
+import { BUNDLE_ISO } from '../../plan/bundle-medium.js';
 import { renderDnsmasq } from '../../render/netboot/dnsmasq.js';
 import { renderBootScript } from '../../render/netboot/ipxe.js';
 import { renderMachineIndex } from '../../render/netboot/machines.js';
@@ -42,9 +44,11 @@ manifest.json, all at once (a failed compile leaves the previous tree as it was)
                  ec2 also drops the comment and blank lines of the node's scripts, to fit
   --gzip         also write user-data.gz (and check the limit against it); cloud-init only
   --iso          also write nodes/<node>/seed.iso (NoCloud, volume id cidata): its user-data
-                 carries no secret, the node's secret files are on it under kubeseed/secrets/;
-                 with artifacts.source bundle it carries OUT/<cluster>.bundle/ (run kubeseed
-                 bundle first)
+                 carries no secret, the node's secret files are on it under kubeseed/secrets/.
+                 With artifacts.source bundle (run kubeseed bundle first) the bundle goes once
+                 into OUT/<cluster>.bundle/bundle.iso (volume id KSBUNDLE, attached to every node
+                 beside its seed; kept when the bundle did not change), or with
+                 artifacts.bundleMedium seed into every seed ISO
   --netboot URL  where machines will fetch the tree over HTTP (kubeseed serve or any web server):
                  adds netboot/boot.ipxe and netboot/dnsmasq.conf for that URL. With spec.netboot in
                  the profile or this flag, every compile writes netboot/machines.json, each
@@ -211,9 +215,18 @@ async function compileProfile(file: string, values: CompileOptions, io: Io, rend
       for (const e of tooLarge.filter((x) => x !== undefined)) io.err(`error: ${e}`);
       return EXIT.badInput;
     }
+    let medium: BundleIso | undefined;
     if (values.iso) {
-      const bundleDir = plan.artifacts.source === 'bundle' && plan.artifacts.bundlePath === undefined
-        ? defaultBundleDir(outDir, cluster) : undefined;
+      // The bundle goes on media as the plan says: once, as the shared bundle medium beside the
+      // bundle (kept when unchanged), or into every seed ISO.
+      const bundleDir = defaultBundleDir(outDir, cluster);
+      if (plan.artifacts.bundleMedium === 'shared') {
+        const bar = progressBar(io, BUNDLE_ISO);
+        medium = await writeBundleIso(bundleDir, { epochSeconds: plan.epoch, onProgress: (w, t) => bar.update(w, t) });
+        bar.done();
+        tree.bundleMedium = { path: relative(join(outDir, cluster), medium.path), volumeId: medium.volumeId, sha256: medium.sha256, size: medium.size };
+      }
+      const seedBundle = plan.artifacts.bundleMedium === 'seed' ? bundleDir : undefined;
       // A seed's user-data is not the tree's (it carries no secret: the ISO holds them apart), so
       // each node's seed files are rendered here, one node at a time.
       const { renderSeedFiles } = await import('../../render/node.js');
@@ -223,7 +236,7 @@ async function compileProfile(file: string, values: CompileOptions, io: Io, rend
         recordStaged(tree, await writeSeedIso(tree, {
           node,
           seed: renderSeedFiles(plan, n),
-          ...(bundleDir ? { bundleDir } : {}),
+          ...(seedBundle ? { bundleDir: seedBundle } : {}),
           epochSeconds: plan.epoch,
           onProgress: (w, t) => bar.update(w, t),
         }));
@@ -237,6 +250,7 @@ async function compileProfile(file: string, values: CompileOptions, io: Io, rend
     phase('remove');
     // Every file the manifest lists, and the manifest itself.
     io.out(`${target}: ${plan.nodes.length} nodes, ${tree.entries.length + 1} files`);
+    if (medium) io.out(`${medium.path}: bundle medium (volume id ${medium.volumeId}) for every node, ${medium.reused ? 'unchanged, kept' : 'written'}`);
     return EXIT.ok;
   } catch (e) {
     // Both rendering threads have stopped writing: renderNodes ends the worker before it returns.

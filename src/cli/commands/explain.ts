@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import type { ClusterPlan, ClusterSecrets, NodePlan } from '../../plan/types.js';
+import { BUNDLE_ISO, BUNDLE_VOLUME_ID } from '../../plan/bundle-medium.js';
 import { lbView } from '../../render/ipvs/view.js';
 import { nodeFiles } from '../../render/node.js';
 import { readState } from '../../state/read.js';
@@ -130,7 +131,7 @@ export function explainText(plan: ClusterPlan, only?: string): string {
     `  etcd ${plan.etcd.topology}: ${plan.etcd.members.map((m) => m.name).join(', ')}`,
     `  os ${plan.os.family} ${plan.os.version}, ${plan.os.format}, iptables ${plan.os.iptables} (${origin('os.iptables')}), selinux ${plan.os.hasSelinux ? plan.os.selinux : 'n/a'}`,
     `  containerd ${plan.containerd.version} (config v${plan.containerd.configVersion}), sandbox ${plan.containerd.sandboxImage}, mirrors ${plan.containerd.mirrors.map((m) => m.registry).join(', ') || 'none'}`,
-    `  artifacts ${plan.artifacts.source} (${plan.artifacts.arch})`,
+    `  artifacts ${plan.artifacts.source} (${plan.artifacts.arch})${bundleMediumText(plan)}`,
     ...cniLines(plan),
     `  bootstrap token ttl ${plan.secrets.tokenTtl}, CA hash ${plan.secrets.caCertHash}`,
     `  secret files: staged in ${plan.secretStaging} by ${plan.os.format === 'ignition' ? 'Ignition' : 'user-data (a seed ISO carries them apart, under kubeseed/secrets/)'}; the secrets phase installs them after the preflight`,
@@ -140,6 +141,17 @@ export function explainText(plan: ClusterPlan, only?: string): string {
   ];
   const nodes = plan.nodes.filter((n) => only === undefined || n.name === only);
   return [...head, ...nodes.flatMap((n) => [...nodeLines(plan, n), ''])].join('\n');
+}
+
+/** Where compile --iso puts the bundle, and where the node looks for it. */
+function bundleMediumText(plan: ClusterPlan): string {
+  const a = plan.artifacts;
+  if (a.source !== 'bundle') return '';
+  const o = plan.origins['artifacts.bundleMedium'];
+  const how = a.bundleMedium === 'shared'
+    ? `bundle medium shared: compile --iso writes it once as ${plan.name}.bundle/${BUNDLE_ISO} (volume id ${BUNDLE_VOLUME_ID}) for every node`
+    : a.bundleMedium === 'seed' ? 'bundle medium seed: compile --iso puts the bundle into every seed ISO' : `bundle at ${a.bundlePath}`;
+  return `; ${how}${o ? ` (${o.kind}: ${o.from})` : ''}; nodes look for it at ${[...(a.bundlePath ? [a.bundlePath] : []), ...a.media.map((m) => `the ${m.what} (label ${m.label})`), 'kubeseed.bundle= (netboot)'].join(', then ')}`;
 }
 
 export async function explainCommand(argv: string[], io: Io, env: CliEnv = {}): Promise<number> {

@@ -193,8 +193,14 @@ export const ProfileSchema = z.strictObject({
     artifacts: z.strictObject({
       source: z.enum(['bundle', 'mirror', 'online']).default('online'),
       mirror: z.strictObject({ url: httpUrl, caFile: absPath.optional() }).optional(),
-      /** Where a VM template carries the bundle; when absent the node looks on the seed ISO. */
+      /** Where a VM template carries the bundle; when absent the node looks on removable media. */
       bundlePath: absPath.optional(),
+      /**
+       * How compile --iso delivers the bundle (source bundle, no bundlePath): shared (default, in
+       * the plan) writes it once as OUT/<cluster>.bundle/bundle.iso, volume id KSBUNDLE, for every
+       * node beside its small seed; seed puts it into each node's seed ISO (one medium per node).
+       */
+      bundleMedium: z.enum(['shared', 'seed']).optional(),
       arch: z.enum(['amd64', 'arm64']).default('amd64'),
       /** Site images bundled and imported beside the release's, each pinned by its index digest. */
       extraImages: z.array(z.string().superRefine(pinnedImage)).superRefine(uniqueImages).default([]),

@@ -10,11 +10,14 @@ set -euo pipefail
 . '/usr/local/lib/kubeseed/lib.sh'
 
 SOURCE='bundle'
-# source bundle: a template path, or '' to read kubeseed/kubeseed-bundle.tar from the seed ISO.
+# Source bundle: the bundle tar is looked for at the template path (artifacts.bundlePath, '' for
+# none), then on each removable medium below, found by its volume label (the one compile --iso
+# wrote first), then at the URL a network boot names on the kernel command line.
 BUNDLE_PATH=''
-SEED_LABEL=cidata
-SEED_MOUNT=/run/kubeseed/seed
-SEED_BUNDLE="$SEED_MOUNT/kubeseed/kubeseed-bundle.tar"
+MEDIA_LABELS=('KSBUNDLE' 'cidata')
+MEDIA_MOUNTS=('/run/kubeseed/bundle' '/run/kubeseed/seed')
+MEDIA_TARS=('kubeseed-bundle.tar' 'kubeseed/kubeseed-bundle.tar')
+MEDIA_NAMES=('bundle medium' 'seed ISO')
 # A machine booted from the network (kubeseed serve) has no seed ISO: its kernel command line
 # names the bundle's URL (kubeseed.bundle=), and the bundle is downloaded here.
 NET_BUNDLE="$KS_STATE_DIR/artifacts/net/kubeseed-bundle.tar"
@@ -114,39 +117,72 @@ changed=0
 if [[ $SOURCE != bundle ]]; then packages_by_name; fi
 
 # --- fetch --------------------------------------------------------------------------------------
-seed_mounted=0
+mounted=()
 cleanup() {
-  if ((seed_mounted)); then umount "$SEED_MOUNT" 2>/dev/null || true; fi
+  local m
+  for m in "${mounted[@]}"; do umount "$m" 2>/dev/null || true; done
 }
 trap cleanup EXIT
 
-# find_bundle: sets tar_path to the bundle tar (a template path, or the copy on the seed ISO).
-# Not run in a subshell: the EXIT trap must see seed_mounted.
-find_bundle() {
-  if [[ -n $BUNDLE_PATH ]]; then
-    [[ -f $BUNDLE_PATH ]] || ks_die "bundle not found at $BUNDLE_PATH (artifacts.bundlePath)"
-    tar_path=$BUNDLE_PATH
-    return
+# medium_device LABEL: prints the block device whose file system carries LABEL, if any.
+medium_device() {
+  local dev
+  dev="$(blkid -L "$1" 2>/dev/null || true)"
+  [[ -n $dev || ! -e /dev/disk/by-label/$1 ]] || dev=/dev/disk/by-label/$1
+  printf '%s' "$dev"
+}
+
+# from_medium M: sets tar_path to the bundle on medium M, mounted read-only (unmounted on exit);
+# fails, adding the reason to find_bundle's `tried`, when no device has its label or no bundle.
+from_medium() {
+  local label=${MEDIA_LABELS[$1]} mnt=${MEDIA_MOUNTS[$1]} tar=${MEDIA_TARS[$1]} name=${MEDIA_NAMES[$1]} dev
+  if [[ -f $mnt/$tar ]]; then
+    ks_log "bundle on the $name already mounted on $mnt"
+    tar_path=$mnt/$tar
+    return 0
   fi
-  if [[ ! -f $SEED_BUNDLE ]]; then
-    local dev url
-    dev="$(blkid -L "$SEED_LABEL" 2>/dev/null || true)"
-    [[ -n $dev || ! -e /dev/disk/by-label/$SEED_LABEL ]] || dev=/dev/disk/by-label/$SEED_LABEL
-    if [[ -z $dev ]] && url="$(netboot_bundle_url)"; then
-      if [[ ! -f $NET_BUNDLE ]]; then
-        ks_log "no seed ISO: downloading the bundle named on the kernel command line: $url"
-        download "$url" "$NET_BUNDLE" || ks_die "cannot download the bundle from $url"
-      fi
-      tar_path=$NET_BUNDLE
+  dev="$(medium_device "$label")"
+  if [[ -z $dev ]]; then
+    tried+=("no device labelled $label ($name)")
+    return 1
+  fi
+  mkdir -p "$mnt"
+  mount -o ro "$dev" "$mnt" || ks_die "cannot mount the $name $dev (label $label) on $mnt"
+  mounted+=("$mnt")
+  if [[ ! -f $mnt/$tar ]]; then
+    tried+=("the $name $dev (label $label) has no $tar")
+    return 1
+  fi
+  ks_log "bundle on the $name $dev (label $label), mounted read-only on $mnt"
+  tar_path=$mnt/$tar
+}
+
+# find_bundle: sets tar_path to the bundle tar, or stops naming every place it looked.
+# Not run in a subshell: the EXIT trap must see what was mounted.
+find_bundle() {
+  local tried=() m url
+  if [[ -n $BUNDLE_PATH ]]; then
+    if [[ -f $BUNDLE_PATH ]]; then
+      ks_log "bundle at $BUNDLE_PATH (artifacts.bundlePath)"
+      tar_path=$BUNDLE_PATH
       return
     fi
-    [[ -n $dev ]] || ks_die "no seed ISO labelled $SEED_LABEL is attached, and the kernel command line names no kubeseed.bundle: one of them carries the bundle (artifacts.source bundle)"
-    mkdir -p "$SEED_MOUNT"
-    mount -o ro "$dev" "$SEED_MOUNT" || ks_die "cannot mount the seed ISO $dev on $SEED_MOUNT"
-    seed_mounted=1
-    [[ -f $SEED_BUNDLE ]] || ks_die "the seed ISO $dev has no kubeseed/kubeseed-bundle.tar: was it made with compile --iso after kubeseed bundle?"
+    tried+=("nothing at $BUNDLE_PATH (artifacts.bundlePath)")
   fi
-  tar_path=$SEED_BUNDLE
+  for m in "${!MEDIA_LABELS[@]}"; do
+    if from_medium "$m"; then return; fi
+  done
+  if url="$(netboot_bundle_url)"; then
+    if [[ ! -f $NET_BUNDLE ]]; then
+      ks_log "no seed ISO: downloading the bundle named on the kernel command line: $url"
+      download "$url" "$NET_BUNDLE" || ks_die "cannot download the bundle from $url"
+    fi
+    tar_path=$NET_BUNDLE
+    return
+  fi
+  tried+=("no kubeseed.bundle= on the kernel command line")
+  m="$(printf '%s; ' "${tried[@]}")"
+  ks_die "no offline bundle found (artifacts.source bundle): ${m%; }"
 }
 
 # netboot_bundle_url: prints the kubeseed.bundle= URL of the kernel command line; fails without one.
