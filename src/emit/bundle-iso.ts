@@ -87,17 +87,9 @@ async function reusable(bundleDir: string, epoch: number): Promise<MediumRecord 
   return rec;
 }
 
-/** The file, hashed as the writer reads it (the writer copies each chunk before asking for the next). */
+/** The file, hashed as the writer copies it (the ISO writer shows each piece to `observe`). */
 function hashedWhileRead(file: IsoFile, hash: Hash): IsoFile {
-  return {
-    ...file,
-    open: () => (async function* () {
-      for await (const chunk of file.open() as AsyncIterable<Uint8Array | string>) {
-        hash.update(chunk);
-        yield chunk;
-      }
-    })(),
-  };
+  return { ...file, observe: (piece) => hash.update(piece) };
 }
 
 /**

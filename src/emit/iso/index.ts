@@ -23,10 +23,11 @@ function asBytes(chunk: Uint8Array | string): Uint8Array {
 }
 
 /** Copies a file on disk into the image, checking that it still has its declared size. */
-async function copyLocal(sink: BlockSink, isoPath: string, localPath: string, size: number): Promise<void> {
+async function copyLocal(sink: BlockSink, file: IsoFile, localPath: string, size: number): Promise<void> {
+  const isoPath = file.path;
   const fd = openSync(localPath, 'r');
   try {
-    const got = await sink.readFrom(fd, size);
+    const got = await sink.readFrom(fd, size, file.observe);
     if (got !== size) throw new Error(`iso: ${isoPath} (${localPath}) has ${got} bytes, declared ${size}`);
     if (readSync(fd, Buffer.alloc(1), 0, 1, size) !== 0) {
       throw new Error(`iso: ${isoPath} (${localPath}) has more than its declared ${size} bytes`);
@@ -42,6 +43,7 @@ async function copyStream(sink: BlockSink, file: IsoFile, size: number): Promise
     const chunk = asBytes(raw);
     got += chunk.length;
     if (got > size) throw new Error(`iso: ${file.path} yielded more than its declared ${size} bytes`);
+    file.observe?.(chunk);
     sink.write(chunk);
   }
   if (got !== size) throw new Error(`iso: ${file.path} yielded ${got} bytes, declared ${size}`);
@@ -64,7 +66,7 @@ export async function writeIso(files: readonly IsoFile[], opts: WriteIsoTestOpti
     sink.write(layout.header);
     for (const { file, offset, size } of layout.files) {
       if (sink.offset !== offset) throw new Error(`unreachable: ${file.path} at ${sink.offset}, planned ${offset}`);
-      if (file.localPath !== undefined) await copyLocal(sink, file.path, file.localPath, size);
+      if (file.localPath !== undefined) await copyLocal(sink, file, file.localPath, size);
       else await copyStream(sink, file, size);
       sink.zeros((BLOCK - (size % BLOCK)) % BLOCK);
     }

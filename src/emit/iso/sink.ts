@@ -49,16 +49,17 @@ export class BlockSink {
   }
 
   /**
-   * Reads `length` bytes of the open file `fd`, from its start, straight into the image. Returns
-   * the bytes read: fewer when the file ends early. The event loop gets a turn every 16 MiB, so
+   * Reads `length` bytes of the open file `fd`, from its start, straight into the image, showing
+   * each piece to `observe` as it lands. Returns the bytes read: fewer when the file ends early. The event loop gets a turn every 16 MiB, so
    * that whatever else the process does (a progress bar, a signal) is not held for a whole file.
    */
-  async readFrom(fd: number, length: number): Promise<number> {
+  async readFrom(fd: number, length: number, observe?: (piece: Uint8Array) => void): Promise<number> {
     let pos = 0;
     let flushes = 0;
     while (pos < length) {
       const got = readSync(fd, this.stage, this.fill, Math.min(length - pos, STAGE - this.fill), pos);
       if (got === 0) break;
+      observe?.(this.stage.subarray(this.fill, this.fill + got));
       this.fill += got;
       pos += got;
       if (this.fill === STAGE) {

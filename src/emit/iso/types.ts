@@ -9,6 +9,11 @@ export interface IsoFile {
    * buffer it writes from, instead of copying the chunks `open` yields.
    */
   readonly localPath?: string;
+  /**
+   * Sees every byte of the file, in order, as the writer copies it (to hash it on the way, say),
+   * whether it came from `localPath` or `open`; a piece is valid only during the call.
+   */
+  readonly observe?: (piece: Uint8Array) => void;
   /** Permission bits (e.g. 0o644), recorded in the Rock Ridge PX entry. */
   readonly mode: number;
   /**

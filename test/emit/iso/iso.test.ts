@@ -231,6 +231,19 @@ describe('determinism and streaming contract', () => {
     expect(statSync(fromDisk).size % 2048).toBe(0);
   });
 
+  it('shows every byte of a file to observe, in order, whether read from disk or streamed', async () => {
+    const bytes = pattern(1024 * 1024 + 4097, 7);
+    const src = join(dir, 'observed.bin');
+    writeFileSync(src, bytes);
+    const seen = { disk: createHash('sha256'), memory: createHash('sha256') };
+    const onDisk = await isoFileFromPath(src, 'kubeseed/bundle.tar', 0o640);
+    await writeIso([{ ...onDisk, observe: (p) => seen.disk.update(p) }], OPTS, join(dir, 'observed-disk.iso'));
+    const inMemory = isoFileFromBuffer('kubeseed/bundle.tar', bytes, 0o640);
+    await writeIso([{ ...inMemory, observe: (p) => seen.memory.update(p) }], OPTS, join(dir, 'observed-memory.iso'));
+    const want = createHash('sha256').update(bytes).digest('hex');
+    expect([seen.disk.digest('hex'), seen.memory.digest('hex')]).toEqual([want, want]);
+  });
+
   it('rejects a file on disk that changed size after it was planned and removes the partial image', async () => {
     const src = join(dir, 'changing.bin');
     const p = join(dir, 'changed.iso');
