@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // Air-gapped fleet: `compile --iso` of a generated cluster of 200 nodes (3 control-plane, 197
-// workers) with artifacts.source bundle and a bundle of about 1 GiB, by the built CLI in a child
+// workers) with artifacts.source bundle and a bundle of about 1 GiB, in each layout asked for
+// (spec.artifacts.bundleMedium: seed, the bundle in every seed ISO; shared, one bundle medium
+// beside small seeds; `--medium default` leaves the field out), by the built CLI in a child
 // (bench-child.mjs), twice: a first compile --iso and a re-compile over it (a layout that reuses
 // an unchanged bundle medium shows it there), after an untimed compile without --iso that makes
 // the cluster's state. Prints for each the wall time, the bytes the compile
@@ -19,7 +21,7 @@
 // 3-node probe that gives the bytes per node, and extrapolated in proportion to the fleet, as said
 // in the output.
 //
-//   npm run build && node scripts/bench-fleet.mjs [--nodes 200] [--bundle-mib 1024] [--dir DIR] [--budget-gib N] [--smoke]
+//   npm run build && node scripts/bench-fleet.mjs [--nodes 200] [--bundle-mib 1024] [--medium seed,shared] [--dir DIR] [--budget-gib N] [--smoke]
 //
 // --smoke: 3 nodes, a 2 MiB bundle (what the test suite runs to keep this script working).
 import { createHash, randomFillSync } from 'node:crypto';
@@ -45,15 +47,16 @@ const free = (() => {
 })();
 const budget = Number(opt('--budget-gib', '0')) * GiB || Math.min(16 * GiB, free / 2);
 const CLUSTER = 'fleet';
+const media = opt('--medium', 'seed,shared').split(',');
 
 const { buildBundle } = await import(join(dist, 'emit/bundle/index.js'));
 const { writeTar } = await import(join(dist, 'emit/bundle/tar.js'));
 const { neededArtifacts } = await import(join(dist, 'plan/artifacts.js'));
 
-function profileOf(count) {
+function profileOf(count, medium = 'default') {
   const p = generatedProfile(count - 3);
   p.metadata.name = CLUSTER;
-  p.spec.artifacts = { source: 'bundle' };
+  p.spec.artifacts = { source: 'bundle', ...(medium === 'default' ? {} : { bundleMedium: medium }) };
   // Quicker to make (the smoke test); the state is made before anything is timed anyway.
   if (smoke) p.spec.pki = { keyAlgorithm: 'ecdsa' };
   return p;
@@ -114,9 +117,9 @@ function isosOf(out) {
   return { seeds, others: found.filter((f) => !f.path.endsWith('/seed.iso')) };
 }
 
-function compileFleet(work, name, count, bundle) {
+function compileFleet(work, name, count, bundle, medium) {
   const profile = join(work, `${name}.yaml`);
-  writeFileSync(profile, stringify(profileOf(count)));
+  writeFileSync(profile, stringify(profileOf(count, medium)));
   const out = outputWithBundle(work, name, bundle);
   // Untimed: makes the cluster's state (keys), which is not what this measures.
   runCompile(profile, out);
@@ -136,31 +139,31 @@ try {
   const bundle = await makeBundle(work, bundleMiB);
   const tarBytes = statSync(join(bundle, 'kubeseed-bundle.tar')).size;
   console.log(`bench-fleet: compile --iso, artifacts.source bundle, bundle tar ${size(tarBytes)}, --out on ${base} (${fsType(base)}); 2 cores shared with other work`);
-  let measured = nodes;
-  let probe;
-  if (nodes > 3) {
-    probe = compileFleet(work, 'probe', 3, bundle);
-    const p = probe[0];
-    const perNode = p.seeds.reduce((n, s) => n + s.size, 0) / p.seeds.length;
-    const shared = p.others.reduce((n, s) => n + s.size, 0);
-    // Two compiles' trees stay on disk.
-    const fits = Math.floor((budget / 2 - shared) / perNode);
-    measured = Math.max(3, Math.min(nodes, fits));
-    rmSync(join(work, 'probe'), { recursive: true, force: true });
-  }
-  const runs = compileFleet(work, 'fleet', measured, bundle);
-  for (const r of runs) {
-    const seedBytes = r.seeds.reduce((n, s) => n + s.size, 0);
-    const largest = Math.max(...r.seeds.map((s) => s.size));
-    const others = r.others.map((o) => `${o.path} ${size(o.size)}`).join(', ') || 'none';
-    console.log(`  ${measured} nodes, ${r.label}: wall ${(r.wallMs / 1000).toFixed(1)} s, wrote ${size(r.wrote)}, peak RSS ${(r.maxRssKb / 1024).toFixed(0)} MiB; `
-      + `${r.seeds.length} seed ISOs, ${size(seedBytes)} in all, largest ${size(largest)}; other ISOs: ${others}`);
-    if (measured < nodes) {
-      // In proportion: per node, every seed ISO costs the same (its bytes, its hash).
-      const scale = nodes / measured;
-      console.log(`  ${nodes} nodes, ${r.label}, extrapolated in proportion from ${measured} (two compiles of ${nodes} would need more than the ${gib(budget)} budget): `
-        + `wall ${((r.wallMs * scale) / 1000).toFixed(0)} s, writes ${size(r.wrote * scale)}`);
+  for (const medium of media) {
+    console.log(`spec.artifacts.bundleMedium: ${medium}`);
+    let measured = nodes;
+    if (nodes > 3) {
+      const p = compileFleet(work, 'probe', 3, bundle, medium)[0];
+      const perNode = p.seeds.reduce((n, s) => n + s.size, 0) / p.seeds.length;
+      const shared = p.others.reduce((n, s) => n + s.size, 0);
+      // Two compiles' trees stay on disk.
+      measured = Math.max(3, Math.min(nodes, Math.floor((budget / 2 - shared) / perNode)));
+      rmSync(join(work, 'probe'), { recursive: true, force: true });
     }
+    for (const r of compileFleet(work, 'fleet', measured, bundle, medium)) {
+      const seedBytes = r.seeds.reduce((n, s) => n + s.size, 0);
+      const largest = Math.max(...r.seeds.map((s) => s.size));
+      const others = r.others.map((o) => `${o.path} ${size(o.size)}`).join(', ') || 'none';
+      console.log(`  ${measured} nodes, ${r.label}: wall ${(r.wallMs / 1000).toFixed(1)} s, wrote ${size(r.wrote)}, peak RSS ${(r.maxRssKb / 1024).toFixed(0)} MiB; `
+        + `${r.seeds.length} seed ISOs, ${size(seedBytes)} in all, largest ${size(largest)}; other ISOs: ${others}`);
+      if (measured < nodes) {
+        // In proportion: per node, every seed ISO costs the same (its bytes, its hash).
+        const scale = nodes / measured;
+        console.log(`  ${nodes} nodes, ${r.label}, extrapolated in proportion from ${measured} (two compiles of ${nodes} would need more than the ${gib(budget)} budget): `
+          + `wall ${((r.wallMs * scale) / 1000).toFixed(0)} s, writes ${size(r.wrote * scale)}`);
+      }
+    }
+    rmSync(join(work, 'fleet'), { recursive: true, force: true });
   }
 } finally {
   rmSync(work, { recursive: true, force: true });
