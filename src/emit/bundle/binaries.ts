@@ -4,6 +4,7 @@
  * (resumable downloads into the cache), each checked against the version table's sha256 (again
  * as it is copied into the tar).
  */
+import { regularFileSize } from '../file-size.js';
 import { makeOutputDir } from '../make-dir.js';
 import { promises as fs } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -13,15 +14,6 @@ import { DigestMismatchError, sha256File } from './digest.js';
 import { downloadResumable } from './download.js';
 import type { Gathered, GatherOptions } from './gathered.js';
 
-async function regularFileSize(path: string): Promise<number | null> {
-  try {
-    const st = await fs.stat(path);
-    return st.isFile() ? st.size : null;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw e;
-  }
-}
 
 function gathered(a: Artifact, source: string, size: number, label: string, from: Gathered['from']): Gathered {
   return { file: { artifact: a, path: a.bundlePath!, sha256: a.sha256!, size }, source, label, from };

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { ContentStore } from '../../oci/content-store.js';
+import { isFile } from '../file-size.js';
 import { makeOutputDir } from '../make-dir.js';
 import { DigestMismatchError } from './digest.js';
 import { downloadResumable } from './download.js';
@@ -41,15 +42,6 @@ export type FetchedFile =
 
 const sha256Hex = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
-async function isFile(path: string): Promise<boolean> {
-  try {
-    return (await fs.stat(path)).isFile();
-  } catch (e) {
-    // ENOTDIR: a parent is a file, so nothing is there.
-    if (['ENOENT', 'ENOTDIR'].includes((e as NodeJS.ErrnoException).code ?? '')) return false;
-    throw e;
-  }
-}
 
 async function readIfFile(path: string): Promise<Buffer | undefined> {
   return (await isFile(path)) ? fs.readFile(path) : undefined;

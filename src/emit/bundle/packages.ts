@@ -14,6 +14,7 @@ import type { Artifact } from '../../plan/artifacts.js';
 import type { OsPackagePlan } from '../../plan/os-packages.js';
 import { readKeyring, RepositoryError, resolveOsPackages, type OsPackageFile, type OsPackageResolution, type RepoSource } from '../../ospkg/index.js';
 import { ContentStore } from '../../oci/content-store.js';
+import { isFile } from '../file-size.js';
 import { makeOutputDir } from '../make-dir.js';
 import { DigestMismatchError, sha256File } from './digest.js';
 import { downloadResumable, HttpStatusError } from './download.js';
@@ -94,13 +95,6 @@ async function readOrNull(path: string): Promise<Buffer | null> {
   }
 }
 
-async function isFile(path: string): Promise<boolean> {
-  try {
-    return (await fs.stat(path)).isFile();
-  } catch {
-    return false;
-  }
-}
 
 const cachedPath = (cacheDir: string, sha256: string): string => new ContentStore(cacheDir).path(`sha256:${sha256}`);
 const partialPath = (cacheDir: string, sha256: string): string => new ContentStore(cacheDir).partialPath(`sha256:${sha256}`);
