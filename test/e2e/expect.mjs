@@ -51,8 +51,13 @@ if (mode !== 'wrong-mac') {
   for (const [b, cfg] of Object.entries(net.bonds ?? {})) fact('bond', b, cfg.parameters.mode, ...cfg.interfaces);
   for (const [v, cfg] of Object.entries(net.vlans ?? {})) {
     fact('vlan', v, cfg.id, cfg.link);
-    // cloud-init's eni renderer leaves a VLAN without an address down; the preflight makes it.
-    if (image === 'ifupdown' && !cfg.addresses) fact('section-re', 'firstboot-log', `\\[preflight\\] VLAN ${v.replaceAll('.', '\\.')} \\(id ${cfg.id} on ${cfg.link}\\) was not there`);
+    // cloud-init's eni renderer leaves a VLAN without an address out of ifupdown's `auto` list;
+    // the preflight adds it there, so ifup makes it now and on every later boot.
+    if (image === 'ifupdown' && !cfg.addresses) {
+      const re = v.replaceAll('.', '\\.');
+      fact('section-re', 'firstboot-log', `\\[preflight\\] VLAN ${re} \\(id ${cfg.id} on ${cfg.link}\\) was not there .*: marked it auto in /etc/network/interfaces\\.d/60-kubeseed-vlans and brought it up with ifup$`);
+      fact('section-re', 'evidence.d/05-network', `^ifupdown auto: .*\\b${re}( |$)`);
+    }
   }
   const all = [...Object.entries(net.ethernets), ...Object.entries(net.bonds ?? {}), ...Object.entries(net.vlans ?? {})];
   for (const [id, cfg] of all) {

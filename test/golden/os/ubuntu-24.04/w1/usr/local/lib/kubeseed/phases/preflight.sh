@@ -70,6 +70,8 @@ NET_VLAN_IDS=()
 NET_VLAN_LINKS=()
 NET_MTU_IFACES=()
 NET_MTUS=()
+# `auto` lines for the VLANs ifupdown has a stanza for but would not bring up (below).
+IFUPDOWN_AUTO=/etc/network/interfaces.d/60-kubeseed-vlans
 net_problems=()
 for nic in "${KS_NODE_NICS[@]}"; do
   name=${nic%%=*} mac=${nic#*=}
@@ -95,17 +97,26 @@ for i in "${!NET_BONDS[@]}"; do
   [[ ${mode%% *} == "${NET_BOND_MODES[$i]}" ]] || net_problems+=("bond $bond runs mode ${mode%% *}, not ${NET_BOND_MODES[$i]}")
 done
 # /proc/net/vlan/<dev> (8021q's own view): "<dev>  VID: <id> ..." and "Device: <link>".
-# cloud-init's eni renderer writes no `auto` line for a VLAN without an address, so ifupdown
-# leaves it uncreated: on a link that is there, make it for this boot, as the profile says.
+# cloud-init's eni renderer writes an `iface` stanza but no `auto` line for a VLAN without an
+# address, so ifupdown never creates it. Where ifupdown has that stanza, mark it `auto` in a file
+# of our own (every later boot's `ifup -a` then makes it) and bring it up with ifup now; on any
+# other system make it for this boot, as the profile says.
 for i in "${!NET_VLANS[@]}"; do
   vlan=${NET_VLANS[$i]}
   if [[ ! -r /proc/net/vlan/$vlan && $vlan != "$NET_IFACE" && -e /sys/class/net/${NET_VLAN_LINKS[$i]} ]]; then
-    ip link add link "${NET_VLAN_LINKS[$i]}" name "$vlan" type vlan id "${NET_VLAN_IDS[$i]}"
-    for j in "${!NET_MTU_IFACES[@]}"; do
-      [[ ${NET_MTU_IFACES[$j]} == "$vlan" ]] && ip link set dev "$vlan" mtu "${NET_MTUS[$j]}"
-    done
-    ip link set dev "$vlan" up
-    ks_log "VLAN $vlan (id ${NET_VLAN_IDS[$i]} on ${NET_VLAN_LINKS[$i]}) was not there (the network renderer did not create it): created it for this boot"
+    if command -v ifup >/dev/null && grep -qsx "iface $vlan inet manual" /etc/network/interfaces /etc/network/interfaces.d/*; then
+      grep -qsx "auto $vlan" "$IFUPDOWN_AUTO" || echo "auto $vlan" >>"$IFUPDOWN_AUTO"
+      ifup "$vlan" || true
+      how="marked it auto in $IFUPDOWN_AUTO and brought it up with ifup"
+    else
+      ip link add link "${NET_VLAN_LINKS[$i]}" name "$vlan" type vlan id "${NET_VLAN_IDS[$i]}"
+      for j in "${!NET_MTU_IFACES[@]}"; do
+        [[ ${NET_MTU_IFACES[$j]} == "$vlan" ]] && ip link set dev "$vlan" mtu "${NET_MTUS[$j]}"
+      done
+      ip link set dev "$vlan" up
+      how="created it for this boot"
+    fi
+    ks_log "VLAN $vlan (id ${NET_VLAN_IDS[$i]} on ${NET_VLAN_LINKS[$i]}) was not there (the network renderer did not create it): $how"
   fi
   if [[ ! -r /proc/net/vlan/$vlan ]]; then
     net_problems+=("VLAN $vlan is missing")
