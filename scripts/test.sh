@@ -46,9 +46,9 @@ npx vitest run --reporter=default --reporter=json --outputFile=test-results.json
 # here: counted as skipped, and a failure under CI=true.
 e2e_passed=0 e2e_failed=0 e2e_skipped=()
 # The VM runs (test/e2e/README.md): kubeseed's cluster (cp1 and w1 from seed ISOs), a seed for
-# the wrong MAC, and a node that boots from the network through kubeseed serve. The bonded and
-# ifupdown network profile (run.sh --net) is not among them yet: it has not passed whole here.
-E2E_RUNS=("test/e2e/run.sh" "test/e2e/run.sh --wrong-mac" "test/e2e/netboot.sh cp1")
+# the wrong MAC, a node that boots from the network through kubeseed serve, and the network
+# profile on an ifupdown image (cp1's default route; w1's bond and VLAN).
+E2E_RUNS=("test/e2e/run.sh" "test/e2e/run.sh --wrong-mac" "test/e2e/netboot.sh cp1" "test/e2e/run.sh --net")
 for name in "${E2E_RUNS[@]}"; do
   if [[ ${KUBESEED_SKIP_E2E:-} == 1 ]]; then
     e2e_skipped+=("$name=KUBESEED_SKIP_E2E=1")
