@@ -31,9 +31,10 @@ fi
 # The built CLI is tested too (test/cli/built-cli.test.ts, the e2e): build it from these sources.
 npm run --silent build
 
-# The IPVS checker's VM test boots Debian's kernel: fetch its package once (cached in .cache/lb).
+# The kernel VM tests (the IPVS checker; networkd's bonds and VLANs) boot Debian's kernel: fetch
+# its package once (cached in .cache/kernel).
 if command -v apt-get >/dev/null; then
-  bash test/lb/prepare.sh >/dev/null || echo "test: WARNING: could not fetch the kernel for the IPVS VM test" >&2
+  bash test/vm/prepare-kernel.sh >/dev/null || echo "test: WARNING: could not fetch the kernel for the kernel VM tests" >&2
 fi
 
 status=0

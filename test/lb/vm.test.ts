@@ -1,8 +1,8 @@
 /**
- * The rendered IPVS checker against a real IPVS kernel: a throwaway VM (test/lb/vm.sh) whose
+ * The rendered IPVS checker against a real IPVS kernel: a throwaway VM (test/vm/kernel-vm.sh) whose
  * /init (test/lb/guest.sh) is node w1 of profiles/ha.yaml with three HTTPS stand-ins for the
  * apiservers in a network namespace. Needs root, qemu (KVM when it works, else TCG) and the kernel package that
- * test/lb/prepare.sh downloads; without them it says so (and fails under CI=true).
+ * test/vm/prepare-kernel.sh downloads; without them it says so (and fails under CI=true).
  */
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,13 +13,13 @@ import { NODE_ENV_FILE, renderNodeEnv } from '../../src/render/scripts/phases.js
 import { planFromText } from '../builders/plan.js';
 import { needPrerequisite, needRoot, needTools, run, type Skippable } from '../helpers/tools.js';
 
-const KERNEL_DIR = resolve(process.env.KUBESEED_LB_KERNEL ?? '.cache/lb/kernel');
+const KERNEL_DIR = resolve(process.env.KUBESEED_VM_KERNEL ?? '.cache/kernel/kernel');
 
-/** Tools, root and the kernel test/lb/prepare.sh fetches: the test is skipped without them (failed under CI). */
+/** Tools, root and the kernel test/vm/prepare-kernel.sh fetches: the test is skipped without them (failed under CI). */
 function needAll(ctx: Skippable): void {
   needTools(ctx, 'qemu-system-x86_64:qemu-system-x86', 'ipvsadm:ipvsadm', 'curl:curl', 'openssl:openssl', 'modprobe:kmod', 'cpio:cpio', 'xtables-legacy-multi:iptables');
   needRoot(ctx, 'the IPVS VM test');
-  needPrerequisite(ctx, existsSync(join(KERNEL_DIR, 'done')), `a kernel in ${KERNEL_DIR} (run test/lb/prepare.sh)`);
+  needPrerequisite(ctx, existsSync(join(KERNEL_DIR, 'done')), `a kernel in ${KERNEL_DIR} (run test/vm/prepare-kernel.sh)`);
 }
 
 function put(root: string, path: string, content: string, mode = 0o644): void {
@@ -61,7 +61,7 @@ describe('kubeseed-lb-checker in a VM with IPVS', () => {
     put(input, 'srv/pki/srv.key', readFileSync(join(pki, 'srv.key'), 'utf8'), 0o600);
 
     const consoleLog = join(work, 'console.log');
-    const r = run('bash', ['test/lb/vm.sh', KERNEL_DIR, input, consoleLog]);
+    const r = run('bash', ['test/vm/kernel-vm.sh', KERNEL_DIR, 'test/lb/guest.sh', input, consoleLog]);
     const out = existsSync(consoleLog) ? readFileSync(consoleLog, 'utf8') : '';
     expect(r.status, `${r.stderr}\n${out}`).toBe(0);
     const lines = out.split(/\r?\n/);

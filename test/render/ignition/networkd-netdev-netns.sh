@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Loads a directory of networkd units (.netdev, .network, .link) into the real systemd-networkd,
 # inside private network and mount namespaces (run it under `unshare -n -m --propagation private`),
-# with one veth per MAC given, and prints what networkd made of them:
+# with one veth per MAC given (named as our .link files name it), and prints what networkd made of
+# them:
 #   warning=<file>:<line>: ...        every complaint networkd had about a unit (none expected)
 #   loaded=<netdev> <kind>            every .netdev it read
 #   created=<netdev>                  every bond or VLAN it made (needs bonding and 8021q in the kernel)
@@ -26,6 +27,12 @@ for mac in "$@"; do
   ip link add "n$i" type veth peer name "p$i"
   ip link set "n$i" address "$mac"
   ip link set "p$i" up
+  # The name a .link file of ours gives it, as udev would on boot (networkd renames nothing).
+  props=$(udevadm test-builtin net_setup_link "/sys/class/net/n$i" 2>/dev/null || true)
+  name=$(sed -n 's/^ID_NET_NAME=//p' <<<"$props")
+  if [[ $(sed -n 's/^ID_NET_LINK_FILE=//p' <<<"$props") == /etc/systemd/network/* && -n $name ]]; then
+    ip link set "n$i" name "$name"
+  fi
   i=$((i + 1))
 done
 
@@ -38,7 +45,11 @@ for _ in $(seq 1 100); do
   sleep 0.05
 done
 sleep 1
-kill "$pid"
+if ! kill "$pid" 2>/dev/null; then
+  echo "systemd-networkd exited by itself; its log:" >&2
+  cat /run/networkd.log >&2
+  exit 1
+fi
 wait "$pid" 2>/dev/null || true
 trap - EXIT
 

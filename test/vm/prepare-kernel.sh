@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Downloads (once) the Debian kernel package the IPVS VM test boots, and unpacks it into
-# .cache/lb/kernel. Needs apt-get and the network, so it is a setup step, never part of a test.
+# Downloads (once) the Debian kernel package the kernel VM tests boot (test/vm/kernel-vm.sh: the
+# IPVS checker, networkd's bonds and VLANs), and unpacks it into .cache/kernel/kernel. Needs apt-get and the network, so it is a setup step, never part of a test.
 # Prints the kernel directory.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-dir=.cache/lb
+dir=.cache/kernel
 if [[ -f $dir/kernel/done ]]; then
   echo "$PWD/$dir/kernel"
   exit 0
