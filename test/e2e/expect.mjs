@@ -57,6 +57,8 @@ if (mode !== 'wrong-mac') {
       const re = v.replaceAll('.', '\\.');
       fact('section-re', 'firstboot-log', `\\[preflight\\] VLAN ${re} \\(id ${cfg.id} on ${cfg.link}\\) was not there .*: marked it auto in /etc/network/interfaces\\.d/60-kubeseed-vlans and brought it up with ifup$`);
       fact('section-re', 'evidence.d/05-network', `^ifupdown auto: .*\\b${re}( |$)`);
+      // ...and what networking.service runs at boot makes it again once ifdown has deleted it.
+      fact('section', 'evidence.d/05-network', `ifup -a: ${v} gone after ifdown, present after ifup -a`);
     }
   }
   const all = [...Object.entries(net.ethernets), ...Object.entries(net.bonds ?? {}), ...Object.entries(net.vlans ?? {})];
