@@ -28,7 +28,7 @@ for mac in "$@"; do
   ip link set "n$i" address "$mac"
   ip link set "p$i" up
   # The name a .link file of ours gives it, as udev would on boot (networkd renames nothing).
-  props=$(udevadm test-builtin net_setup_link "/sys/class/net/n$i" 2>/dev/null || true)
+  props=$(udevadm test-builtin net_setup_link "/sys/class/net/n$i" 2>/dev/null)
   name=$(sed -n 's/^ID_NET_NAME=//p' <<<"$props")
   if [[ $(sed -n 's/^ID_NET_LINK_FILE=//p' <<<"$props") == /etc/systemd/network/* && -n $name ]]; then
     ip link set "n$i" name "$name"

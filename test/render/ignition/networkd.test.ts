@@ -69,7 +69,7 @@ it('a NIC with another MAC gets none of it', (ctx) => {
 const NETDEV_SCRIPT = fileURLToPath(new URL('./networkd-netdev-netns.sh', import.meta.url));
 
 function needNetns(ctx: Skippable): void {
-  needTools(ctx, 'unshare:util-linux', '/lib/systemd/systemd-networkd:systemd', 'ip:iproute2');
+  needTools(ctx, 'unshare:util-linux', 'udevadm:udev', '/lib/systemd/systemd-networkd:systemd', 'ip:iproute2');
   needRoot(ctx, 'the networkd test');
 }
 
@@ -116,15 +116,21 @@ const vmKey = (profile: string, node: string): string => `${basename(profile, '.
 
 function needVm(ctx: Skippable): void {
   needTools(ctx, 'qemu-system-x86_64:qemu-system-x86', 'cpio:cpio', 'modprobe:kmod', 'unshare:util-linux',
-    '/lib/systemd/systemd-networkd:systemd', 'ip:iproute2');
+    'udevadm:udev', '/lib/systemd/systemd-networkd:systemd', 'ip:iproute2');
   needRoot(ctx, 'the networkd VM test');
   needPrerequisite(ctx, existsSync(join(KERNEL_DIR, 'done')), `a kernel in ${KERNEL_DIR} (run test/vm/prepare-kernel.sh)`);
 }
 
-/** One boot for every bonded node of every example profile: what networkd made of each, by key. */
-let vmResults: Map<string, { stdout: string; stderr: string; status: string }> | undefined;
-function inVm(): Map<string, { stdout: string; stderr: string; status: string }> {
-  if (vmResults) return vmResults;
+interface VmNode { stdout: string; stderr: string; status: string }
+interface VmRun { status: number | null; stderr: string; console: string; nodes: Map<string, VmNode> }
+
+/**
+ * One boot for every bonded node of every example profile: what networkd made of each, by key.
+ * Kept once booted, a failed boot too, so that each node's test reports it without booting again.
+ */
+let vmRun: VmRun | undefined;
+function inVm(): VmRun {
+  if (vmRun) return vmRun;
   const work = mkdtempSync(join(tmpdir(), 'kubeseed-networkd-vm-'));
   const input = join(work, 'input');
   for (const profile of WITH_BONDS) {
@@ -139,21 +145,19 @@ function inVm(): Map<string, { stdout: string; stderr: string; status: string }>
   const consoleLog = join(work, 'console.log');
   const r = run('bash', ['test/vm/kernel-vm.sh', KERNEL_DIR, GUEST, input, consoleLog]);
   const out = existsSync(consoleLog) ? readFileSync(consoleLog, 'utf8') : '';
-  expect(r.status, `${r.stderr}\n${out}`).toBe(0);
-  expect(out).not.toContain('MODPROBE FAILED');
-  const results = new Map<string, { stdout: string; stderr: string; status: string }>();
+  const nodes = new Map<string, VmNode>();
   for (const line of out.split(/\r?\n/)) {
     const m = /^NODE (\S+) (.*)$/.exec(line);
     if (!m) continue;
     const [, key, rest] = m as unknown as [string, string, string];
-    const r0 = results.get(key) ?? { stdout: '', stderr: '', status: '' };
-    if (rest.startsWith('stderr=')) r0.stderr += `${rest.slice(7)}\n`;
-    else if (rest.startsWith('status=')) r0.status = rest.slice(7);
-    else r0.stdout += `${rest}\n`;
-    results.set(key, r0);
+    const n = nodes.get(key) ?? { stdout: '', stderr: '', status: '' };
+    if (rest.startsWith('stderr=')) n.stderr += `${rest.slice(7)}\n`;
+    else if (rest.startsWith('status=')) n.status = rest.slice(7);
+    else n.stdout += `${rest}\n`;
+    nodes.set(key, n);
   }
-  vmResults = results;
-  return results;
+  vmRun = { status: r.status, stderr: r.stderr, console: out, nodes };
+  return vmRun;
 }
 
 describe.each(WITH_BONDS)('%s as flatcar: bonds and VLANs', (profile) => {
@@ -168,10 +172,13 @@ describe.each(WITH_BONDS)('%s as flatcar: bonds and VLANs', (profile) => {
     expect(got.loaded).toEqual(node.interfaces.filter((x) => x.kind !== 'ethernet').map((x) => `${x.name} ${x.kind}`).sort());
   });
 
-  it.for(nodes.map((n) => n.name))('networkd makes %s\'s bonds and VLANs with their settings (VM, Debian\'s kernel)', (name, ctx) => {
+  it.for(nodes.map((n) => n.name))('networkd makes %s\'s bonds and VLANs with their settings (VM, Debian\'s kernel)', { timeout: 900_000 }, (name, ctx) => {
     needVm(ctx);
     const node = plan.nodes.find((n) => n.name === name)!;
-    const r = inVm().get(vmKey(profile, name));
+    const vm = inVm();
+    expect(vm.status, `${vm.stderr}\n${vm.console}`).toBe(0);
+    expect(vm.console).not.toContain('MODPROBE FAILED');
+    const r = vm.nodes.get(vmKey(profile, name));
     expect(r, `no output for ${vmKey(profile, name)} from the VM`).toBeDefined();
     expect(r!.stderr).toBe('');
     expect(r!.status).toBe('0');
@@ -184,7 +191,7 @@ describe.each(WITH_BONDS)('%s as flatcar: bonds and VLANs', (profile) => {
       if (x.kind === 'bond') expect(link).toMatch(new RegExp(` bond mode ${x.mode} .*miimon ${x.miimon} `));
       if (x.kind === 'vlan') expect(link).toMatch(new RegExp(`^\\d+: ${x.name.replace('.', '\\.')}@${x.link}: .* vlan protocol 802\\.1Q id ${x.id} `));
     }
-  }, 900_000);
+  });
 });
 
 it('networkd\'s complaints about a unit reach the test (so none above means none)', (ctx) => {

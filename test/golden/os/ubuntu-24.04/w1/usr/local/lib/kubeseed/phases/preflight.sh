@@ -104,8 +104,8 @@ done
 for i in "${!NET_VLANS[@]}"; do
   vlan=${NET_VLANS[$i]}
   if [[ ! -r /proc/net/vlan/$vlan && $vlan != "$NET_IFACE" && -e /sys/class/net/${NET_VLAN_LINKS[$i]} ]]; then
-    if command -v ifup >/dev/null && grep -qsx "iface $vlan inet manual" /etc/network/interfaces /etc/network/interfaces.d/*; then
-      grep -qsx "auto $vlan" "$IFUPDOWN_AUTO" || echo "auto $vlan" >>"$IFUPDOWN_AUTO"
+    if command -v ifup >/dev/null && grep -qsxF "iface $vlan inet manual" /etc/network/interfaces /etc/network/interfaces.d/*; then
+      grep -qsxF "auto $vlan" "$IFUPDOWN_AUTO" || echo "auto $vlan" >>"$IFUPDOWN_AUTO"
       ifup "$vlan" || true
       how="marked it auto in $IFUPDOWN_AUTO and brought it up with ifup"
     else
